@@ -1,0 +1,208 @@
+#include "model/causal_lm.h"
+
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/linear.h>
+
+#include "core/error.h"
+
+namespace soar {
+namespace {
+
+torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
+  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+}
+
+// [B, kv_heads, S, D] -> [B, kv_heads * repeats, S, D], head h reading kv head h / repeats (HF repeat_kv).
+at::Tensor repeat_kv(const at::Tensor& x, int64_t repeats) {
+  if (repeats == 1) return x;
+  auto sizes = x.sizes();
+  return x.unsqueeze(2).expand({sizes[0], sizes[1], repeats, sizes[2], sizes[3]})
+      .reshape({sizes[0], sizes[1] * repeats, sizes[2], sizes[3]});
+}
+
+// Position ids that count real tokens, so left padding does not shift positions.
+at::Tensor positions_from_mask(const at::Tensor& mask) {
+  return (mask.to(at::kLong).cumsum(1) - 1).clamp_min(0);
+}
+
+}  // namespace
+
+RMSNormImpl::RMSNormImpl(int64_t size, double eps) : eps_(eps) {
+  weight = register_parameter("weight", at::ones({size}));
+}
+
+at::Tensor RMSNormImpl::forward(const at::Tensor& x) {
+  // As transformers: normalise in float32, cast back, then scale.
+  at::Tensor x32 = x.to(at::kFloat);
+  at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, true) + eps_);
+  return weight * normed.to(x.scalar_type());
+}
+
+AttentionImpl::AttentionImpl(const ModelConfig& c)
+    : heads_(c.num_attention_heads), kv_heads_(c.num_key_value_heads), head_dim_(c.head_dim) {
+  q_proj = register_module("q_proj", linear(c.hidden_size, heads_ * head_dim_, c.qkv_bias));
+  k_proj = register_module("k_proj", linear(c.hidden_size, kv_heads_ * head_dim_, c.qkv_bias));
+  v_proj = register_module("v_proj", linear(c.hidden_size, kv_heads_ * head_dim_, c.qkv_bias));
+  o_proj = register_module("o_proj", linear(heads_ * head_dim_, c.hidden_size, c.o_proj_bias));
+  if (c.qk_norm) {
+    q_norm = register_module("q_norm", RMSNorm(head_dim_, c.rms_norm_eps));
+    k_norm = register_module("k_norm", RMSNorm(head_dim_, c.rms_norm_eps));
+  }
+}
+
+at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
+                                  KVCache* cache, int64_t layer, int64_t slot) {
+  const int64_t batch = x.size(0), length = x.size(1);
+  at::Tensor q = q_proj->forward(x).view({batch, length, heads_, head_dim_});
+  at::Tensor k = k_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
+  at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
+  if (q_norm) {
+    q = q_norm->forward(q);
+    k = k_norm->forward(k);
+  }
+  q = apply_rope(q.transpose(1, 2), rope);
+  k = apply_rope(k.transpose(1, 2), rope);
+  v = v.transpose(1, 2);
+  if (cache != nullptr) {
+    cache->keys(layer).narrow(2, slot, length).copy_(k);
+    cache->values(layer).narrow(2, slot, length).copy_(v);
+    k = cache->keys(layer).narrow(2, 0, slot + length);
+    v = cache->values(layer).narrow(2, 0, slot + length);
+  }
+  const int64_t repeats = heads_ / kv_heads_;
+  at::Tensor out = at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), mask);
+  return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
+}
+
+MlpImpl::MlpImpl(const ModelConfig& c) {
+  gate_proj = register_module("gate_proj", linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
+  up_proj = register_module("up_proj", linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
+  down_proj = register_module("down_proj", linear(c.intermediate_size, c.hidden_size, c.mlp_bias));
+}
+
+at::Tensor MlpImpl::forward(const at::Tensor& x) {
+  return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
+}
+
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
+  self_attn = register_module("self_attn", Attention(c));
+  mlp = register_module("mlp", Mlp(c));
+  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+at::Tensor DecoderLayerImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
+                                     KVCache* cache, int64_t layer, int64_t slot) {
+  at::Tensor h = x + self_attn->forward(input_layernorm->forward(x), rope, mask, cache, layer, slot);
+  return h + mlp->forward(post_attention_layernorm->forward(h));
+}
+
+DecoderImpl::DecoderImpl(const ModelConfig& c) {
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c));
+  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+CausalLMImpl::CausalLMImpl(ModelConfig config) : config_(std::move(config)) {
+  config_.validate("model config");
+  model = register_module("model", Decoder(config_));
+  if (!config_.tie_word_embeddings) {
+    lm_head = register_module("lm_head", linear(config_.hidden_size, config_.vocab_size, false));
+  }
+  inverse_frequencies_ = rope_inverse_frequencies(config_);
+}
+
+at::ScalarType CausalLMImpl::dtype() const { return model->embed_tokens->weight.scalar_type(); }
+at::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
+
+at::Tensor CausalLMImpl::output_weight() const {
+  return lm_head ? lm_head->weight : model->embed_tokens->weight;
+}
+
+at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
+  return torch::nn::functional::linear(hidden, output_weight());
+}
+
+at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,
+                                    KVCache* cache, int64_t slot) {
+  RopeTables rope = rope_tables(inverse_frequencies_.to(x.device()), positions, x.scalar_type());
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    x = model->layers->ptr<DecoderLayerImpl>(i)->forward(x, rope, mask, cache, i, slot);
+  }
+  return model->norm->forward(x);
+}
+
+at::Tensor CausalLMImpl::hidden_states(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                                       const at::Tensor& positions) {
+  if (input_ids.dim() != 2) fail("input_ids must be [batch, length], got ", input_ids.dim(), " dimensions");
+  const int64_t batch = input_ids.size(0), length = input_ids.size(1);
+  const auto device = input_ids.device();
+  at::Tensor valid = attention_mask.defined() ? attention_mask.to(at::kBool)
+                                              : at::ones({batch, length}, at::TensorOptions().dtype(at::kBool).device(device));
+  at::Tensor pos = positions.defined() ? positions : positions_from_mask(valid);
+  // Query i may see key j <= i that is a real token; every query also sees itself so that rows of
+  // padding stay finite (their outputs are ignored).
+  at::Tensor causal = at::ones({length, length}, at::TensorOptions().dtype(at::kBool).device(device)).tril();
+  at::Tensor diagonal = at::eye(length, at::TensorOptions().dtype(at::kBool).device(device));
+  at::Tensor mask = (causal.unsqueeze(0) & valid.unsqueeze(1)) | diagonal.unsqueeze(0);
+  return run_layers(model->embed_tokens->forward(input_ids), pos, mask.unsqueeze(1), nullptr, 0);
+}
+
+at::Tensor CausalLMImpl::hidden_states_cached(const at::Tensor& input_ids, KVCache& cache, const at::Tensor& new_mask) {
+  if (input_ids.dim() != 2 || input_ids.size(0) != cache.batch_size()) {
+    fail("input_ids must be [", cache.batch_size(), ", length] to match the KV cache");
+  }
+  const int64_t length = input_ids.size(1);
+  const auto device = input_ids.device();
+  at::Tensor valid_new = new_mask.defined() ? new_mask.to(at::kBool)
+                                            : at::ones({cache.batch_size(), length}, at::TensorOptions().dtype(at::kBool).device(device));
+  const int64_t slot = cache.claim_slots(length);
+  at::Tensor positions = cache.next_position().unsqueeze(1) + positions_from_mask(valid_new);
+  cache.next_position() += valid_new.to(at::kLong).sum(1);
+  cache.valid().narrow(1, slot, length).copy_(valid_new);
+
+  const int64_t total = slot + length;
+  at::Tensor key_index = at::arange(total, at::TensorOptions().dtype(at::kLong).device(device));
+  at::Tensor query_index = at::arange(slot, total, at::TensorOptions().dtype(at::kLong).device(device));
+  at::Tensor causal = key_index.unsqueeze(0) <= query_index.unsqueeze(1);    // [T, S]
+  at::Tensor self = key_index.unsqueeze(0) == query_index.unsqueeze(1);
+  at::Tensor keys_valid = cache.valid().narrow(1, 0, total).unsqueeze(1);    // [B, 1, S]
+  at::Tensor mask = (causal.unsqueeze(0) & keys_valid) | self.unsqueeze(0);  // [B, T, S]
+  return run_layers(model->embed_tokens->forward(input_ids), positions, mask.unsqueeze(1), &cache, slot);
+}
+
+void CausalLMImpl::initialize_weights(uint64_t seed) {
+  at::NoGradGuard no_grad;
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  for (auto& item : named_parameters()) {
+    const std::string& name = item.key();
+    at::Tensor& p = item.value();
+    at::Tensor init;
+    if (name.ends_with("norm.weight")) {
+      init = at::ones(p.sizes(), at::kFloat);
+    } else if (name.ends_with(".bias")) {
+      init = at::zeros(p.sizes(), at::kFloat);
+    } else {
+      init = at::empty(p.sizes(), at::kFloat).normal_(0.0, 0.02, generator);
+    }
+    p.copy_(init);
+  }
+}
+
+void CausalLMImpl::copy_parameters_from(CausalLMImpl& other) {
+  at::NoGradGuard no_grad;
+  auto mine = named_parameters();
+  auto theirs = other.named_parameters();
+  if (mine.size() != theirs.size()) fail("cannot copy parameters between models of different shapes");
+  for (auto& item : mine) {
+    const at::Tensor* source = theirs.find(item.key());
+    if (source == nullptr || !source->sizes().equals(item.value().sizes())) {
+      fail("cannot copy parameter ", item.key(), ": the models differ");
+    }
+    item.value().copy_(*source);
+  }
+}
+
+}  // namespace soar

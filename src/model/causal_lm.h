@@ -1,0 +1,121 @@
+// The Llama-family decoder (Llama 3.x, Qwen2/2.5, Qwen3) as a libtorch module whose parameter names
+// are exactly Hugging Face's ("model.layers.0.self_attn.q_proj.weight", ...), so checkpoints map
+// one to one. One class for every scale: the testbed's tiny model is just a small config.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/rope.h"
+
+namespace soar {
+
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(int64_t size, double eps);
+  at::Tensor forward(const at::Tensor& x);
+  at::Tensor weight;
+
+ private:
+  double eps_;
+};
+TORCH_MODULE(RMSNorm);
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  explicit AttentionImpl(const ModelConfig& config);
+  // x [B, T, H]; mask [B, 1, T, S] bool (true = may attend). Without a cache S == T; with one, the
+  // new keys/values are written at `slot` and attention covers slots [0, slot + T).
+  at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, KVCache* cache,
+                     int64_t layer, int64_t slot);
+
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
+
+ private:
+  int64_t heads_, kv_heads_, head_dim_;
+};
+TORCH_MODULE(Attention);
+
+class MlpImpl : public torch::nn::Module {
+ public:
+  explicit MlpImpl(const ModelConfig& config);
+  at::Tensor forward(const at::Tensor& x);
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+class DecoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit DecoderLayerImpl(const ModelConfig& config);
+  at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, KVCache* cache,
+                     int64_t layer, int64_t slot);
+  Attention self_attn{nullptr};
+  Mlp mlp{nullptr};
+  RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+// The transformer body ("model." in HF names): embeddings, layers, final norm.
+class DecoderImpl : public torch::nn::Module {
+ public:
+  explicit DecoderImpl(const ModelConfig& config);
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers{nullptr};
+  RMSNorm norm{nullptr};
+};
+TORCH_MODULE(Decoder);
+
+class CausalLMImpl : public torch::nn::Module {
+ public:
+  explicit CausalLMImpl(ModelConfig config);
+
+  const ModelConfig& config() const { return config_; }
+  at::ScalarType dtype() const;
+  at::Device device() const;
+
+  // Full-sequence forward for training and scoring. input_ids [B, T] int64. attention_mask [B, T]
+  // (nonzero = real token; undefined = all real); padding may sit anywhere, typically on the left.
+  // positions [B, T] int64, or undefined to count real tokens (as generation does).
+  // Returns the final normalised hidden states [B, T, hidden].
+  at::Tensor hidden_states(const at::Tensor& input_ids, const at::Tensor& attention_mask = {},
+                           const at::Tensor& positions = {});
+  // Projects hidden states to vocabulary logits (in the model's dtype).
+  at::Tensor logits(const at::Tensor& hidden);
+  at::Tensor forward(const at::Tensor& input_ids, const at::Tensor& attention_mask = {},
+                     const at::Tensor& positions = {}) {
+    return logits(hidden_states(input_ids, attention_mask, positions));
+  }
+
+  // Incremental forward over a preallocated cache: appends input_ids [B, T] (new_mask [B, T] marks
+  // real tokens; undefined = all real) and returns hidden states [B, T, hidden]. Inference only.
+  at::Tensor hidden_states_cached(const at::Tensor& input_ids, KVCache& cache, const at::Tensor& new_mask = {});
+
+  // The unembedding matrix [vocab, hidden]: lm_head, or the input embeddings when tied.
+  at::Tensor output_weight() const;
+
+  // Deterministic initialisation for training from scratch: N(0, 0.02) matrices, zero biases, unit norms.
+  void initialize_weights(uint64_t seed);
+  // Copies every parameter value from a model of the same config ("policies are values").
+  void copy_parameters_from(CausalLMImpl& other);
+
+  Decoder model{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // null when embeddings are tied
+
+ private:
+  at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, KVCache* cache,
+                        int64_t slot);
+  ModelConfig config_;
+  at::Tensor inverse_frequencies_;
+};
+TORCH_MODULE(CausalLM);
+
+}  // namespace soar

@@ -1,0 +1,47 @@
+// Preallocated key/value cache for incremental decoding: sized once from batch x capacity, never
+// grown. Rows of a batch share slot indices (prompts are left-padded), and `valid` marks which
+// slots hold real tokens so that padding is never attended to.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "model/config.h"
+
+namespace soar {
+
+class KVCache {
+ public:
+  KVCache(const ModelConfig& config, int64_t batch_size, int64_t capacity, at::ScalarType dtype, at::Device device);
+
+  // Bytes the cache tensors take, for planning memory before allocating.
+  static int64_t bytes_required(const ModelConfig& config, int64_t batch_size, int64_t capacity, at::ScalarType dtype);
+
+  int64_t batch_size() const { return batch_size_; }
+  int64_t capacity() const { return capacity_; }
+  int64_t length() const { return length_; }  // slots in use (the same for every row)
+
+  at::Tensor& keys(int64_t layer) { return keys_[layer]; }      // [B, kv_heads, capacity, head_dim]
+  at::Tensor& values(int64_t layer) { return values_[layer]; }  // [B, kv_heads, capacity, head_dim]
+  at::Tensor& valid() { return valid_; }                        // [B, capacity] bool
+  at::Tensor& next_position() { return next_position_; }        // [B] int64: position of each row's next real token
+
+  // Claims `count` new slots and returns the first; throws soar::Error when the cache is full.
+  int64_t claim_slots(int64_t count);
+  // Forgets all tokens (keeps the memory).
+  void reset();
+  // Keeps only the given rows (a [B'] int64 index tensor): finished sequences stop costing work.
+  void select_rows(const at::Tensor& rows);
+
+ private:
+  int64_t batch_size_;
+  int64_t capacity_;
+  int64_t length_ = 0;
+  std::vector<at::Tensor> keys_;
+  std::vector<at::Tensor> values_;
+  at::Tensor valid_;
+  at::Tensor next_position_;
+};
+
+}  // namespace soar

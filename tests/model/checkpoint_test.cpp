@@ -1,0 +1,209 @@
+// Save/load round trips, checkpoints for transformers to read back, and clear errors on bad input.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "model/checkpoint.h"
+#include "model_test_support.h"
+
+namespace soar {
+namespace {
+
+namespace fs = std::filesystem;
+using test::model_reference_dir;
+
+fs::path saved_dir() { return fs::path(SOAR_REFERENCE_DIR) / "model_saved"; }
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("soar_checkpoint_test_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void expect_bit_identical(CausalLMImpl& a, CausalLMImpl& b) {
+  auto theirs = b.named_parameters();
+  ASSERT_EQ(a.named_parameters().size(), theirs.size());
+  for (const auto& item : a.named_parameters()) {
+    const at::Tensor* other = theirs.find(item.key());
+    ASSERT_NE(other, nullptr) << item.key();
+    EXPECT_TRUE(at::equal(item.value(), *other)) << item.key();
+  }
+}
+
+// Expects load_model(dir) to throw soar::Error whose message contains every fragment.
+void expect_load_error(const fs::path& dir, const std::vector<std::string>& fragments) {
+  try {
+    load_model(dir);
+    FAIL() << "expected an error loading " << dir;
+  } catch (const Error& e) {
+    std::string message = e.what();
+    for (const auto& fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << "message: " << message;
+  }
+}
+
+void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+class CheckpointRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckpointRoundTrip, SaveThenLoadIsBitExact) {
+  CausalLM original = load_model(model_reference_dir() / GetParam() / "model");
+  fs::path dir = saved_dir() / GetParam();  // also read back by transformers in check_saved_model.py
+  fs::remove_all(dir);
+  save_model(*original, dir);
+  CausalLM reloaded = load_model(dir);
+  expect_bit_identical(*original, *reloaded);
+  EXPECT_EQ(reloaded->config().to_json_text(), original->config().to_json_text());
+}
+
+TEST_P(CheckpointRoundTrip, ShardedSaveThenLoadIsBitExact) {
+  CausalLM original = load_model(model_reference_dir() / GetParam() / "model");
+  fs::path dir = saved_dir() / (GetParam() + "_sharded");
+  fs::remove_all(dir);
+  save_model(*original, dir, {.max_shard_bytes = 40'000});
+  ASSERT_TRUE(fs::exists(dir / "model.safetensors.index.json"));
+  ASSERT_FALSE(fs::exists(dir / "model.safetensors"));
+  CausalLM reloaded = load_model(dir);
+  expect_bit_identical(*original, *reloaded);
+}
+
+TEST_P(CheckpointRoundTrip, Bfloat16SaveThenLoadIsBitExact) {
+  CausalLM original = load_model(model_reference_dir() / GetParam() / "model", {.dtype = at::kBFloat16});
+  fs::path dir = saved_dir() / (GetParam() + "_bf16");
+  fs::remove_all(dir);
+  save_model(*original, dir);
+  EXPECT_NE(ModelConfig::from_file(dir / "config.json").dtype.find("bfloat16"), std::string::npos);
+  CausalLM reloaded = load_model(dir, {.dtype = at::kBFloat16});
+  expect_bit_identical(*original, *reloaded);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, CheckpointRoundTrip, ::testing::Values("llama3", "qwen2", "qwen3"));
+
+// A small valid checkpoint to corrupt, copied from the qwen2 reference.
+fs::path copy_of_reference(const std::string& name) {
+  fs::path dir = fresh_dir(name);
+  fs::copy(model_reference_dir() / "qwen2" / "model", dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  return dir;
+}
+
+// Rewrites dir/model.safetensors with `edit` applied to the list of tensors.
+void rewrite_weights(const fs::path& dir, const std::function<void(std::vector<at::Tensor>&, std::vector<std::string>&)>& edit) {
+  std::vector<at::Tensor> tensors;
+  std::vector<std::string> names;
+  {
+    auto file = safetensors::File::open(dir / "model.safetensors");
+    for (const auto& view : file.tensors()) {
+      tensors.push_back(tensor_from_view(view));
+      names.push_back(view.name);
+    }
+  }
+  edit(tensors, names);
+  std::vector<safetensors::TensorToWrite> out;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    at::Tensor& t = tensors[i];
+    auto dtype = t.scalar_type() == at::kInt ? safetensors::DType::I32 : safetensors::DType::F32;
+    out.push_back({names[i], dtype, t.sizes().vec(), std::span<const std::byte>(static_cast<const std::byte*>(t.data_ptr()), t.nbytes())});
+  }
+  safetensors::write_file(dir / "model.safetensors", out, {{"format", "pt"}});
+}
+
+TEST(CheckpointErrors, MissingDirectory) { expect_load_error("/nonexistent/soar_model", {"/nonexistent/soar_model", "does not exist"}); }
+
+TEST(CheckpointErrors, MissingConfig) {
+  fs::path dir = copy_of_reference("missing_config");
+  fs::remove(dir / "config.json");
+  expect_load_error(dir, {"config.json"});
+}
+
+TEST(CheckpointErrors, ConfigNotJson) {
+  fs::path dir = copy_of_reference("config_not_json");
+  write_text(dir / "config.json", "{\"model_type\": \"qwen2\", ");
+  expect_load_error(dir, {"config.json", "not valid JSON"});
+}
+
+TEST(CheckpointErrors, ConfigMissingField) {
+  fs::path dir = copy_of_reference("config_missing_field");
+  write_text(dir / "config.json", R"({"model_type": "qwen2", "vocab_size": 320, "hidden_size": 64})");
+  expect_load_error(dir, {"config.json", "intermediate_size"});
+}
+
+TEST(CheckpointErrors, ConfigWrongType) {
+  fs::path dir = copy_of_reference("config_wrong_type");
+  std::string text = ModelConfig::from_file(dir / "config.json").to_json_text();
+  text.replace(text.find("\"hidden_size\": 64"), 17, "\"hidden_size\": \"64\"");
+  write_text(dir / "config.json", text);
+  expect_load_error(dir, {"config.json", "hidden_size", "integer"});
+}
+
+TEST(CheckpointErrors, ConfigUnsupportedModelType) {
+  fs::path dir = copy_of_reference("config_model_type");
+  std::string text = ModelConfig::from_file(dir / "config.json").to_json_text();
+  text.replace(text.find("\"qwen2\""), 7, "\"gpt2\"");
+  write_text(dir / "config.json", text);
+  expect_load_error(dir, {"config.json", "model_type", "gpt2"});
+}
+
+TEST(CheckpointErrors, ConfigUnsupportedRope) {
+  EXPECT_THROW(ModelConfig::from_json_text(
+                   R"({"model_type":"llama","vocab_size":8,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,
+                       "num_attention_heads":2,"rope_scaling":{"rope_type":"yarn","factor":2.0}})", "cfg.json"),
+               Error);
+  EXPECT_THROW(ModelConfig::from_json_text(
+                   R"({"model_type":"llama","vocab_size":8,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,
+                       "num_attention_heads":3,"num_key_value_heads":2})", "cfg.json"),
+               Error);
+}
+
+TEST(CheckpointErrors, MissingTensor) {
+  fs::path dir = copy_of_reference("missing_tensor");
+  rewrite_weights(dir, [](auto& tensors, auto& names) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "model.layers.1.mlp.up_proj.weight") {
+        tensors.erase(tensors.begin() + i);
+        names.erase(names.begin() + i);
+        return;
+      }
+    }
+  });
+  expect_load_error(dir, {dir.string(), "model.layers.1.mlp.up_proj.weight"});
+}
+
+TEST(CheckpointErrors, ExtraTensor) {
+  fs::path dir = copy_of_reference("extra_tensor");
+  rewrite_weights(dir, [](auto& tensors, auto& names) {
+    tensors.push_back(at::zeros({4}));
+    names.push_back("model.layers.7.mystery.weight");
+  });
+  expect_load_error(dir, {dir.string(), "model.layers.7.mystery.weight", "unexpected"});
+}
+
+TEST(CheckpointErrors, ShapeMismatch) {
+  fs::path dir = copy_of_reference("shape_mismatch");
+  rewrite_weights(dir, [](auto& tensors, auto& names) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "model.norm.weight") tensors[i] = at::ones({63});
+    }
+  });
+  expect_load_error(dir, {dir.string(), "model.norm.weight", "[63]", "[64]"});
+}
+
+TEST(CheckpointErrors, IntegerWeights) {
+  fs::path dir = copy_of_reference("integer_weights");
+  rewrite_weights(dir, [](auto& tensors, auto& names) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "model.norm.weight") tensors[i] = at::ones({64}, at::kInt);
+    }
+  });
+  expect_load_error(dir, {"model.norm.weight", "I32"});
+}
+
+TEST(CheckpointErrors, TruncatedWeights) {
+  fs::path dir = copy_of_reference("truncated");
+  fs::resize_file(dir / "model.safetensors", fs::file_size(dir / "model.safetensors") / 2);
+  expect_load_error(dir, {"model.safetensors"});
+}
+
+}  // namespace
+}  // namespace soar
