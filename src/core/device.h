@@ -1,0 +1,22 @@
+// Devices and memory planning: soar sizes its big buffers (KV caches, batches) up front from what
+// the device can hold, and refuses impossible requests before allocating.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <string>
+
+namespace soar {
+
+// Parses "cpu", "cuda", "cuda:N"; errors say what is available (CUDA needs the cuda build and a GPU).
+c10::Device parse_device(const std::string& name);
+
+// Bytes that can still be allocated on the device: MemAvailable on the CPU, free memory on a GPU.
+int64_t available_memory_bytes(c10::Device device);
+
+std::string format_bytes(int64_t bytes);  // "1.5 GiB"
+
+bool cuda_build();  // compiled with SOAR_CUDA
+
+}  // namespace soar

@@ -1,0 +1,151 @@
+#include "rl/trainer.h"
+
+#include <torch/nn/utils/clip_grad.h>
+
+#include <cmath>
+#include <map>
+#include <numbers>
+
+#include "core/error.h"
+#include "rl/logprobs.h"
+
+namespace soar {
+namespace {
+
+// Advantages of every rollout, computed per group ([G, k] rewards).
+std::vector<double> group_advantages(const std::vector<Rollout>& rollouts, AdvantageEstimator estimator) {
+  std::map<int64_t, std::vector<size_t>> groups;
+  for (size_t i = 0; i < rollouts.size(); ++i) groups[rollouts[i].group].push_back(i);
+  const size_t k = groups.begin()->second.size();
+  at::Tensor rewards = at::zeros({static_cast<int64_t>(groups.size()), static_cast<int64_t>(k)}, at::kDouble);
+  int64_t g = 0;
+  for (const auto& [id, members] : groups) {
+    if (members.size() != k) fail("every prompt group needs the same number of samples: group ", id, " has ", members.size(), ", expected ", k);
+    for (size_t j = 0; j < k; ++j) rewards[g][static_cast<int64_t>(j)] = rollouts[members[j]].reward;
+    ++g;
+  }
+  at::Tensor advantages = compute_advantages(rewards, estimator);
+  std::vector<double> out(rollouts.size());
+  g = 0;
+  for (const auto& [id, members] : groups) {
+    for (size_t j = 0; j < k; ++j) out[members[j]] = advantages[g][static_cast<int64_t>(j)].item<double>();
+    ++g;
+  }
+  return out;
+}
+
+// [N, L - 1] tensor holding each rollout's sampler log-probs at its completion positions.
+at::Tensor sampler_logprobs(const std::vector<const Rollout*>& rollouts, const PackedRollouts& batch) {
+  at::Tensor out = at::zeros(batch.completion_mask.sizes(), at::kFloat);
+  auto values = out.accessor<float, 2>();
+  for (size_t row = 0; row < rollouts.size(); ++row) {
+    const Rollout& r = *rollouts[row];
+    for (size_t j = 0; j < r.completion.size(); ++j) values[row][r.prompt.size() - 1 + j] = r.sampler_logprobs[j];
+  }
+  return out.to(batch.completion_mask.device());
+}
+
+}  // namespace
+
+PolicyTrainer::PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalLMImpl* reference)
+    : policy_(policy), reference_(reference), config_(config) {
+  if (config_.kl_coef > 0 && reference_ == nullptr) fail("kl_coef > 0 needs a reference model");
+  if (config_.micro_batch_size <= 0) fail("micro_batch_size must be positive");
+  if (config_.ppo_epochs <= 0) fail("ppo_epochs must be positive");
+  auto options = torch::optim::AdamWOptions(config_.learning_rate)
+                     .betas({config_.adam_beta1, config_.adam_beta2})
+                     .eps(config_.adam_eps)
+                     .weight_decay(config_.weight_decay);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(policy_.parameters(), options);
+}
+
+double PolicyTrainer::learning_rate_at(int64_t step) const {
+  const double base = config_.learning_rate;
+  if (step < config_.warmup_steps) return base * static_cast<double>(step + 1) / static_cast<double>(config_.warmup_steps);
+  if (config_.total_steps <= config_.warmup_steps) return base;
+  double progress = std::min(1.0, static_cast<double>(step - config_.warmup_steps) /
+                                      static_cast<double>(config_.total_steps - config_.warmup_steps));
+  double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  return base * (config_.min_lr_ratio + (1.0 - config_.min_lr_ratio) * cosine);
+}
+
+TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts) {
+  if (rollouts.empty()) fail("a training step needs rollouts");
+  std::vector<double> advantages = group_advantages(rollouts, config_.estimator);
+  TrainStats stats;
+  double total_tokens = 0, advantage_abs = 0;
+  for (size_t i = 0; i < rollouts.size(); ++i) {
+    total_tokens += static_cast<double>(rollouts[i].completion.size());
+    stats.mean_reward += rollouts[i].reward;
+    advantage_abs += std::abs(advantages[i]);
+  }
+  stats.mean_reward /= static_cast<double>(rollouts.size());
+  stats.mean_advantage_abs = advantage_abs / static_cast<double>(rollouts.size());
+  stats.tokens = static_cast<int64_t>(total_tokens);
+  const double lr = learning_rate_at(steps_done_);
+  stats.learning_rate = lr;
+  if (total_tokens == 0) fail("every rollout has an empty completion: nothing to train on");
+
+  PolicyLossOptions loss_options{config_.aggregation, config_.clip_epsilon, config_.kl_coef,
+                                 static_cast<double>(rollouts.size()), total_tokens,
+                                 static_cast<double>(config_.max_completion_length)};
+  const at::Device device = policy_.device();
+
+  // Micro-batches: the old (sampling) and reference log-probs are fixed across PPO epochs.
+  struct MicroBatch {
+    std::vector<const Rollout*> rollouts;
+    PackedRollouts packed;
+    at::Tensor old_logprobs, ref_logprobs, advantages;
+  };
+  std::vector<MicroBatch> batches;
+  for (size_t start = 0; start < rollouts.size(); start += config_.micro_batch_size) {
+    MicroBatch mb;
+    std::vector<double> adv;
+    for (size_t i = start; i < std::min(rollouts.size(), start + config_.micro_batch_size); ++i) {
+      mb.rollouts.push_back(&rollouts[i]);
+      adv.push_back(advantages[i]);
+    }
+    mb.packed = pack_rollouts(mb.rollouts, device);
+    mb.advantages = at::tensor(adv, at::kDouble).to(at::kFloat).to(device);
+    bool have_sampler_logprobs = true;
+    for (const Rollout* r : mb.rollouts) have_sampler_logprobs = have_sampler_logprobs && r->sampler_logprobs.size() == r->completion.size();
+    if (have_sampler_logprobs) {
+      mb.old_logprobs = sampler_logprobs(mb.rollouts, mb.packed);
+    } else {
+      at::NoGradGuard no_grad;
+      mb.old_logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
+    }
+    if (config_.kl_coef > 0) {
+      at::NoGradGuard no_grad;
+      mb.ref_logprobs = completion_logprobs(*reference_, mb.packed, config_.temperature);
+    }
+    batches.push_back(std::move(mb));
+  }
+
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
+    optimizer_->zero_grad();
+    double loss_sum = 0, clipped = 0, kl = 0;
+    for (auto& mb : batches) {
+      at::Tensor logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
+      PolicyLossOutput out = policy_loss({logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask},
+                                         loss_options);
+      out.loss.backward();
+      loss_sum += out.loss.item<double>();
+      clipped += out.clipped_tokens;
+      kl += out.kl_sum;
+    }
+    std::vector<at::Tensor> parameters = policy_.parameters();
+    stats.grad_norm = config_.max_grad_norm > 0
+                          ? torch::nn::utils::clip_grad_norm_(parameters, config_.max_grad_norm)
+                          : torch::nn::utils::clip_grad_norm_(parameters, std::numeric_limits<double>::infinity());
+    optimizer_->step();
+    stats.loss = loss_sum;
+    stats.clip_fraction = clipped / total_tokens;
+    stats.kl = kl / total_tokens;
+  }
+  ++steps_done_;
+  return stats;
+}
+
+}  // namespace soar

@@ -1,0 +1,69 @@
+// One RL optimisation step from scored rollouts: advantages per prompt group, the policy-gradient
+// loss over micro-batches with gradient accumulation, gradient clipping, AdamW with warm-up and
+// cosine learning-rate schedule; optional PPO epochs and a KL penalty to a frozen reference.
+#pragma once
+
+#include <torch/optim/adamw.h>
+
+#include <memory>
+#include <vector>
+
+#include "model/causal_lm.h"
+#include "rl/advantages.h"
+#include "rl/policy_loss.h"
+#include "rl/rollout.h"
+
+namespace soar {
+
+struct TrainerConfig {
+  double learning_rate = 1e-5;
+  double weight_decay = 0.0;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.99;
+  double adam_eps = 1e-8;
+  double max_grad_norm = 1.0;   // <= 0: no clipping
+  int64_t warmup_steps = 0;
+  int64_t total_steps = 0;      // cosine decay to min_lr_ratio over total_steps; 0 = constant
+  double min_lr_ratio = 0.1;
+  int64_t micro_batch_size = 16;
+  int64_t ppo_epochs = 1;       // > 1: several optimiser steps on the same rollouts (clipped ratio)
+  double clip_epsilon = 0.2;
+  double kl_coef = 0.0;         // needs a reference model
+  double temperature = 1.0;     // the sampling temperature the log-probs are taken at
+  AdvantageEstimator estimator = AdvantageEstimator::RLOO;
+  LossAggregation aggregation = LossAggregation::SequenceSum;
+  int64_t max_completion_length = 0;  // for LossAggregation::Constant
+};
+
+struct TrainStats {
+  double loss = 0;
+  double mean_reward = 0;
+  double grad_norm = 0;
+  double learning_rate = 0;
+  double kl = 0;              // mean per token
+  double clip_fraction = 0;
+  double mean_advantage_abs = 0;
+  int64_t tokens = 0;         // completion tokens trained on
+};
+
+class PolicyTrainer {
+ public:
+  PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalLMImpl* reference = nullptr);
+
+  // Rollouts of the same group must be k samples of one prompt; every group must have the same k.
+  TrainStats step(const std::vector<Rollout>& rollouts);
+
+  double learning_rate_at(int64_t step) const;
+  int64_t steps_done() const { return steps_done_; }
+  torch::optim::AdamW& optimizer() { return *optimizer_; }
+  const TrainerConfig& config() const { return config_; }
+
+ private:
+  CausalLMImpl& policy_;
+  CausalLMImpl* reference_;
+  TrainerConfig config_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  int64_t steps_done_ = 0;
+};
+
+}  // namespace soar

@@ -1,0 +1,213 @@
+#include "sampling/sampler.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+
+#include "core/device.h"
+#include "core/error.h"
+#ifdef SOAR_CUDA
+#include <ATen/cuda/CUDAGeneratorImpl.h>
+#endif
+
+namespace soar {
+namespace {
+
+// Compact the batch once this fraction of rows has finished: index_select of the cache costs a
+// copy, so it is worth it only when enough work is saved.
+constexpr double kCompactFraction = 0.25;
+
+at::Generator make_generator(at::Device device, uint64_t seed) {
+#ifdef SOAR_CUDA
+  if (device.is_cuda()) {
+    auto generator = at::cuda::detail::createCUDAGenerator(device.index() < 0 ? 0 : device.index());
+    generator.set_current_seed(seed);
+    return generator;
+  }
+#endif
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+// Keeps the logits of tokens inside top-k / top-p; the rest become -inf.
+at::Tensor truncate_distribution(const at::Tensor& scaled, const SamplingParams& params) {
+  if (params.top_k <= 0 && params.top_p >= 1.0) return scaled;
+  auto [sorted, order] = scaled.sort(-1, /*descending=*/true);
+  at::Tensor drop = at::zeros_like(sorted, at::kBool);
+  if (params.top_k > 0 && params.top_k < scaled.size(-1)) {
+    drop = drop | (at::arange(scaled.size(-1), scaled.options().dtype(at::kLong)) >= params.top_k).unsqueeze(0);
+  }
+  if (params.top_p < 1.0) {
+    at::Tensor probs = sorted.softmax(-1);
+    // Drop a token when the mass before it already reaches top_p (the first token always stays).
+    at::Tensor before = probs.cumsum(-1) - probs;
+    drop = drop | (before >= params.top_p);
+  }
+  at::Tensor kept = sorted.masked_fill(drop, -std::numeric_limits<float>::infinity());
+  return at::empty_like(scaled).scatter_(-1, order, kept);
+}
+
+}  // namespace
+
+const char* finish_reason_name(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::Eos: return "eos";
+    case FinishReason::Stop: return "stop";
+    case FinishReason::Length: return "length";
+  }
+  return "length";
+}
+
+std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const SamplingParams& params,
+                                                at::Generator& generator) {
+  const bool greedy = params.temperature <= 0.0;
+  at::Tensor scaled = greedy ? logits : logits / params.temperature;
+  at::Tensor logprobs = scaled.log_softmax(-1);
+  at::Tensor tokens;
+  if (greedy) {
+    tokens = logits.argmax(-1);
+  } else {
+    at::Tensor probs = truncate_distribution(scaled, params).softmax(-1);
+    at::Tensor race = at::empty_like(probs).exponential_(1.0, generator);
+    tokens = (probs / race).argmax(-1);
+  }
+  return {tokens, logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)};
+}
+
+Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize) : model_(model), detokenize_(std::move(detokenize)) {}
+
+int64_t Sampler::bytes_required(int64_t batch_size, int64_t max_total_length) const {
+  const auto& config = model_.config();
+  int64_t cache = KVCache::bytes_required(config, batch_size, max_total_length, model_.dtype());
+  // Prefill activations (a few hidden-sized tensors per token) and float32 logits with their
+  // softmax/sort temporaries for one step.
+  int64_t activations = 8 * batch_size * max_total_length *
+                        std::max(config.hidden_size, config.intermediate_size) * int64_t(c10::elementSize(model_.dtype()));
+  int64_t logits = 6 * batch_size * config.vocab_size * 4;
+  return cache + activations + logits;
+}
+
+void Sampler::check_fits(int64_t batch_size, int64_t max_total_length) const {
+  const at::Device device = model_.device();
+  const int64_t needed = bytes_required(batch_size, max_total_length), available = available_memory_bytes(device);
+  if (needed > available) {
+    int64_t per_sequence = std::max<int64_t>(1, bytes_required(1, max_total_length));
+    fail("generating ", batch_size, " sequences of up to ", max_total_length, " tokens needs ", format_bytes(needed), " but ",
+         format_bytes(available), " is available on ", device.str(), "; at most ", available / per_sequence,
+         " sequences of this length fit");
+  }
+}
+
+std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& params) {
+  const auto& config = model_.config();
+  if (prompts.empty()) return {};
+  if (params.max_new_tokens <= 0) fail("max_new_tokens must be positive, got ", params.max_new_tokens);
+  if (!params.stop_strings.empty() && !detokenize_) fail("stop strings need a tokenizer to detokenize with");
+  if (params.top_p <= 0.0 || params.top_p > 1.0) fail("top_p must be in (0, 1], got ", params.top_p);
+  int64_t prompt_length = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    if (prompts[i].empty()) fail("prompt ", i, " is empty");
+    for (int32_t token : prompts[i]) {
+      if (token < 0 || token >= config.vocab_size) fail("prompt ", i, " has token id ", token, " outside the vocabulary [0, ", config.vocab_size, ")");
+    }
+    prompt_length = std::max<int64_t>(prompt_length, prompts[i].size());
+  }
+  const int64_t total_length = prompt_length + params.max_new_tokens;
+  if (total_length > config.max_position_embeddings) {
+    fail("prompt of ", prompt_length, " tokens + ", params.max_new_tokens, " new tokens exceeds the model's context of ",
+         config.max_position_embeddings, " tokens");
+  }
+  const int64_t batch = static_cast<int64_t>(prompts.size());
+  const at::Device device = model_.device();
+  check_fits(batch, total_length);
+
+  at::InferenceMode inference;
+  auto long_options = at::TensorOptions().dtype(at::kLong);
+  at::Tensor ids = at::zeros({batch, prompt_length}, long_options);
+  at::Tensor mask = at::zeros({batch, prompt_length}, long_options);
+  for (int64_t row = 0; row < batch; ++row) {
+    const auto& prompt = prompts[row];
+    const int64_t offset = prompt_length - static_cast<int64_t>(prompt.size());  // left padding
+    for (size_t j = 0; j < prompt.size(); ++j) {
+      ids[row][offset + j] = prompt[j];
+      mask[row][offset + j] = 1;
+    }
+  }
+  KVCache cache(config, batch, total_length, model_.dtype(), device);
+  at::Generator generator = make_generator(device, params.seed);
+
+  std::vector<Completion> completions(batch);
+  std::vector<int64_t> active(batch);  // row of the cache -> index of the prompt
+  for (int64_t i = 0; i < batch; ++i) active[i] = i;
+  size_t longest_stop = 0;
+  for (const auto& stop : params.stop_strings) longest_stop = std::max(longest_stop, stop.size());
+
+  at::Tensor last = model_.hidden_states_cached(ids.to(device), cache, mask.to(device)).select(1, -1);
+  for (int64_t step = 0; step < params.max_new_tokens; ++step) {
+    at::Tensor logits = model_.logits(last).to(at::kFloat);
+    auto [tokens, logprobs] = sample_tokens(logits, params, generator);
+    at::Tensor tokens_cpu = tokens.to(at::kCPU), logprobs_cpu = logprobs.to(at::kCPU);
+    auto token_values = tokens_cpu.accessor<int64_t, 1>();
+    auto logprob_values = logprobs_cpu.accessor<float, 1>();
+
+    // active[row] is the prompt index of cache row `row`, or -1 once that row has finished.
+    size_t finished_rows = 0;
+    for (size_t row = 0; row < active.size(); ++row) {
+      if (active[row] < 0) {
+        ++finished_rows;
+        continue;
+      }
+      Completion& completion = completions[active[row]];
+      const auto token = static_cast<int32_t>(token_values[row]);
+      completion.tokens.push_back(token);
+      completion.logprobs.push_back(logprob_values[row]);
+      bool done = false;
+      if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
+        completion.finish = FinishReason::Eos;
+        done = true;
+      } else if (longest_stop > 0) {
+        // Only the tail can contain a stop string that was not there a step ago.
+        size_t tail_tokens = std::min(completion.tokens.size(), longest_stop + 8);
+        std::string tail = detokenize_(std::span<const int32_t>(completion.tokens).last(tail_tokens));
+        for (const auto& stop : params.stop_strings) done = done || tail.find(stop) != std::string::npos;
+        if (done) completion.finish = FinishReason::Stop;
+      }
+      if (done) {
+        active[row] = -1;
+        ++finished_rows;
+      }
+    }
+    if (finished_rows == active.size() || step + 1 == params.max_new_tokens) break;
+
+    at::Tensor next = tokens.unsqueeze(1);
+    // Finished rows stay in the batch (their outputs ignored) until enough have finished to make
+    // compacting the cache worth its copy.
+    if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(active.size())) {
+      std::vector<int64_t> rows, still_active;
+      for (size_t row = 0; row < active.size(); ++row) {
+        if (active[row] >= 0) {
+          rows.push_back(static_cast<int64_t>(row));
+          still_active.push_back(active[row]);
+        }
+      }
+      at::Tensor index = at::tensor(rows, long_options).to(device);
+      cache.select_rows(index);
+      next = next.index_select(0, index);
+      active = std::move(still_active);
+    }
+    last = model_.hidden_states_cached(next, cache).select(1, -1);
+  }
+
+  if (detokenize_) {
+    for (Completion& completion : completions) {
+      completion.text = detokenize_(completion.tokens);
+      if (completion.finish == FinishReason::Stop) {
+        size_t cut = std::string::npos;
+        for (const auto& stop : params.stop_strings) cut = std::min(cut, completion.text.find(stop));
+        if (cut != std::string::npos) completion.text.resize(cut);
+      }
+    }
+  }
+  return completions;
+}
+
+}  // namespace soar

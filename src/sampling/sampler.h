@@ -1,0 +1,64 @@
+// Batched generation over the model's preallocated KV cache: prompts of different lengths in one
+// batch (left-padded), temperature / top-p / top-k / greedy, EOS and stop strings, a finish reason
+// and the log-probability of every sampled token.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/causal_lm.h"
+
+namespace soar {
+
+struct SamplingParams {
+  double temperature = 1.0;  // 0 = greedy (argmax)
+  double top_p = 1.0;        // nucleus sampling; 1 = off
+  int64_t top_k = 0;         // 0 = off
+  int64_t max_new_tokens = 256;
+  std::vector<int32_t> eos_token_ids;
+  std::vector<std::string> stop_strings;  // needs a detokenizer
+  uint64_t seed = 0;
+};
+
+enum class FinishReason { Eos, Stop, Length };
+const char* finish_reason_name(FinishReason reason);
+
+struct Completion {
+  std::vector<int32_t> tokens;   // generated tokens, including the EOS or the token that completed a stop string
+  std::vector<float> logprobs;   // log p(token) under softmax(logits / T) (T = 1 when greedy), float32
+  std::string text;              // detokenized, cut before a stop string; empty without a detokenizer
+  FinishReason finish = FinishReason::Length;
+};
+
+using Detokenizer = std::function<std::string(std::span<const int32_t>)>;
+
+class Sampler {
+ public:
+  // `detokenize` turns generated tokens into text (for stop strings and Completion::text); may be empty.
+  Sampler(CausalLMImpl& model, Detokenizer detokenize = {});
+
+  // Generates one completion per prompt. Throws soar::Error before allocating when a prompt is
+  // empty, longer than the model's context, or the batch does not fit in memory (saying what fits).
+  std::vector<Completion> generate(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& params);
+
+  // Bytes the KV cache, activations and logits of a request take.
+  int64_t bytes_required(int64_t batch_size, int64_t max_total_length) const;
+  // Throws soar::Error, saying how many sequences would fit, when a request exceeds free memory;
+  // generate() calls it before allocating.
+  void check_fits(int64_t batch_size, int64_t max_total_length) const;
+
+ private:
+  CausalLMImpl& model_;
+  Detokenizer detokenize_;
+};
+
+// Draws one token per row from logits [B, V] (float32) and returns {tokens [B] int64, logprobs [B]}.
+// Exposed for tests; uses the exponential-race form of sampling (argmax p / E, E ~ Exp(1)), which
+// needs no cumulative sum and no host synchronisation.
+std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const SamplingParams& params, at::Generator& generator);
+
+}  // namespace soar
