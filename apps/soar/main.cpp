@@ -1,18 +1,28 @@
+// soar: the command line. Parses, sets threads, and runs one subcommand; errors are one clear line.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
+#include "commands.h"
 #include "core/error.h"
 #include "core/threads.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"soar: teaching models to teach themselves"};
+  CLI::App app{"soar: teaching models to teach themselves (SOAR meta-RL, RLVR engine)"};
+  app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "CPU threads (default: $SOAR_THREADS, else all cores)");
+  std::vector<soar::app::Action> actions = {
+      soar::app::add_sample_command(app),
+      soar::app::add_eval_command(app),
+      soar::app::add_mine_command(app),
+      soar::app::add_train_rl_command(app),
+  };
   CLI11_PARSE(app, argc, argv);
   try {
     soar::configure_threads(threads);
-  } catch (const soar::Error& e) {
+    for (const auto& action : actions) action();
+  } catch (const std::exception& e) {
     std::cerr << "soar: error: " << e.what() << "\n";
     return 1;
   }

@@ -1,0 +1,71 @@
+// soar sample: n completions per problem, written as JSONL.
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/atomic_file.h"
+#include "core/progress.h"
+#include "core/seed.h"
+#include "options.h"
+
+namespace soar::app {
+
+Action add_sample_command(CLI::App& app) {
+  struct Options {
+    PolicyOptions policy;
+    ProblemOptions problems;
+    PromptOptions prompt;
+    SamplingOptions sampling;
+    std::string out;
+    int64_t samples = 1;
+    int64_t batch = 64;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand("sample", "Sample completions for each problem");
+  o->policy.add(*command);
+  o->problems.add(*command);
+  o->prompt.add(*command);
+  o->sampling.add(*command);
+  command->add_option("--out", o->out, "Output JSONL file")->required();
+  command->add_option("-n,--samples", o->samples, "Completions per problem")->capture_default_str();
+  command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
+  return [o, command] {
+    if (!command->parsed()) return;
+    Policy policy = o->policy.load();
+    std::vector<Problem> problems = o->problems.load();
+    PromptEncoder encode = policy.prompt_encoder(o->prompt.format());
+    Sampler sampler(*policy.model, policy.detokenizer());
+    SamplingParams params = o->sampling.params(policy);
+    const int64_t per_batch = std::max<int64_t>(1, o->batch / std::max<int64_t>(1, o->samples));
+    std::string lines;
+    Progress progress("sample", static_cast<int64_t>(problems.size()), "tok");
+    for (size_t first = 0; first < problems.size(); first += per_batch) {
+      size_t last = std::min(problems.size(), first + static_cast<size_t>(per_batch));
+      std::vector<std::vector<int32_t>> prompts;
+      for (size_t i = first; i < last; ++i) {
+        auto ids = encode(problems[i]);
+        for (int64_t s = 0; s < o->samples; ++s) prompts.push_back(ids);
+      }
+      SamplingParams batch_params = params;
+      batch_params.seed = derive_seed(params.seed, cat("sample/batch/", first / per_batch));
+      auto completions = sampler.generate(prompts, batch_params);
+      int64_t tokens = 0;
+      for (size_t j = 0; j < completions.size(); ++j) {
+        const Problem& p = problems[first + j / o->samples];
+        const Completion& c = completions[j];
+        tokens += static_cast<int64_t>(c.tokens.size());
+        double logprob = 0;
+        for (float lp : c.logprobs) logprob += lp;
+        lines += nlohmann::json{{"id", p.id}, {"sample", j % o->samples}, {"completion", c.text},
+                                {"tokens", c.tokens.size()}, {"finish_reason", finish_reason_name(c.finish)},
+                                {"logprob", logprob}}.dump() + "\n";
+      }
+      progress.advance(static_cast<int64_t>(last - first), tokens);
+    }
+    progress.finish();
+    write_text_atomically(o->out, lines);
+    std::cerr << "soar: wrote " << o->out << "\n";
+  };
+}
+
+}  // namespace soar::app

@@ -1,0 +1,17 @@
+// Each subcommand registers its options on the app and returns the action main() runs after parsing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace soar::app {
+
+using Action = std::function<void()>;
+
+Action add_sample_command(CLI::App& app);
+Action add_eval_command(CLI::App& app);
+Action add_mine_command(CLI::App& app);
+Action add_train_rl_command(CLI::App& app);
+
+}  // namespace soar::app

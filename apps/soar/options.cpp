@@ -1,0 +1,78 @@
+#include "options.h"
+
+#include "core/device.h"
+#include "core/error.h"
+
+namespace soar::app {
+
+void PolicyOptions::add(CLI::App& command) {
+  command.add_option("--model", model_dir, "Model directory (config.json, safetensors, tokenizer.json)")->required();
+  command.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
+  command.add_option("--dtype", dtype, "auto, float32 or bfloat16")->capture_default_str();
+}
+
+Policy PolicyOptions::load() const {
+  LoadOptions options;
+  options.device = parse_device(device);
+  if (dtype == "float32") {
+    options.dtype = at::kFloat;
+  } else if (dtype == "bfloat16") {
+    options.dtype = at::kBFloat16;
+  } else if (dtype != "auto") {
+    fail("--dtype must be auto, float32 or bfloat16, got '", dtype, "'");
+  }
+  return load_policy(model_dir, options);
+}
+
+void ProblemOptions::add(CLI::App& command, const std::string& flag) {
+  command.add_option(flag, path, "JSONL problem file: {\"id\", \"problem\", \"answer\"} a line")->required();
+  command.add_flag("--skip-bad-lines", skip_bad_lines, "Skip malformed lines (reported) instead of stopping");
+}
+
+std::vector<Problem> ProblemOptions::load() const {
+  ProblemSet set = read_problems(path, skip_bad_lines ? BadLinePolicy::Skip : BadLinePolicy::Stop);
+  for (const auto& warning : set.warnings) std::cerr << "soar: warning: " << warning << "\n";
+  if (set.skipped_lines > 0) std::cerr << "soar: skipped " << set.skipped_lines << " malformed line(s) of " << path << "\n";
+  return std::move(set.problems);
+}
+
+void PromptOptions::add(CLI::App& command) {
+  command.add_option("--prompt-template", template_text, "Prompt text; {problem} is replaced by the problem")->capture_default_str();
+  command.add_option("--chat", chat, "Chat format to wrap the prompt in: none, llama3, chatml")->capture_default_str();
+  command.add_option("--system", system, "System message (with --chat)");
+}
+
+PromptFormat PromptOptions::format() const {
+  PromptFormat format{template_text, parse_chat_format(chat), system};
+  if (format.template_text.find("{problem}") == std::string::npos) fail("--prompt-template must contain {problem}");
+  return format;
+}
+
+void SamplingOptions::add(CLI::App& command) {
+  command.add_option("--temperature", temperature, "Sampling temperature (0 = greedy)")->capture_default_str();
+  command.add_option("--top-p", top_p, "Nucleus sampling mass")->capture_default_str();
+  command.add_option("--top-k", top_k, "Keep the k most likely tokens (0 = off)")->capture_default_str();
+  command.add_option("--max-new-tokens", max_new_tokens, "Tokens to generate at most")->capture_default_str();
+  command.add_option("--seed", seed, "Run seed")->capture_default_str();
+  command.add_option("--stop", stop, "Stop string (repeatable)");
+}
+
+SamplingParams SamplingOptions::params(const Policy& policy) const {
+  SamplingParams params;
+  params.temperature = temperature;
+  params.top_p = top_p;
+  params.top_k = top_k;
+  params.max_new_tokens = max_new_tokens;
+  params.seed = seed;
+  params.stop_strings = stop;
+  params.eos_token_ids = policy.eos_token_ids();
+  return params;
+}
+
+void prepare_output_dir(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) fail("cannot create output directory ", dir, ": ", error.message());
+}
+
+}  // namespace soar::app

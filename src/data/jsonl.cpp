@@ -1,0 +1,86 @@
+#include "data/jsonl.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace soar {
+
+LineReader::LineReader(const std::filesystem::path& path, std::string_view what) : path_(path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) fail(what, " file ", path.string(), " does not exist");
+  if (std::filesystem::is_directory(status)) fail(what, " file ", path.string(), " is a directory");
+  in_.open(path, std::ios::binary);
+  if (!in_) fail("cannot open ", what, " file ", path.string(), ": ", std::strerror(errno));
+}
+
+LineReader::Status LineReader::next(std::string& line) {
+  line.clear();
+  std::streambuf* buffer = in_.rdbuf();
+  bool too_long = false, any = false;
+  terminated_ = false;
+  for (;;) {
+    int c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof()) break;
+    any = true;
+    if (c == '\n') {
+      terminated_ = true;
+      break;
+    }
+    // One byte of slack for the '\r' of a CRLF ending, which is not part of the line.
+    if (line.size() > kMaxJsonlLineBytes) {
+      too_long = true;
+      line.clear();
+    }
+    if (!too_long) line.push_back(char(c));
+  }
+  if (!any) return Status::End;
+  ++line_number_;
+  if (!too_long && !line.empty() && line.back() == '\r') line.pop_back();
+  if (too_long || line.size() > kMaxJsonlLineBytes) {
+    line.clear();
+    return Status::TooLong;
+  }
+  return Status::Line;
+}
+
+std::string LineReader::where() const { return cat(path_.string(), ":", line_number_); }
+
+std::size_t invalid_utf8_offset(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t size = text.size(), i = 0;
+  while (i < size) {
+    unsigned char lead = bytes[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length;
+    unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte (Unicode table 3-7)
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + length > size) return i;
+    if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
+    for (std::size_t k = 2; k < length; ++k)
+      if ((bytes[i + k] & 0xC0) != 0x80) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+bool is_blank(std::string_view line) { return line.find_first_not_of(" \t") == std::string_view::npos; }
+
+}  // namespace soar

@@ -1,0 +1,591 @@
+#include "model/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace soar::safetensors {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kMetadataKey = "__metadata__";
+constexpr std::string_view kSingleName = "model.safetensors";
+constexpr std::string_view kIndexName = "model.safetensors.index.json";
+
+struct DTypeInfo {
+  DType dtype;
+  std::string_view name;
+  std::size_t size;
+  int write_rank;  // position in the Python library's layout order (its Dtype enum, descending)
+};
+
+constexpr DTypeInfo kDTypes[] = {
+    {DType::U64, "U64", 8, 0},  {DType::I64, "I64", 8, 1},   {DType::F64, "F64", 8, 2},
+    {DType::F32, "F32", 4, 3},  {DType::U32, "U32", 4, 4},   {DType::I32, "I32", 4, 5},
+    {DType::BF16, "BF16", 2, 6}, {DType::F16, "F16", 2, 7},  {DType::U16, "U16", 2, 8},
+    {DType::I16, "I16", 2, 9},  {DType::I8, "I8", 1, 10},    {DType::U8, "U8", 1, 11},
+    {DType::BOOL, "BOOL", 1, 12},
+};
+
+const DTypeInfo& info(DType dtype) {
+  for (const auto& entry : kDTypes)
+    if (entry.dtype == dtype) return entry;
+  fail("invalid safetensors dtype value ", static_cast<int>(dtype));
+}
+
+// Offset of the first byte that is not part of well-formed UTF-8 (no overlongs, surrogates or code
+// points past U+10FFFF), or nullopt.
+std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t n = text.size(), i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (n - i < len || s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k)
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+    i += len;
+  }
+  return std::nullopt;
+}
+
+// Parses JSON, rejecting duplicate keys (nlohmann keeps one silently) and absurd nesting. `where`
+// names the file in errors.
+json parse_json(std::string_view text, const std::string& where, std::string_view what) {
+  std::vector<std::set<std::string>> open_objects;
+  auto check = [&](int depth, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    if ((event == E::object_start || event == E::array_start) && depth >= kMaxJsonDepth)
+      fail(where, ": ", what, " nests deeper than ", kMaxJsonDepth, " levels");
+    if (event == E::object_start) open_objects.emplace_back();
+    if (event == E::object_end) open_objects.pop_back();
+    if (event == E::key && !open_objects.back().insert(parsed.get<std::string>()).second)
+      fail(where, ": ", what, " has duplicate key \"", parsed.get<std::string>(), "\"",
+           open_objects.size() == 1 ? "" : " (inside a nested object)");
+    return true;
+  };
+  try {
+    return json::parse(text.begin(), text.end(), check);
+  } catch (const json::exception& e) {
+    fail(where, ": ", what, " is not valid JSON: ", e.what());
+  }
+}
+
+std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, bool& overflow) {
+  if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b) overflow = true;
+  return a * b;
+}
+
+// A shape entry or offset: a JSON integer >= 0 (the Python library rejects floats, even 1.0).
+std::uint64_t non_negative(const json& value, const std::string& where, std::string_view field,
+                           std::size_t index) {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (value.is_number_integer())
+    fail(where, ": field \"", field, "\" entry ", index, " is negative (", value.dump(), ")");
+  fail(where, ": field \"", field, "\" entry ", index, " is not an integer (", value.dump(), ")");
+}
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+std::size_t dtype_size(DType dtype) { return info(dtype).size; }
+std::string_view dtype_name(DType dtype) { return info(dtype).name; }
+
+std::optional<DType> parse_dtype(std::string_view name) {
+  for (const auto& entry : kDTypes)
+    if (entry.name == name) return entry.dtype;
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------- File
+
+File::File(File&& other) noexcept
+    : path_(std::move(other.path_)),
+      mapping_(std::exchange(other.mapping_, nullptr)),
+      mapping_size_(std::exchange(other.mapping_size_, 0)),
+      tensors_(std::move(other.tensors_)),
+      by_name_(std::move(other.by_name_)),
+      metadata_(std::move(other.metadata_)) {}
+
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    unmap();
+    path_ = std::move(other.path_);
+    mapping_ = std::exchange(other.mapping_, nullptr);
+    mapping_size_ = std::exchange(other.mapping_size_, 0);
+    tensors_ = std::move(other.tensors_);
+    by_name_ = std::move(other.by_name_);
+    metadata_ = std::move(other.metadata_);
+  }
+  return *this;
+}
+
+File::~File() { unmap(); }
+
+void File::unmap() {
+  if (mapping_) ::munmap(mapping_, mapping_size_);
+  mapping_ = nullptr;
+  mapping_size_ = 0;
+}
+
+File File::open(const fs::path& path) {
+  File file;
+  file.path_ = path;
+  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) fail(path.string(), ": cannot open: ", std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) fail(path.string(), ": cannot stat: ", std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) fail(path.string(), ": not a regular file");
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (size > 0) {  // mmap rejects length 0; parse() reports the empty file
+    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+    if (mapping == MAP_FAILED) fail(path.string(), ": cannot mmap: ", std::strerror(errno));
+    file.mapping_ = mapping;
+    file.mapping_size_ = size;
+  }
+  file.parse({static_cast<const std::byte*>(file.mapping_), size});
+  return file;
+}
+
+File File::from_memory(std::span<const std::byte> bytes, fs::path label) {
+  File file;
+  file.path_ = std::move(label);
+  file.parse(bytes);
+  return file;
+}
+
+const TensorView* File::find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &tensors_[it->second];
+}
+
+void File::parse(std::span<const std::byte> bytes) {
+  const std::string where = path_.string();
+  if (bytes.size() < 8)
+    fail(where, ": file is ", bytes.size(), " bytes, shorter than the 8-byte header length");
+  std::uint64_t header_size = 0;
+  for (int i = 0; i < 8; ++i) header_size |= std::uint64_t(bytes[i]) << (8 * i);
+  if (header_size > kMaxHeaderBytes)
+    fail(where, ": header length ", header_size, " exceeds the limit of ", kMaxHeaderBytes, " bytes");
+  if (header_size > bytes.size() - 8)
+    fail(where, ": header length ", header_size, " runs past the end of the file (", bytes.size(),
+         " bytes)");
+  std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8), header_size);
+  // nlohmann's lexer takes NUL for the end of input, so "{}\0garbage" would otherwise pass.
+  if (auto nul = header.find('\0'); nul != std::string_view::npos)
+    fail(where, ": header contains a NUL byte at file offset ", 8 + nul);
+  if (auto bad = invalid_utf8_at(header))
+    fail(where, ": header is not valid UTF-8 at file offset ", 8 + *bad);
+  json root = parse_json(header, where, "header");
+  if (!root.is_object()) fail(where, ": header is a JSON ", root.type_name(), ", not an object");
+
+  const std::byte* data = bytes.data() + 8 + header_size;
+  const std::uint64_t data_size = bytes.size() - 8 - header_size;
+  struct Placed {
+    std::uint64_t begin, end;
+    TensorView view;
+  };
+  std::vector<Placed> placed;
+  for (const auto& item : root.items()) {
+    // Named references rather than a structured binding: clang before 16 cannot capture those.
+    const std::string& name = item.key();
+    const json& entry = item.value();
+    if (name == kMetadataKey) {
+      if (entry.is_null()) continue;  // the Python library accepts null
+      if (!entry.is_object())
+        fail(where, ": \"__metadata__\" is a JSON ", entry.type_name(), ", not an object");
+      for (const auto& [key, value] : entry.items()) {
+        if (!value.is_string())
+          fail(where, ": \"__metadata__\" value \"", key, "\" is a JSON ", value.type_name(),
+               ", not a string");
+        metadata_[key] = value.get<std::string>();
+      }
+      continue;
+    }
+    const std::string tensor = cat(where, ": tensor \"", name, "\"");
+    if (!entry.is_object()) fail(tensor, ": entry is a JSON ", entry.type_name(), ", not an object");
+    auto field = [&](const char* key, bool (json::*is_type)() const noexcept,
+                     const char* type) -> const json& {
+      auto it = entry.find(key);
+      if (it == entry.end()) fail(tensor, ": missing field \"", key, "\"");
+      if (!((*it).*is_type)())
+        fail(tensor, ": field \"", key, "\" is a JSON ", it->type_name(), ", not ", type);
+      return *it;
+    };
+    const auto& dtype_name_json = field("dtype", &json::is_string, "a string");
+    const auto& shape_json = field("shape", &json::is_array, "an array");
+    const auto& offsets_json = field("data_offsets", &json::is_array, "an array");
+
+    auto dtype = parse_dtype(dtype_name_json.get_ref<const std::string&>());
+    if (!dtype) fail(tensor, ": field \"dtype\" has unknown dtype ", dtype_name_json.dump());
+
+    std::vector<int64_t> shape;
+    std::uint64_t nbytes = dtype_size(*dtype);
+    bool overflow = false;
+    for (std::size_t i = 0; i < shape_json.size(); ++i) {
+      std::uint64_t dim = non_negative(shape_json[i], tensor, "shape", i);
+      if (dim > std::uint64_t(std::numeric_limits<int64_t>::max()))
+        fail(tensor, ": field \"shape\" entry ", i, " is too large (", dim, ")");
+      shape.push_back(int64_t(dim));
+      nbytes = checked_mul(nbytes, dim, overflow);
+    }
+    if (overflow) fail(tensor, ": field \"shape\" ", shape_string(shape), " overflows 64-bit byte counts");
+
+    if (offsets_json.size() != 2)
+      fail(tensor, ": field \"data_offsets\" has ", offsets_json.size(), " entries, not [begin, end]");
+    std::uint64_t begin = non_negative(offsets_json[0], tensor, "data_offsets", 0);
+    std::uint64_t end = non_negative(offsets_json[1], tensor, "data_offsets", 1);
+    if (begin > end) fail(tensor, ": field \"data_offsets\" [", begin, ", ", end, "] has begin after end");
+    if (end > data_size)
+      fail(tensor, ": field \"data_offsets\" end ", end, " is past the end of the data section (",
+           data_size, " bytes)");
+    if (end - begin != nbytes)
+      fail(tensor, ": field \"data_offsets\" [", begin, ", ", end, "] spans ", end - begin,
+           " bytes but dtype ", dtype_name(*dtype), " and shape ", shape_string(shape), " need ", nbytes);
+    placed.push_back({begin, end, TensorView{name, *dtype, std::move(shape), data + begin, nbytes}});
+  }
+
+  // Like the Python library: sorted by offsets, the tensors must tile the data section exactly.
+  std::sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
+    return std::tie(a.begin, a.end, a.view.name) < std::tie(b.begin, b.end, b.view.name);
+  });
+  std::uint64_t covered = 0;
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const Placed& p = placed[i];
+    if (p.begin < covered)
+      fail(where, ": tensor \"", p.view.name, "\" (data_offsets [", p.begin, ", ", p.end,
+           "]) overlaps tensor \"", placed[i - 1].view.name, "\" (which ends at ", covered, ")");
+    if (p.begin > covered)
+      fail(where, ": data section bytes [", covered, ", ", p.begin,
+           ") belong to no tensor (gap before tensor \"", p.view.name, "\")");
+    covered = p.end;
+  }
+  if (covered != data_size)
+    fail(where, ": data section bytes [", covered, ", ", data_size,
+         ") after the last tensor belong to no tensor");
+
+  tensors_.reserve(placed.size());
+  for (auto& p : placed) {
+    by_name_.emplace(p.view.name, tensors_.size());
+    tensors_.push_back(std::move(p.view));
+  }
+}
+
+// ---------------------------------------------------------------------------------------- Checkpoint
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path.string(), ": cannot open: ", std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail(path.string(), ": read failed");
+  return text.str();
+}
+
+bool stays_inside(const fs::path& relative) {
+  if (relative.empty() || relative.is_absolute() || relative.has_root_name()) return false;
+  for (const auto& part : relative)
+    if (part == "..") return false;
+  return true;
+}
+
+}  // namespace
+
+Checkpoint Checkpoint::open(const fs::path& dir_or_file) {
+  Checkpoint checkpoint;
+  checkpoint.path_ = dir_or_file;
+  const std::string where = dir_or_file.string();
+  std::error_code error;
+  const auto status = fs::status(dir_or_file, error);
+  fs::path single, index;
+  if (fs::is_directory(status)) {
+    if (fs::exists(dir_or_file / kSingleName, error)) {
+      single = dir_or_file / kSingleName;
+    } else if (fs::exists(dir_or_file / kIndexName, error)) {
+      index = dir_or_file / kIndexName;
+    } else {
+      fail(where, ": directory has neither ", kSingleName, " nor ", kIndexName);
+    }
+  } else if (fs::exists(status)) {
+    (dir_or_file.filename().string().ends_with(".index.json") ? index : single) = dir_or_file;
+  } else {
+    fail(where, ": no such file or directory");
+  }
+
+  if (!single.empty()) {
+    checkpoint.files_.push_back(File::open(single));
+    for (const auto& view : checkpoint.files_[0].tensors()) checkpoint.tensors_.emplace(view.name, &view);
+    return checkpoint;
+  }
+
+  const std::string index_name = index.string();
+  json root = parse_json(read_text(index), index_name, "index");
+  if (!root.is_object()) fail(index_name, ": index is a JSON ", root.type_name(), ", not an object");
+  auto weight_map_it = root.find("weight_map");
+  if (weight_map_it == root.end()) fail(index_name, ": missing field \"weight_map\"");
+  if (!weight_map_it->is_object())
+    fail(index_name, ": field \"weight_map\" is a JSON ", weight_map_it->type_name(), ", not an object");
+  std::map<std::string, std::string, std::less<>> weight_map;  // tensor -> shard
+  std::map<std::string, std::string> first_tensor_of_shard;
+  for (const auto& [name, shard] : weight_map_it->items()) {
+    if (!shard.is_string())
+      fail(index_name, ": weight_map entry \"", name, "\" is a JSON ", shard.type_name(), ", not a string");
+    const auto& file = shard.get_ref<const std::string&>();
+    if (!stays_inside(fs::path(file)))
+      fail(index_name, ": weight_map entry \"", name, "\" names shard \"", file,
+           "\", which is not a path inside the checkpoint directory");
+    weight_map.emplace(name, file);
+    first_tensor_of_shard.emplace(file, name);
+  }
+
+  // Open every shard before indexing it: views stay put when files_ reallocates (each File's tensor
+  // vector moves with its buffer), but indexing once at the end keeps that reasoning out of the loop.
+  const fs::path dir = index.parent_path();
+  for (const auto& [shard, first_tensor] : first_tensor_of_shard) {
+    fs::path shard_path = dir / shard;
+    if (!fs::exists(shard_path, error))
+      fail(index_name, ": shard \"", shard, "\" (listed for tensor \"", first_tensor, "\") is missing: ",
+           shard_path.string());
+    checkpoint.files_.push_back(File::open(shard_path));
+  }
+  std::map<std::string, const File*, std::less<>> owner;
+  for (const File& file : checkpoint.files_) {
+    for (const auto& view : file.tensors()) {
+      auto [it, inserted] = owner.emplace(view.name, &file);
+      if (!inserted)
+        fail(index_name, ": tensor \"", view.name, "\" is present in two shards: ",
+             it->second->path().string(), " and ", file.path().string());
+      checkpoint.tensors_.emplace(view.name, &view);
+    }
+  }
+  for (const auto& [name, shard] : weight_map) {
+    auto it = owner.find(name);
+    if (it == owner.end())
+      fail(index_name, ": tensor \"", name, "\" is listed for shard \"", shard, "\" but absent from it");
+    if (it->second->path() != dir / shard)
+      fail(index_name, ": tensor \"", name, "\" is listed for shard \"", shard, "\" but found in ",
+           it->second->path().string());
+  }
+  for (const auto& [name, file] : owner)
+    if (!weight_map.contains(name))
+      fail(index_name, ": tensor \"", name, "\" in shard ", file->path().string(),
+           " is not listed in the index's weight_map");
+  return checkpoint;
+}
+
+std::vector<std::string> Checkpoint::names() const {
+  std::vector<std::string> out;
+  out.reserve(tensors_.size());
+  for (const auto& entry : tensors_) out.push_back(entry.first);  // std::map: already sorted
+  return out;
+}
+
+const TensorView* Checkpoint::find(std::string_view name) const {
+  auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : it->second;
+}
+
+const TensorView& Checkpoint::at(std::string_view name) const {
+  const TensorView* view = find(name);
+  if (!view) fail("tensor ", name, " not found in ", path_.string());
+  return *view;
+}
+
+// -------------------------------------------------------------------------------------------- writing
+
+namespace {
+
+// Checks names (unique, UTF-8, not "__metadata__") and sizes; errors name `where` and the tensor.
+void validate(const std::vector<TensorToWrite>& tensors, const std::string& where) {
+  std::set<std::string_view> seen;
+  for (const auto& t : tensors) {
+    const std::string tensor = cat(where, ": tensor \"", t.name, "\"");
+    if (t.name == kMetadataKey) fail(tensor, ": the name is reserved for the metadata");
+    if (invalid_utf8_at(t.name)) fail(tensor, ": the name is not valid UTF-8");
+    if (!seen.insert(t.name).second) fail(tensor, ": duplicate name");
+    std::uint64_t nbytes = dtype_size(t.dtype);
+    bool overflow = false;
+    for (int64_t dim : t.shape) {
+      if (dim < 0) fail(tensor, ": negative dimension in shape ", shape_string(t.shape));
+      nbytes = checked_mul(nbytes, std::uint64_t(dim), overflow);
+    }
+    if (overflow) fail(tensor, ": shape ", shape_string(t.shape), " overflows 64-bit byte counts");
+    if (t.data.size() != nbytes)
+      fail(tensor, ": data has ", t.data.size(), " bytes but dtype ", dtype_name(t.dtype), " and shape ",
+           shape_string(t.shape), " need ", nbytes);
+  }
+}
+
+void write_validated(const fs::path& path, const std::vector<const TensorToWrite*>& tensors,
+                     const std::map<std::string, std::string>& metadata) {
+  std::vector<const TensorToWrite*> order = tensors;
+  std::sort(order.begin(), order.end(), [](const TensorToWrite* a, const TensorToWrite* b) {
+    int ra = info(a->dtype).write_rank, rb = info(b->dtype).write_rank;
+    return ra != rb ? ra < rb : a->name < b->name;
+  });
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  nlohmann::ordered_json meta = nlohmann::ordered_json::object();
+  meta["format"] = "pt";
+  for (const auto& [key, value] : metadata) {
+    if (invalid_utf8_at(key) || invalid_utf8_at(value))
+      fail(path.string(), ": metadata entry \"", key, "\" is not valid UTF-8");
+    meta[key] = value;
+  }
+  header[std::string(kMetadataKey)] = std::move(meta);
+  std::uint64_t offset = 0;
+  for (const TensorToWrite* t : order) {
+    header[t->name] = {{"dtype", dtype_name(t->dtype)},
+                       {"shape", t->shape},
+                       {"data_offsets", {offset, offset + t->data.size()}}};
+    offset += t->data.size();
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
+  write_file_atomically(path, [&](std::ostream& out) {
+    char length[8];
+    for (int i = 0; i < 8; ++i) length[i] = char((std::uint64_t(text.size()) >> (8 * i)) & 0xFF);
+    out.write(length, 8);
+    out.write(text.data(), std::streamsize(text.size()));
+    for (const TensorToWrite* t : order)
+      out.write(reinterpret_cast<const char*>(t->data.data()), std::streamsize(t->data.size()));
+  });
+}
+
+// "model-00001-of-00003.safetensors", as transformers names shards.
+bool is_shard_name(const std::string& name) {
+  auto digits = [&](std::size_t at) {
+    return std::all_of(name.begin() + at, name.begin() + at + 5, [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return name.size() == 32 && name.starts_with("model-") && digits(6) && name.compare(11, 4, "-of-") == 0 &&
+         digits(15) && name.ends_with(".safetensors");
+}
+
+std::string shard_name(std::size_t i, std::size_t n) {
+  std::ostringstream out;
+  out << "model-" << std::setfill('0') << std::setw(5) << i << "-of-" << std::setw(5) << n << ".safetensors";
+  return out.str();
+}
+
+}  // namespace
+
+void write_file(const fs::path& path, const std::vector<TensorToWrite>& tensors,
+                const std::map<std::string, std::string>& metadata) {
+  validate(tensors, path.string());
+  std::vector<const TensorToWrite*> all;
+  for (const auto& t : tensors) all.push_back(&t);
+  write_validated(path, all, metadata);
+}
+
+void write_checkpoint(const fs::path& dir, const std::vector<TensorToWrite>& tensors,
+                      std::size_t max_shard_bytes) {
+  validate(tensors, dir.string());
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) fail(dir.string(), ": cannot create directory: ", error.message());
+
+  // huggingface_hub's split_state_dict_into_shards_factory, in input order.
+  std::vector<std::vector<const TensorToWrite*>> shards;
+  std::vector<const TensorToWrite*> current;
+  std::size_t current_bytes = 0, total_bytes = 0;
+  for (const auto& t : tensors) {
+    total_bytes += t.data.size();
+    if (t.data.size() > max_shard_bytes) {
+      shards.push_back({&t});
+      continue;
+    }
+    if (current_bytes + t.data.size() > max_shard_bytes) {
+      shards.push_back(std::move(current));
+      current.clear();
+      current_bytes = 0;
+    }
+    current.push_back(&t);
+    current_bytes += t.data.size();
+  }
+  if (!current.empty()) shards.push_back(std::move(current));
+
+  std::set<std::string> written;
+  if (shards.size() <= 1) {
+    std::vector<const TensorToWrite*> all;
+    for (const auto& t : tensors) all.push_back(&t);
+    write_validated(dir / kSingleName, all, {});
+    written.insert(std::string(kSingleName));
+  } else {
+    json weight_map = json::object();
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      std::string name = shard_name(i + 1, shards.size());
+      write_validated(dir / name, shards[i], {});
+      for (const TensorToWrite* t : shards[i]) weight_map[t->name] = name;
+      written.insert(name);
+    }
+    json index = {{"metadata", {{"total_size", total_bytes}}}, {"weight_map", std::move(weight_map)}};
+    write_text_atomically(dir / kIndexName, index.dump(2) + "\n");  // transformers: indent=2, sorted
+    written.insert(std::string(kIndexName));
+  }
+
+  // Weight files of an earlier checkpoint go only once the new one is complete, so a crash before
+  // this point leaves a directory that Checkpoint::open either loads consistently (the old
+  // model.safetensors wins over a new index) or rejects (old index over overwritten shards).
+  std::vector<fs::path> stale;
+  try {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      std::string name = entry.path().filename().string();
+      if ((name == kSingleName || name == kIndexName || is_shard_name(name)) && !written.contains(name))
+        stale.push_back(entry.path());
+    }
+  } catch (const fs::filesystem_error& e) {
+    fail(dir.string(), ": cannot list directory: ", e.what());
+  }
+  for (const auto& path : stale)
+    if (fs::remove(path, error); error)
+      fail(path.string(), ": cannot remove stale checkpoint file: ", error.message());
+}
+
+}  // namespace soar::safetensors

@@ -1,0 +1,65 @@
+// Evaluation with n samples per problem: per-problem success counts, unbiased pass@k for each k,
+// and the mean over problems with a bootstrap confidence interval. Hard-set mining is evaluation
+// with n = K whose per-problem counts go to a resumable log.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "data/problems.h"
+#include "model/causal_lm.h"
+#include "rl/pass_at_k.h"
+#include "rl/reward.h"
+#include "sampling/sampler.h"
+
+namespace soar {
+
+// Turns a problem into prompt tokens (template, chat format, tokenizer: the caller's choice).
+using PromptEncoder = std::function<std::vector<int32_t>(const Problem&)>;
+
+struct EvalOptions {
+  int64_t samples_per_problem = 8;      // n
+  std::vector<int64_t> ks = {1};        // each k <= n
+  SamplingParams sampling;              // its seed is the run seed; batches derive their own
+  int64_t max_batch_sequences = 64;     // sequences per generate() call (whole problems per batch)
+  int bootstrap_resamples = 1000;
+  double confidence = 0.95;
+  double success_threshold = 0.5;       // a sample counts as solved when its reward >= this
+};
+
+struct ProblemResult {
+  std::string id;
+  int64_t samples = 0;
+  int64_t successes = 0;
+  std::vector<std::string> completions;  // kept only when asked for
+};
+
+struct EvalReport {
+  std::vector<ProblemResult> problems;
+  std::map<int64_t, Interval> pass_at_k;  // k -> mean over problems with CI
+  int64_t generated_tokens = 0;
+  double seconds = 0;
+};
+
+struct EvalCallbacks {
+  // Problems already done (mining resume): skipped when their whole batch is done.
+  std::function<bool(const Problem&)> already_done;
+  // Called as each problem finishes, in order (mining appends to its log here).
+  std::function<void(const Problem&, const ProblemResult&)> on_problem_done;
+  bool keep_completions = false;
+  bool show_progress = true;
+};
+
+// Problems are cut into fixed batches by their index, and each batch's sampling seed is derived
+// from the run seed and the batch index, so a resumed run samples exactly what an uninterrupted
+// one would.
+EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, const PromptEncoder& encode,
+                    const Detokenizer& detokenize, const RewardFunction& reward, const EvalOptions& options,
+                    const EvalCallbacks& callbacks = {});
+
+// Mean pass@k over problems with a bootstrap interval, from per-problem counts.
+std::map<int64_t, Interval> aggregate_pass_at_k(const std::vector<ProblemResult>& results, const std::vector<int64_t>& ks,
+                                                int resamples, double confidence, uint64_t seed);
+
+}  // namespace soar

@@ -1,0 +1,51 @@
+#include "rl/reward.h"
+
+#include <optional>
+
+namespace soar {
+namespace {
+
+std::string_view trim(std::string_view text) {
+  const char* space = " \t\r\n";
+  size_t begin = text.find_first_not_of(space);
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(space);
+  return text.substr(begin, end - begin + 1);
+}
+
+// Content of the last \boxed{...} with balanced braces, if any.
+std::optional<std::string_view> last_boxed(std::string_view text) {
+  size_t at = text.rfind("\\boxed{");
+  if (at == std::string_view::npos) return std::nullopt;
+  size_t start = at + 7;
+  int depth = 1;
+  for (size_t i = start; i < text.size(); ++i) {
+    if (text[i] == '{') ++depth;
+    if (text[i] == '}' && --depth == 0) return text.substr(start, i - start);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string final_answer(std::string_view completion) {
+  if (auto boxed = last_boxed(completion)) return std::string(trim(*boxed));
+  size_t marker_end = std::string_view::npos;
+  for (std::string_view marker : {std::string_view("####"), std::string_view("Answer:")}) {
+    size_t at = completion.rfind(marker);
+    if (at != std::string_view::npos && (marker_end == std::string_view::npos || at + marker.size() > marker_end)) {
+      marker_end = at + marker.size();
+    }
+  }
+  if (marker_end == std::string_view::npos) return std::string(trim(completion));
+  std::string_view rest = completion.substr(marker_end);
+  return std::string(trim(rest.substr(0, rest.find('\n'))));
+}
+
+RewardFunction exact_match_reward() {
+  return [](const Problem& problem, std::string_view completion) {
+    return final_answer(completion) == trim(problem.answer) ? 1.0 : 0.0;
+  };
+}
+
+}  // namespace soar

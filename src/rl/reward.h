@@ -1,0 +1,23 @@
+// Rewards are functions (problem, completion text) -> score. The exact-match reward here is the
+// RLVR engine's own; the math verifier (src/verify/) plugs in through the same signature.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "data/problems.h"
+
+namespace soar {
+
+using RewardFunction = std::function<double(const Problem& problem, std::string_view completion)>;
+
+// The final answer a completion states: the content of its last \boxed{...}, else the text after
+// its last "####" or "Answer:" marker (up to the end of that line), else the whole completion;
+// surrounding whitespace removed.
+std::string final_answer(std::string_view completion);
+
+// 1 when final_answer(completion) equals the problem's answer exactly (after trimming), else 0.
+RewardFunction exact_match_reward();
+
+}  // namespace soar

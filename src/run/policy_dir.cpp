@@ -1,0 +1,70 @@
+#include "run/policy_dir.h"
+
+#include "core/error.h"
+
+namespace soar {
+
+std::optional<ChatFormat> parse_chat_format(const std::string& name) {
+  if (name == "none" || name.empty()) return std::nullopt;
+  if (name == "llama3") return ChatFormat::Llama3;
+  if (name == "chatml") return ChatFormat::ChatML;
+  fail("unknown chat format '", name, "' (none, llama3, chatml)");
+}
+
+Policy load_policy(const std::filesystem::path& dir, const LoadOptions& options) {
+  if (!std::filesystem::is_directory(dir)) fail("model directory ", dir, " does not exist");
+  std::filesystem::path tokenizer = dir / "tokenizer.json";
+  if (!std::filesystem::exists(tokenizer)) fail("model directory ", dir, " has no tokenizer.json (needed to turn problems into tokens)");
+  Policy policy;
+  policy.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(tokenizer));
+  policy.model = load_model(dir, options);
+  if (policy.tokenizer->vocab_size() > policy.model->config().vocab_size) {
+    fail(tokenizer, " has ", policy.tokenizer->vocab_size(), " tokens but the model's vocab_size is ", policy.model->config().vocab_size);
+  }
+  return policy;
+}
+
+PromptEncoder Policy::prompt_encoder(const PromptFormat& format) const {
+  auto tok = tokenizer;
+  return [tok, format](const Problem& problem) {
+    std::string text = format.template_text;
+    for (size_t at = text.find("{problem}"); at != std::string::npos; at = text.find("{problem}", at + problem.problem.size())) {
+      text.replace(at, 9, problem.problem);
+    }
+    if (format.chat) {
+      std::vector<ChatMessage> messages;
+      if (!format.system.empty()) messages.push_back({"system", format.system});
+      messages.push_back({"user", text});
+      text = format_chat(*format.chat, messages, true);
+    }
+    std::vector<int32_t> ids = tok->encode(text, /*add_special_tokens=*/!format.chat.has_value());
+    if (ids.empty()) fail("problem '", problem.id, "' encodes to no tokens");
+    return ids;
+  };
+}
+
+Detokenizer Policy::detokenizer() const {
+  auto tok = tokenizer;
+  return [tok](std::span<const int32_t> ids) { return tok->decode(ids, /*skip_special_tokens=*/true); };
+}
+
+std::vector<int32_t> Policy::eos_token_ids() const {
+  std::vector<int32_t> ids;
+  for (int64_t id : model->config().eos_token_ids) ids.push_back(static_cast<int32_t>(id));
+  for (const char* name : {"<|eot_id|>", "<|im_end|>", "<|endoftext|>", "<|end_of_text|>"}) {
+    if (auto id = tokenizer->token_to_id(name)) {
+      if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
+    }
+  }
+  return ids;
+}
+
+void copy_tokenizer_files(const std::filesystem::path& from_dir, const std::filesystem::path& to_dir) {
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+    if (std::filesystem::exists(from_dir / name)) {
+      std::filesystem::copy_file(from_dir / name, to_dir / name, std::filesystem::copy_options::overwrite_existing);
+    }
+  }
+}
+
+}  // namespace soar

@@ -1,0 +1,41 @@
+// A policy on disk: a Hugging Face model directory (config.json, safetensors) with its
+// tokenizer.json, loaded as the model plus the text functions every command needs.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "model/causal_lm.h"
+#include "model/checkpoint.h"
+#include "rl/evaluate.h"
+#include "tokenizer/chat_format.h"
+#include "tokenizer/tokenizer.h"
+
+namespace soar {
+
+struct PromptFormat {
+  std::string template_text = "{problem}";  // "{problem}" is replaced by the problem text
+  std::optional<ChatFormat> chat;           // wrap as one user turn (plus system) when set
+  std::string system;
+};
+
+// "none", "llama3", "chatml"
+std::optional<ChatFormat> parse_chat_format(const std::string& name);
+
+struct Policy {
+  CausalLM model{nullptr};
+  std::shared_ptr<const Tokenizer> tokenizer;
+
+  PromptEncoder prompt_encoder(const PromptFormat& format) const;
+  Detokenizer detokenizer() const;
+  std::vector<int32_t> eos_token_ids() const;  // from config.json, else the tokenizer's EOS-like special tokens
+};
+
+// Loads DIR/config.json, the weights and DIR/tokenizer.json; errors name the missing file.
+Policy load_policy(const std::filesystem::path& dir, const LoadOptions& options);
+
+// Copies tokenizer files next to a saved model so the directory stays a complete policy.
+void copy_tokenizer_files(const std::filesystem::path& from_dir, const std::filesystem::path& to_dir);
+
+}  // namespace soar

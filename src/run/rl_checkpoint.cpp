@@ -1,0 +1,58 @@
+#include "run/rl_checkpoint.h"
+
+#include <torch/serialize.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "model/checkpoint.h"
+#include "run/policy_dir.h"
+
+namespace soar {
+namespace fs = std::filesystem;
+
+void save_rl_checkpoint(const fs::path& dir, CausalLMImpl& policy, torch::optim::AdamW& optimizer, int64_t next_step,
+                        const fs::path& tokenizer_from) {
+  fs::path staging = dir.string() + ".tmp", old = dir.string() + ".old";
+  fs::remove_all(staging);
+  save_model(policy, staging);
+  if (!tokenizer_from.empty()) copy_tokenizer_files(tokenizer_from, staging);
+  write_file_atomically(staging / "optimizer.pt", [&](std::ostream& out) { torch::save(optimizer, out); });
+  write_text_atomically(staging / "state.json", nlohmann::json{{"next_step", next_step}}.dump() + "\n");
+  fs::remove_all(old);
+  if (fs::exists(dir)) fs::rename(dir, old);
+  fs::rename(staging, dir);
+  fs::remove_all(old);
+}
+
+std::optional<int64_t> load_rl_checkpoint(const fs::path& dir, CausalLMImpl& policy, torch::optim::AdamW& optimizer) {
+  fs::path source = dir;
+  if (!fs::exists(source / "state.json")) {
+    source = dir.string() + ".old";
+    if (!fs::exists(source / "state.json")) return std::nullopt;
+  }
+  nlohmann::json state;
+  try {
+    std::ifstream in(source / "state.json");
+    state = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    fail("RL checkpoint ", source / "state.json", " is corrupt: ", e.what());
+  }
+  if (!state.contains("next_step") || !state["next_step"].is_number_integer()) {
+    fail("RL checkpoint ", source / "state.json", ": missing integer field 'next_step'");
+  }
+  CausalLM saved = load_model(source, {.dtype = policy.dtype(), .device = policy.device()});
+  policy.copy_parameters_from(*saved);
+  std::ifstream optimizer_file(source / "optimizer.pt", std::ios::binary);
+  if (!optimizer_file) fail("RL checkpoint ", source, " has no optimizer.pt");
+  try {
+    torch::load(optimizer, optimizer_file);
+  } catch (const std::exception& e) {
+    fail("RL checkpoint ", source / "optimizer.pt", " cannot be read: ", e.what());
+  }
+  return state["next_step"].get<int64_t>();
+}
+
+}  // namespace soar

@@ -1,0 +1,26 @@
+// Chat prompt formatting for the model families we serve, written out in C++ instead of running the
+// Jinja chat template. Each function reproduces its family's template (from tokenizer_config.json in
+// shared/data/tokenizers/) for plain system/user/assistant messages with no tools.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace soar {
+
+enum class ChatFormat {
+  Llama3,  // <|start_header_id|>role<|end_header_id|>\n\n content <|eot_id|>, with BOS text first
+  ChatML,  // Qwen: <|im_start|>role\n content <|im_end|>\n
+};
+
+struct ChatMessage {
+  std::string role;  // "system", "user" or "assistant"
+  std::string content;
+};
+
+// The prompt text (special tokens as text; encode it with add_special_tokens = false). Throws
+// soar::Error for an empty conversation or another role. Note Llama 3's template always ends with
+// the assistant header, whatever add_generation_prompt says; we reproduce that.
+std::string format_chat(ChatFormat format, const std::vector<ChatMessage>& messages, bool add_generation_prompt);
+
+}  // namespace soar
