@@ -52,7 +52,7 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
 }
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
-                                  KVCache* cache, int64_t layer, int64_t slot) {
+                                  const CacheAccess& access, int64_t layer) {
   const int64_t batch = x.size(0), length = x.size(1);
   at::Tensor q = q_proj->forward(x).view({batch, length, heads_, head_dim_});
   at::Tensor k = k_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
@@ -64,14 +64,29 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   q = apply_rope(q.transpose(1, 2), rope);
   k = apply_rope(k.transpose(1, 2), rope);
   v = v.transpose(1, 2);
-  if (cache != nullptr) {
-    cache->keys(layer).narrow(2, slot, length).copy_(k);
-    cache->values(layer).narrow(2, slot, length).copy_(v);
-    k = cache->keys(layer).narrow(2, 0, slot + length);
-    v = cache->values(layer).narrow(2, 0, slot + length);
+  if (KVCache* cache = access.cache) {
+    if (access.slot_index.defined()) {
+      cache->keys(layer).index_copy_(2, access.slot_index, k);
+      cache->values(layer).index_copy_(2, access.slot_index, v);
+      k = cache->keys(layer);
+      v = cache->values(layer);
+    } else {
+      cache->keys(layer).narrow(2, access.slot, length).copy_(k);
+      cache->values(layer).narrow(2, access.slot, length).copy_(v);
+      k = cache->keys(layer).narrow(2, 0, access.slot + length);
+      v = cache->values(layer).narrow(2, 0, access.slot + length);
+    }
   }
   const int64_t repeats = heads_ / kv_heads_;
-  at::Tensor out = at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), mask);
+  at::Tensor out;
+  if (length == 1 && repeats > 1) {
+    // One query per row: the `repeats` query heads sharing a kv head attend as a group of queries
+    // to that head's keys, so the cache is never copied to repeat it (the mask broadcasts).
+    at::Tensor grouped = q.reshape({batch, kv_heads_, repeats, head_dim_});
+    out = at::scaled_dot_product_attention(grouped, k, v, mask).reshape({batch, heads_, 1, head_dim_});
+  } else {
+    out = at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), mask);
+  }
   return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
 }
 
@@ -93,8 +108,8 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
 }
 
 at::Tensor DecoderLayerImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
-                                     KVCache* cache, int64_t layer, int64_t slot) {
-  at::Tensor h = x + self_attn->forward(input_layernorm->forward(x), rope, mask, cache, layer, slot);
+                                     const CacheAccess& access, int64_t layer) {
+  at::Tensor h = x + self_attn->forward(input_layernorm->forward(x), rope, mask, access, layer);
   return h + mlp->forward(post_attention_layernorm->forward(h));
 }
 
@@ -126,10 +141,10 @@ at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
 }
 
 at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,
-                                    KVCache* cache, int64_t slot) {
+                                    const CacheAccess& access) {
   RopeTables rope = rope_tables(inverse_frequencies_.to(x.device()), positions, x.scalar_type());
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-    x = model->layers->ptr<DecoderLayerImpl>(i)->forward(x, rope, mask, cache, i, slot);
+    x = model->layers->ptr<DecoderLayerImpl>(i)->forward(x, rope, mask, access, i);
   }
   return model->norm->forward(x);
 }
@@ -147,7 +162,7 @@ at::Tensor CausalLMImpl::hidden_states(const at::Tensor& input_ids, const at::Te
   at::Tensor causal = at::ones({length, length}, at::TensorOptions().dtype(at::kBool).device(device)).tril();
   at::Tensor diagonal = at::eye(length, at::TensorOptions().dtype(at::kBool).device(device));
   at::Tensor mask = (causal.unsqueeze(0) & valid.unsqueeze(1)) | diagonal.unsqueeze(0);
-  return run_layers(model->embed_tokens->forward(input_ids), pos, mask.unsqueeze(1), nullptr, 0);
+  return run_layers(model->embed_tokens->forward(input_ids), pos, mask.unsqueeze(1), {});
 }
 
 at::Tensor CausalLMImpl::hidden_states_cached(const at::Tensor& input_ids, KVCache& cache, const at::Tensor& new_mask) {
@@ -170,7 +185,18 @@ at::Tensor CausalLMImpl::hidden_states_cached(const at::Tensor& input_ids, KVCac
   at::Tensor self = key_index.unsqueeze(0) == query_index.unsqueeze(1);
   at::Tensor keys_valid = cache.valid().narrow(1, 0, total).unsqueeze(1);    // [B, 1, S]
   at::Tensor mask = (causal.unsqueeze(0) & keys_valid) | self.unsqueeze(0);  // [B, T, S]
-  return run_layers(model->embed_tokens->forward(input_ids), positions, mask.unsqueeze(1), &cache, slot);
+  return run_layers(model->embed_tokens->forward(input_ids), positions, mask.unsqueeze(1), {&cache, slot, {}});
+}
+
+at::Tensor CausalLMImpl::decode_static(const at::Tensor& tokens, KVCache& cache) {
+  at::Tensor slot = cache.slot_tensor();
+  cache.valid().index_fill_(1, slot, true);
+  at::Tensor positions = cache.next_position().unsqueeze(1).clone();
+  at::Tensor mask = cache.valid().unsqueeze(1).unsqueeze(1);  // [B, 1, 1, capacity]
+  at::Tensor hidden = run_layers(model->embed_tokens->forward(tokens), positions, mask, {&cache, 0, slot});
+  cache.next_position().add_(1);
+  slot.add_(1);
+  return hidden;
 }
 
 void CausalLMImpl::initialize_weights(uint64_t seed) {

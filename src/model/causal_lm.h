@@ -29,13 +29,22 @@ class RMSNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RMSNorm);
 
+// Where a forward pass reads and writes the KV cache. Without a cache: plain causal attention.
+// With `slot` (host): new keys go to slots [slot, slot + T) and attention covers [0, slot + T).
+// With `slot_index` (device, [1]): one new token goes to that slot and attention covers the whole
+// capacity under the cache's validity mask — static shapes, so the step can be a CUDA graph.
+struct CacheAccess {
+  KVCache* cache = nullptr;
+  int64_t slot = 0;
+  at::Tensor slot_index;
+};
+
 class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& config);
-  // x [B, T, H]; mask [B, 1, T, S] bool (true = may attend). Without a cache S == T; with one, the
-  // new keys/values are written at `slot` and attention covers slots [0, slot + T).
-  at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, KVCache* cache,
-                     int64_t layer, int64_t slot);
+  // x [B, T, H]; mask [B, 1, T, S] bool (true = may attend), S as `access` says.
+  at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
+                     int64_t layer);
 
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
@@ -56,8 +65,8 @@ TORCH_MODULE(Mlp);
 class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(const ModelConfig& config);
-  at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, KVCache* cache,
-                     int64_t layer, int64_t slot);
+  at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
+                     int64_t layer);
   Attention self_attn{nullptr};
   Mlp mlp{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
@@ -99,6 +108,12 @@ class CausalLMImpl : public torch::nn::Module {
   // real tokens; undefined = all real) and returns hidden states [B, T, hidden]. Inference only.
   at::Tensor hidden_states_cached(const at::Tensor& input_ids, KVCache& cache, const at::Tensor& new_mask = {});
 
+  // One decoding step with static shapes and no host synchronisation, capturable as a CUDA graph:
+  // tokens [B, 1] go to the cache's device slot (every row gets a real token), attention covers the
+  // whole capacity under the validity mask, and the device slot and positions advance by one. The
+  // caller advances the host count with cache.claim_slots(1). Returns hidden states [B, 1, hidden].
+  at::Tensor decode_static(const at::Tensor& tokens, KVCache& cache);
+
   // The unembedding matrix [vocab, hidden]: lm_head, or the input embeddings when tied.
   at::Tensor output_weight() const;
 
@@ -111,8 +126,7 @@ class CausalLMImpl : public torch::nn::Module {
   torch::nn::Linear lm_head{nullptr};  // null when embeddings are tied
 
  private:
-  at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, KVCache* cache,
-                        int64_t slot);
+  at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, const CacheAccess& access);
   ModelConfig config_;
   at::Tensor inverse_frequencies_;
 };

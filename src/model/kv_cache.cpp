@@ -15,7 +15,10 @@ KVCache::KVCache(const ModelConfig& config, int64_t batch_size, int64_t capacity
   }
   valid_ = at::zeros({batch_size, capacity}, at::TensorOptions().dtype(at::kBool).device(device));
   next_position_ = at::zeros({batch_size}, at::TensorOptions().dtype(at::kLong).device(device));
+  slot_tensor_ = at::zeros({1}, at::TensorOptions().dtype(at::kLong).device(device));
 }
+
+void KVCache::sync_slot_tensor() { slot_tensor_.fill_(length_); }
 
 int64_t KVCache::bytes_required(const ModelConfig& config, int64_t batch_size, int64_t capacity, at::ScalarType dtype) {
   int64_t per_layer = 2 * batch_size * config.num_key_value_heads * capacity * config.head_dim *
@@ -36,6 +39,7 @@ void KVCache::reset() {
   length_ = 0;
   valid_.zero_();
   next_position_.zero_();
+  slot_tensor_.zero_();
 }
 
 void KVCache::select_rows(const at::Tensor& rows) {

@@ -29,6 +29,12 @@ class KVCache {
 
   // Claims `count` new slots and returns the first; throws soar::Error when the cache is full.
   int64_t claim_slots(int64_t count);
+
+  // The next free slot as a device tensor [1] int64, for decoding without host synchronisation
+  // (CausalLMImpl::decode_static advances it on the device; claim_slots keeps the host count).
+  at::Tensor& slot_tensor() { return slot_tensor_; }
+  // Sets the device slot to the host length (after a prefill or a compaction).
+  void sync_slot_tensor();
   // Forgets all tokens (keeps the memory).
   void reset();
   // Keeps only the given rows (a [B'] int64 index tensor): finished sequences stop costing work.
@@ -42,6 +48,7 @@ class KVCache {
   std::vector<at::Tensor> values_;
   at::Tensor valid_;
   at::Tensor next_position_;
+  at::Tensor slot_tensor_;
 };
 
 }  // namespace soar

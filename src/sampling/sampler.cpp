@@ -8,6 +8,10 @@
 #include "core/error.h"
 #ifdef SOAR_CUDA
 #include <ATen/cuda/CUDAGeneratorImpl.h>
+#include <ATen/cuda/CUDAEvent.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace soar {
@@ -46,6 +50,70 @@ at::Tensor truncate_distribution(const at::Tensor& scaled, const SamplingParams&
   return at::empty_like(scaled).scatter_(-1, order, kept);
 }
 
+// One decoding step after the prefill: dynamic (attend over the filled cache), static (attend over
+// the whole capacity, device-side slot), or static replayed as a CUDA graph captured on the third
+// step of a batch size (two eager steps first warm up the kernels and libraries it uses).
+class DecodeStep {
+ public:
+  DecodeStep(CausalLMImpl& model, KVCache& cache, bool static_decode, bool cuda_graphs)
+      : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs) {}
+
+  at::Tensor step(const at::Tensor& tokens) {
+    if (!static_) return model_.logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
+    cache_.claim_slots(1);  // host count only; the device slot advances inside the step
+#ifdef SOAR_CUDA
+    if (graphs_) {
+      if (graph_) {
+        input_.copy_(tokens);
+        graph_->replay();
+        return output_;
+      }
+      if (++eager_steps_ > 2) {
+        input_ = tokens.clone();
+        graph_ = std::make_unique<at::cuda::CUDAGraph>();
+        // Capture on a side stream that first waits for the work already queued.
+        auto stream = c10::cuda::getStreamFromPool();
+        at::cuda::CUDAEvent before;
+        before.record(c10::cuda::getCurrentCUDAStream());
+        before.block(stream);
+        {
+          c10::cuda::CUDAStreamGuard guard(stream);
+          graph_->capture_begin();
+          output_ = run(input_);
+          graph_->capture_end();
+        }
+        at::cuda::CUDAEvent captured;
+        captured.record(stream);
+        captured.block(c10::cuda::getCurrentCUDAStream());
+        graph_->replay();
+        return output_;
+      }
+    }
+#endif
+    return run(tokens);
+  }
+
+  void reset() {
+#ifdef SOAR_CUDA
+    graph_.reset();
+    eager_steps_ = 0;
+#endif
+    if (static_) cache_.sync_slot_tensor();
+  }
+
+ private:
+  at::Tensor run(const at::Tensor& tokens) { return model_.logits(model_.decode_static(tokens, cache_).select(1, -1)); }
+
+  CausalLMImpl& model_;
+  KVCache& cache_;
+  bool static_, graphs_;
+#ifdef SOAR_CUDA
+  std::unique_ptr<at::cuda::CUDAGraph> graph_;
+  at::Tensor input_, output_;
+  int eager_steps_ = 0;
+#endif
+};
+
 }  // namespace
 
 const char* finish_reason_name(FinishReason reason) {
@@ -73,7 +141,16 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const 
   return {tokens, logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)};
 }
 
-Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize) : model_(model), detokenize_(std::move(detokenize)) {}
+Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions options)
+    : model_(model), detokenize_(std::move(detokenize)) {
+  const bool on_gpu = model_.device().is_cuda();
+  static_decode_ = options.static_decode.value_or(on_gpu);
+  cuda_graphs_ = options.cuda_graphs.value_or(on_gpu) && static_decode_ && on_gpu;
+#ifndef SOAR_CUDA
+  cuda_graphs_ = false;
+#endif
+  sync_interval_ = options.sync_interval > 0 ? options.sync_interval : (on_gpu ? 16 : 1);
+}
 
 int64_t Sampler::bytes_required(int64_t batch_size, int64_t max_total_length) const {
   const auto& config = model_.config();
@@ -136,65 +213,80 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   at::Generator generator = make_generator(device, params.seed);
 
   std::vector<Completion> completions(batch);
-  std::vector<int64_t> active(batch);  // row of the cache -> index of the prompt
+  std::vector<int64_t> active(batch);  // row of the cache -> index of the prompt, -1 once finished
   for (int64_t i = 0; i < batch; ++i) active[i] = i;
   size_t longest_stop = 0;
   for (const auto& stop : params.stop_strings) longest_stop = std::max(longest_stop, stop.size());
 
-  at::Tensor last = model_.hidden_states_cached(ids.to(device), cache, mask.to(device)).select(1, -1);
-  for (int64_t step = 0; step < params.max_new_tokens; ++step) {
-    at::Tensor logits = model_.logits(last).to(at::kFloat);
-    auto [tokens, logprobs] = sample_tokens(logits, params, generator);
-    at::Tensor tokens_cpu = tokens.to(at::kCPU), logprobs_cpu = logprobs.to(at::kCPU);
-    auto token_values = tokens_cpu.accessor<int64_t, 1>();
-    auto logprob_values = logprobs_cpu.accessor<float, 1>();
-
-    // active[row] is the prompt index of cache row `row`, or -1 once that row has finished.
-    size_t finished_rows = 0;
-    for (size_t row = 0; row < active.size(); ++row) {
-      if (active[row] < 0) {
-        ++finished_rows;
-        continue;
-      }
-      Completion& completion = completions[active[row]];
-      const auto token = static_cast<int32_t>(token_values[row]);
-      completion.tokens.push_back(token);
-      completion.logprobs.push_back(logprob_values[row]);
-      bool done = false;
-      if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
-        completion.finish = FinishReason::Eos;
-        done = true;
-      } else if (longest_stop > 0) {
-        // Only the tail can contain a stop string that was not there a step ago.
-        size_t tail_tokens = std::min(completion.tokens.size(), longest_stop + 8);
-        std::string tail = detokenize_(std::span<const int32_t>(completion.tokens).last(tail_tokens));
-        for (const auto& stop : params.stop_strings) done = done || tail.find(stop) != std::string::npos;
-        if (done) completion.finish = FinishReason::Stop;
-      }
-      if (done) {
-        active[row] = -1;
-        ++finished_rows;
-      }
+  // Reads one step's token for cache row `row` into its completion; true when the row is finished.
+  auto accept = [&](int64_t row, int32_t token, float logprob) {
+    Completion& completion = completions[active[row]];
+    completion.tokens.push_back(token);
+    completion.logprobs.push_back(logprob);
+    if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
+      completion.finish = FinishReason::Eos;
+      return true;
     }
-    if (finished_rows == active.size() || step + 1 == params.max_new_tokens) break;
-
-    at::Tensor next = tokens.unsqueeze(1);
-    // Finished rows stay in the batch (their outputs ignored) until enough have finished to make
-    // compacting the cache worth its copy.
-    if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(active.size())) {
-      std::vector<int64_t> rows, still_active;
-      for (size_t row = 0; row < active.size(); ++row) {
-        if (active[row] >= 0) {
-          rows.push_back(static_cast<int64_t>(row));
-          still_active.push_back(active[row]);
+    if (longest_stop > 0) {
+      // Only the tail can contain a stop string that was not there a step ago.
+      size_t tail_tokens = std::min(completion.tokens.size(), longest_stop + 8);
+      std::string tail = detokenize_(std::span<const int32_t>(completion.tokens).last(tail_tokens));
+      for (const auto& stop : params.stop_strings) {
+        if (tail.find(stop) != std::string::npos) {
+          completion.finish = FinishReason::Stop;
+          return true;
         }
       }
-      at::Tensor index = at::tensor(rows, long_options).to(device);
-      cache.select_rows(index);
-      next = next.index_select(0, index);
-      active = std::move(still_active);
     }
-    last = model_.hidden_states_cached(next, cache).select(1, -1);
+    return false;
+  };
+
+  DecodeStep decode(model_, cache, static_decode_, cuda_graphs_);
+  at::Tensor logits = model_.logits(model_.hidden_states_cached(ids.to(device), cache, mask.to(device)).select(1, -1));
+  if (static_decode_) cache.sync_slot_tensor();
+  std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host
+  for (int64_t step = 0; step < params.max_new_tokens; ++step) {
+    auto [tokens, logprobs] = sample_tokens(logits.to(at::kFloat), params, generator);
+    pending_tokens.push_back(tokens);
+    pending_logprobs.push_back(logprobs);
+    const bool last_step = step + 1 == params.max_new_tokens;
+    if (static_cast<int64_t>(pending_tokens.size()) == sync_interval_ || last_step) {
+      // The host reads the pending steps at once: one synchronisation per sync_interval tokens.
+      at::Tensor block_tokens = at::stack(pending_tokens, 1).to(at::kCPU);
+      at::Tensor block_logprobs = at::stack(pending_logprobs, 1).to(at::kCPU);
+      pending_tokens.clear();
+      pending_logprobs.clear();
+      auto token_values = block_tokens.accessor<int64_t, 2>();
+      auto logprob_values = block_logprobs.accessor<float, 2>();
+      size_t finished_rows = 0;
+      for (size_t row = 0; row < active.size(); ++row) {
+        for (int64_t j = 0; active[row] >= 0 && j < block_tokens.size(1); ++j) {
+          if (accept(static_cast<int64_t>(row), static_cast<int32_t>(token_values[row][j]), logprob_values[row][j])) {
+            active[row] = -1;  // tokens it generated after finishing are dropped
+          }
+        }
+        if (active[row] < 0) ++finished_rows;
+      }
+      if (finished_rows == active.size() || last_step) break;
+      // Finished rows keep decoding (outputs ignored) until enough have finished to make
+      // compacting the cache worth its copy.
+      if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(active.size())) {
+        std::vector<int64_t> rows, still_active;
+        for (size_t row = 0; row < active.size(); ++row) {
+          if (active[row] >= 0) {
+            rows.push_back(static_cast<int64_t>(row));
+            still_active.push_back(active[row]);
+          }
+        }
+        at::Tensor index = at::tensor(rows, long_options).to(device);
+        cache.select_rows(index);
+        tokens = tokens.index_select(0, index);
+        active = std::move(still_active);
+        decode.reset();  // the cache tensors moved: static buffers and graphs must be rebuilt
+      }
+    }
+    if (last_step) break;
+    logits = decode.step(tokens.unsqueeze(1));
   }
 
   if (detokenize_) {

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,10 +37,20 @@ struct Completion {
 
 using Detokenizer = std::function<std::string(std::span<const int32_t>)>;
 
+// How the decoding loop runs. Defaults depend on the model's device: on a GPU every step has static
+// shapes (attention over the whole preallocated cache), is replayed as a CUDA graph, and the host
+// looks at the generated tokens only every `sync_interval` steps; on the CPU each step attends only
+// over the filled part of the cache and the host checks every step.
+struct SamplerOptions {
+  std::optional<bool> static_decode;
+  std::optional<bool> cuda_graphs;  // needs static_decode and a CUDA build
+  int64_t sync_interval = 0;        // 0 = 16 on a GPU, 1 on the CPU
+};
+
 class Sampler {
  public:
   // `detokenize` turns generated tokens into text (for stop strings and Completion::text); may be empty.
-  Sampler(CausalLMImpl& model, Detokenizer detokenize = {});
+  Sampler(CausalLMImpl& model, Detokenizer detokenize = {}, SamplerOptions options = {});
 
   // Generates one completion per prompt. Throws soar::Error before allocating when a prompt is
   // empty, longer than the model's context, or the batch does not fit in memory (saying what fits).
@@ -54,6 +65,9 @@ class Sampler {
  private:
   CausalLMImpl& model_;
   Detokenizer detokenize_;
+  bool static_decode_;
+  bool cuda_graphs_;
+  int64_t sync_interval_;
 };
 
 // Draws one token per row from logits [B, V] (float32) and returns {tokens [B] int64, logprobs [B]}.

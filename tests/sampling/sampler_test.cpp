@@ -68,6 +68,17 @@ TEST_P(SamplerFamilies, SamplerLogprobsEqualTrainerLogprobs) {
   }
 }
 
+TEST_P(SamplerFamilies, StaticDecodeWithDelayedSyncEqualsArgmaxOfFullForward) {
+  // The GPU decoding mode (static shapes over the whole cache, device-side slot, the host reading
+  // tokens every few steps), run here on the CPU.
+  CausalLM model = load_model(reference_model(GetParam()));
+  Sampler sampler(*model, {}, {.static_decode = true, .sync_interval = 5});
+  auto completions = sampler.generate(kPrompts, {.temperature = 0, .max_new_tokens = 23});
+  for (size_t i = 0; i < kPrompts.size(); ++i) {
+    EXPECT_EQ(completions[i].tokens, argmax_by_full_forward(*model, kPrompts[i], 23)) << "prompt " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, SamplerFamilies, ::testing::Values("llama3", "qwen2", "qwen3"));
 
 TEST(Sampler, EosEndsARowAndCompactionKeepsOthersExact) {
@@ -83,6 +94,23 @@ TEST(Sampler, EosEndsARowAndCompactionKeepsOthersExact) {
   for (size_t i = 0; i < kPrompts.size(); ++i) {
     EXPECT_EQ(completions[i].tokens, argmax_by_full_forward(*model, kPrompts[i], 20, {eos})) << "prompt " << i;
   }
+}
+
+TEST(Sampler, StaticDecodeCompactionAndEosMatchDynamicDecode) {
+  CausalLM model = load_model(reference_model("qwen3"));
+  int32_t eos = argmax_by_full_forward(*model, kPrompts[1], 1)[0];
+  // Greedy: with sampling, the two modes compact the batch at different steps, which changes how
+  // the random stream is consumed.
+  SamplingParams params{.temperature = 0, .max_new_tokens = 30, .eos_token_ids = {eos}};
+  auto dynamic = Sampler(*model).generate(kPrompts, params);
+  auto fixed = Sampler(*model, {}, {.static_decode = true, .sync_interval = 4}).generate(kPrompts, params);
+  for (size_t i = 0; i < kPrompts.size(); ++i) {
+    EXPECT_EQ(dynamic[i].tokens, fixed[i].tokens) << "prompt " << i;
+    EXPECT_EQ(dynamic[i].finish, fixed[i].finish) << "prompt " << i;
+    ASSERT_EQ(dynamic[i].logprobs.size(), fixed[i].logprobs.size());
+    for (size_t j = 0; j < dynamic[i].logprobs.size(); ++j) EXPECT_NEAR(dynamic[i].logprobs[j], fixed[i].logprobs[j], 1e-5);
+  }
+  EXPECT_EQ(fixed[1].finish, FinishReason::Eos);
 }
 
 TEST(Sampler, SameSeedSameTokensOtherSeedOtherTokens) {
