@@ -142,7 +142,9 @@ at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
 
 at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,
                                     const CacheAccess& access) {
-  RopeTables rope = rope_tables(inverse_frequencies_.to(x.device()), positions, x.scalar_type());
+  // Kept in float32 on the activations' device (moved once, before any CUDA graph capture).
+  if (inverse_frequencies_.device() != x.device()) inverse_frequencies_ = inverse_frequencies_.to(x.device());
+  RopeTables rope = rope_tables(inverse_frequencies_, positions, x.scalar_type());
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     x = model->layers->ptr<DecoderLayerImpl>(i)->forward(x, rope, mask, access, i);
   }

@@ -69,22 +69,13 @@ class DecodeStep {
         return output_;
       }
       if (++eager_steps_ > 2) {
+        // Capture on the current stream: generate() runs the whole loop on a side stream (capture
+        // cannot use the default stream), so the eager warm-up steps ran on it too.
         input_ = tokens.clone();
         graph_ = std::make_unique<at::cuda::CUDAGraph>();
-        // Capture on a side stream that first waits for the work already queued.
-        auto stream = c10::cuda::getStreamFromPool();
-        at::cuda::CUDAEvent before;
-        before.record(c10::cuda::getCurrentCUDAStream());
-        before.block(stream);
-        {
-          c10::cuda::CUDAStreamGuard guard(stream);
-          graph_->capture_begin();
-          output_ = run(input_);
-          graph_->capture_end();
-        }
-        at::cuda::CUDAEvent captured;
-        captured.record(stream);
-        captured.block(c10::cuda::getCurrentCUDAStream());
+        graph_->capture_begin();
+        output_ = run(input_);
+        graph_->capture_end();
         graph_->replay();
         return output_;
       }
@@ -198,6 +189,18 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   check_fits(batch, total_length);
 
   at::InferenceMode inference;
+#ifdef SOAR_CUDA
+  // With CUDA graphs the whole call runs on a side stream (graphs cannot be captured on the default
+  // stream), after the work already queued on the current one (e.g. the last optimizer step).
+  std::optional<c10::cuda::CUDAStreamGuard> side_stream;
+  if (cuda_graphs_) {
+    at::cuda::CUDAEvent queued;
+    queued.record(c10::cuda::getCurrentCUDAStream());
+    auto stream = c10::cuda::getStreamFromPool(false, device.index() < 0 ? 0 : device.index());
+    queued.block(stream);
+    side_stream.emplace(stream);
+  }
+#endif
   auto long_options = at::TensorOptions().dtype(at::kLong);
   at::Tensor ids = at::zeros({batch, prompt_length}, long_options);
   at::Tensor mask = at::zeros({batch, prompt_length}, long_options);

@@ -18,7 +18,7 @@ torch.set_num_threads(1)
 OUT = sys.argv[1]
 
 COMMON = dict(vocab_size=320, hidden_size=64, intermediate_size=112, num_hidden_layers=2,
-              num_attention_heads=4, max_position_embeddings=256, rms_norm_eps=1e-5,
+              num_attention_heads=4, max_position_embeddings=512, rms_norm_eps=1e-5,
               initializer_range=0.15, attn_implementation="eager")
 FAMILIES = {
     "llama3": (transformers.LlamaConfig, transformers.LlamaForCausalLM, dict(

@@ -181,9 +181,9 @@ void expect_error(const std::function<void()>& action, const std::string& fragme
 }
 
 TEST(Sampler, ImpossibleRequestsFailBeforeAllocating) {
-  CausalLM model = load_model(reference_model("llama3"));  // context 256
+  CausalLM model = load_model(reference_model("llama3"));  // context 512
   Sampler sampler(*model);
-  expect_error([&] { sampler.generate({std::vector<int32_t>(250, 5)}, {.max_new_tokens = 10}); }, "exceeds the model's context of 256");
+  expect_error([&] { sampler.generate({std::vector<int32_t>(500, 5)}, {.max_new_tokens = 20}); }, "exceeds the model's context of 512");
   expect_error([&] { sampler.generate({{}}, {.max_new_tokens = 4}); }, "prompt 0 is empty");
   expect_error([&] { sampler.generate({{1, 100000}}, {.max_new_tokens = 4}); }, "outside the vocabulary");
   // 20 million sequences of 202 tokens cannot fit in memory: the error says how many would.

@@ -1,0 +1,103 @@
+// GPU sampler throughput, Llama-3.2-3B config, random init, bf16, prompt 128, 256 new tokens,
+// batch 64 and 256, against Hugging Face generate measured in the same run (dynamic cache, and
+// static cache with torch.compile + CUDA graphs, timed after its compiling run) by
+// bench/gpu_generate_reference.py. Prints a table and writes JSON (argv[1], default stdout only).
+#include <ATen/ATen.h>
+#include <ATen/Context.h>
+#include <ATen/cuda/CUDAContext.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "core/error.h"
+#include "sampling/sampler.h"
+
+namespace {
+
+soar::ModelConfig llama_3_2_3b() {
+  soar::ModelConfig c;
+  c.vocab_size = 128256, c.hidden_size = 3072, c.intermediate_size = 8192, c.num_hidden_layers = 28;
+  c.num_attention_heads = 24, c.num_key_value_heads = 8, c.head_dim = 128, c.max_position_embeddings = 131072;
+  c.rms_norm_eps = 1e-5, c.tie_word_embeddings = true;
+  c.rope = {500000.0, "llama3", 32.0, 1.0, 4.0, 8192};
+  return c;
+}
+
+std::string run_command(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  if (pclose(pipe) != 0) throw std::runtime_error("reference failed: " + command + "\n" + output);
+  return output;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!at::hasCUDA()) {
+    std::cerr << "gpu_sampler_bench: no CUDA GPU visible\n";
+    return 1;
+  }
+  const int64_t prompt_length = 128, new_tokens = 256;
+  const std::vector<int64_t> batches = {64, 256};
+  const bool with_reference = argc < 3 || std::string(argv[2]) != "--no-reference";
+
+  nlohmann::json reference = nlohmann::json::object();
+  if (with_reference) {  // first, while this process holds no GPU memory
+    std::ostringstream command;
+    command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/gpu_generate_reference.py " << prompt_length << " " << new_tokens;
+    for (int64_t b : batches) command << " " << b;
+    std::string out = run_command(command.str());
+    size_t last_line = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
+    reference = nlohmann::json::parse(out.substr(last_line == std::string::npos ? 0 : last_line + 1));
+  }
+
+  soar::ModelConfig config = llama_3_2_3b();
+  soar::CausalLM model(config);
+  {
+    at::NoGradGuard no_grad;
+    model->to(at::kCUDA, at::kBFloat16);
+    for (auto& p : model->parameters()) p.normal_(0.0, 0.02);
+  }
+  soar::Sampler sampler(*model);
+  std::mt19937 rng(1);
+  nlohmann::json results = {{"device", at::cuda::getDeviceProperties(0)->name}, {"model", "Llama-3.2-3B config, random init, bf16"},
+                            {"prompt", prompt_length}, {"new_tokens", new_tokens}, {"soar", nlohmann::json::object()},
+                            {"reference", reference}};
+  const double params = static_cast<double>(config.parameter_count());
+  const double kv_bytes_per_token = 2.0 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim * 2;
+  for (int64_t batch : batches) {
+    std::vector<std::vector<int32_t>> prompts(batch, std::vector<int32_t>(prompt_length));
+    for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % config.vocab_size);
+    soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
+    sampler.generate(prompts, sampling);  // warm-up (kernels, graph capture)
+    double best = 1e30;
+    for (int rep = 0; rep < 2; ++rep) {
+      auto start = std::chrono::steady_clock::now();
+      sampler.generate(prompts, sampling);
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    const double tokens_per_s = static_cast<double>(batch * new_tokens) / best;
+    const double step_s = best / static_cast<double>(new_tokens);
+    // Per decode step: weights read once (embeddings tied: counted once), the KV cache read over its
+    // whole capacity (static decode), 2 FLOP per parameter per token plus attention.
+    const double capacity = static_cast<double>(prompt_length + new_tokens);
+    const double bytes = params * 2 + static_cast<double>(batch) * capacity * kv_bytes_per_token;
+    const double flops = 2 * params * static_cast<double>(batch) +
+                         4.0 * static_cast<double>(batch) * capacity * config.num_hidden_layers * config.num_attention_heads * config.head_dim;
+    results["soar"][std::to_string(batch)] = {{"tokens_per_s", tokens_per_s}, {"step_ms", step_s * 1e3},
+                                              {"bandwidth_TBps", bytes / step_s / 1e12}, {"TFLOPps", flops / step_s / 1e12}};
+    std::printf("batch %3lld: %8.0f tok/s, %.2f ms/step, %.2f TB/s of weights+KV, %.0f TFLOP/s\n", static_cast<long long>(batch),
+                tokens_per_s, step_s * 1e3, bytes / step_s / 1e12, flops / step_s / 1e12);
+  }
+  std::cout << results.dump(2) << "\n";
+  if (argc > 1) std::ofstream(argv[1]) << results.dump(2) << "\n";
+  return 0;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One call on a lent GPU machine (see docs/gpu.md): build the CUDA configuration against that
+# machine's torch, run the GPU tests and the GPU sampler benchmark (with Hugging Face generate as
+# the reference in the same run), and write a log and JSON results to $OUT.
+#
+# The machine has no package registry: the Debian libraries it lacks (PCRE2, utf8proc, GiNaC/CLN,
+# pkg-config) travel as .deb files in .deb/ (fetch them here with scripts/fetch-device-debs.sh and
+# pass carry=[".deb"]); they are unpacked into .deb/root, never into /.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+OUT="${OUT:-/tmp/soar-device-out}"
+mkdir -p "$OUT"
+exec > >(tee "$OUT/device-check.log") 2>&1
+step() { printf '\n=== %s (%ds)\n' "$*" "$SECONDS"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
+
+step "unpack carried Debian libraries"
+root="$PWD/.deb/root"
+rm -rf "$root" && mkdir -p "$root"
+for f in .deb/*.deb; do dpkg -x "$f" "$root"; done
+libdir="$root/usr/lib/x86_64-linux-gnu"
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PKG_CONFIG_SYSROOT_DIR="$root"
+export PKG_CONFIG_LIBDIR="$libdir/pkgconfig:$root/usr/share/pkgconfig"
+
+step "configure + build (cuda, tests on)"
+cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOAR_CUDA=ON -DSOAR_TESTS=ON -DSOAR_BENCH=ON \
+  -DSOAR_PYTHON="$(command -v python3)" -DTORCH_CUDA_ARCH_LIST=9.0 -DPKG_CONFIG_EXECUTABLE="$root/usr/bin/pkgconf" \
+  -DCMAKE_CUDA_ARCHITECTURES=90 || exit 1
+timeout 300 cmake --build build/gpu -j "$(nproc)" --target gpu_test model_parity_test sampler_test rl_engine_test gpu_sampler_bench soar || exit 1
+
+step "GPU tests"
+timeout 150 ctest --test-dir build/gpu -R 'fixture.model_reference|gpu_test|model_parity_test|sampler_test|rl_engine_test' \
+  --output-on-failure --timeout 300 -j 4
+echo "ctest exit: $?"
+timeout 60 build/gpu/tests/gpu/gpu_test > "$OUT/gpu_test.txt" 2>&1; echo "gpu_test exit: $?"
+
+step "GPU sampler benchmark (with HF generate reference)"
+timeout 330 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json"
+echo "bench exit: $?"
+step "done"
