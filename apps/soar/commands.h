@@ -13,5 +13,7 @@ Action add_sample_command(CLI::App& app);
 Action add_eval_command(CLI::App& app);
 Action add_mine_command(CLI::App& app);
 Action add_train_rl_command(CLI::App& app);
+Action add_pretrain_command(CLI::App& app);
+Action add_testbed_command(CLI::App& app);
 
 }  // namespace soar::app

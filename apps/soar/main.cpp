@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       soar::app::add_eval_command(app),
       soar::app::add_mine_command(app),
       soar::app::add_train_rl_command(app),
+      soar::app::add_pretrain_command(app),
+      soar::app::add_testbed_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {
