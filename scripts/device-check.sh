@@ -39,6 +39,6 @@ echo "ctest exit: $?"
 timeout 60 build/gpu/tests/gpu/gpu_test > "$OUT/gpu_test.txt" 2>&1; echo "gpu_test exit: $?"
 
 step "GPU sampler benchmark (with HF generate reference)"
-timeout 330 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json"
+timeout 330 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_BENCH_FLAGS:-}
 echo "bench exit: $?"
 step "done"

@@ -68,8 +68,8 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
     if (access.slot_index.defined()) {
       cache->keys(layer).index_copy_(2, access.slot_index, k);
       cache->values(layer).index_copy_(2, access.slot_index, v);
-      k = cache->keys(layer);
-      v = cache->values(layer);
+      k = cache->keys(layer).narrow(2, 0, access.attend_slots);
+      v = cache->values(layer).narrow(2, 0, access.attend_slots);
     } else {
       cache->keys(layer).narrow(2, access.slot, length).copy_(k);
       cache->values(layer).narrow(2, access.slot, length).copy_(v);
@@ -190,12 +190,14 @@ at::Tensor CausalLMImpl::hidden_states_cached(const at::Tensor& input_ids, KVCac
   return run_layers(model->embed_tokens->forward(input_ids), positions, mask.unsqueeze(1), {&cache, slot, {}});
 }
 
-at::Tensor CausalLMImpl::decode_static(const at::Tensor& tokens, KVCache& cache) {
+at::Tensor CausalLMImpl::decode_static(const at::Tensor& tokens, KVCache& cache, int64_t attend_slots) {
+  if (attend_slots <= 0 || attend_slots > cache.capacity()) attend_slots = cache.capacity();
   at::Tensor slot = cache.slot_tensor();
   cache.valid().index_fill_(1, slot, true);
   at::Tensor positions = cache.next_position().unsqueeze(1).clone();
-  at::Tensor mask = cache.valid().unsqueeze(1).unsqueeze(1);  // [B, 1, 1, capacity]
-  at::Tensor hidden = run_layers(model->embed_tokens->forward(tokens), positions, mask, {&cache, 0, slot});
+  at::Tensor mask = cache.valid().narrow(1, 0, attend_slots).unsqueeze(1).unsqueeze(1);  // [B, 1, 1, S]
+  CacheAccess access{&cache, 0, slot, attend_slots};
+  at::Tensor hidden = run_layers(model->embed_tokens->forward(tokens), positions, mask, access);
   cache.next_position().add_(1);
   slot.add_(1);
   return hidden;

@@ -31,12 +31,14 @@ TORCH_MODULE(RMSNorm);
 
 // Where a forward pass reads and writes the KV cache. Without a cache: plain causal attention.
 // With `slot` (host): new keys go to slots [slot, slot + T) and attention covers [0, slot + T).
-// With `slot_index` (device, [1]): one new token goes to that slot and attention covers the whole
-// capacity under the cache's validity mask — static shapes, so the step can be a CUDA graph.
+// With `slot_index` (device, [1]): one new token goes to that slot and attention covers the first
+// `attend_slots` slots under the cache's validity mask — static shapes, so the step can be a CUDA
+// graph (one per attend_slots bucket).
 struct CacheAccess {
   KVCache* cache = nullptr;
   int64_t slot = 0;
   at::Tensor slot_index;
+  int64_t attend_slots = 0;
 };
 
 class AttentionImpl : public torch::nn::Module {
@@ -110,9 +112,10 @@ class CausalLMImpl : public torch::nn::Module {
 
   // One decoding step with static shapes and no host synchronisation, capturable as a CUDA graph:
   // tokens [B, 1] go to the cache's device slot (every row gets a real token), attention covers the
-  // whole capacity under the validity mask, and the device slot and positions advance by one. The
-  // caller advances the host count with cache.claim_slots(1). Returns hidden states [B, 1, hidden].
-  at::Tensor decode_static(const at::Tensor& tokens, KVCache& cache);
+  // first `attend_slots` slots (which must include the new one; <= 0: the whole capacity) under the
+  // validity mask, and the device slot and positions advance by one. The caller advances the host
+  // count with cache.claim_slots(1). Returns hidden states [B, 1, hidden].
+  at::Tensor decode_static(const at::Tensor& tokens, KVCache& cache, int64_t attend_slots = 0);
 
   // The unembedding matrix [vocab, hidden]: lm_head, or the input embeddings when tied.
   at::Tensor output_weight() const;

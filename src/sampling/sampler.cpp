@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/device.h"
 #include "core/error.h"
@@ -55,52 +56,67 @@ at::Tensor truncate_distribution(const at::Tensor& scaled, const SamplingParams&
 // step of a batch size (two eager steps first warm up the kernels and libraries it uses).
 class DecodeStep {
  public:
-  DecodeStep(CausalLMImpl& model, KVCache& cache, bool static_decode, bool cuda_graphs)
-      : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs) {}
+  DecodeStep(CausalLMImpl& model, KVCache& cache, bool static_decode, bool cuda_graphs, int64_t bucket)
+      : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs), bucket_(bucket) {}
 
   at::Tensor step(const at::Tensor& tokens) {
     if (!static_) return model_.logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
     cache_.claim_slots(1);  // host count only; the device slot advances inside the step
+    // Attend over the filled slots rounded up to a bucket: a few graphs per batch instead of one per
+    // length, and no step reads the cache's empty tail.
+    const int64_t attend = bucket_ > 0 ? std::min(cache_.capacity(), (cache_.length() + bucket_ - 1) / bucket_ * bucket_)
+                                       : cache_.capacity();
 #ifdef SOAR_CUDA
     if (graphs_) {
-      if (graph_) {
+      auto found = graphs_by_length_.find(attend);
+      if (found != graphs_by_length_.end()) {
         input_.copy_(tokens);
-        graph_->replay();
-        return output_;
+        found->second.graph->replay();
+        return found->second.output;
       }
       if (++eager_steps_ > 2) {
         // Capture on the current stream: generate() runs the whole loop on a side stream (capture
         // cannot use the default stream), so the eager warm-up steps ran on it too.
-        input_ = tokens.clone();
-        graph_ = std::make_unique<at::cuda::CUDAGraph>();
-        graph_->capture_begin();
-        output_ = run(input_);
-        graph_->capture_end();
-        graph_->replay();
-        return output_;
+        if (!input_.defined()) input_ = tokens.clone();
+        input_.copy_(tokens);
+        Captured& captured = graphs_by_length_[attend];
+        captured.graph = std::make_unique<at::cuda::CUDAGraph>();
+        captured.graph->capture_begin();
+        captured.output = run(input_, attend);
+        captured.graph->capture_end();
+        captured.graph->replay();
+        return captured.output;
       }
     }
 #endif
-    return run(tokens);
+    return run(tokens, attend);
   }
 
   void reset() {
 #ifdef SOAR_CUDA
-    graph_.reset();
+    graphs_by_length_.clear();
+    input_ = at::Tensor();
     eager_steps_ = 0;
 #endif
     if (static_) cache_.sync_slot_tensor();
   }
 
  private:
-  at::Tensor run(const at::Tensor& tokens) { return model_.logits(model_.decode_static(tokens, cache_).select(1, -1)); }
+  at::Tensor run(const at::Tensor& tokens, int64_t attend) {
+    return model_.logits(model_.decode_static(tokens, cache_, attend).select(1, -1));
+  }
 
   CausalLMImpl& model_;
   KVCache& cache_;
   bool static_, graphs_;
+  int64_t bucket_;
 #ifdef SOAR_CUDA
-  std::unique_ptr<at::cuda::CUDAGraph> graph_;
-  at::Tensor input_, output_;
+  struct Captured {
+    std::unique_ptr<at::cuda::CUDAGraph> graph;
+    at::Tensor output;
+  };
+  std::map<int64_t, Captured> graphs_by_length_;
+  at::Tensor input_;
   int eager_steps_ = 0;
 #endif
 };
@@ -141,6 +157,7 @@ Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions opt
   cuda_graphs_ = false;
 #endif
   sync_interval_ = options.sync_interval > 0 ? options.sync_interval : (on_gpu ? 16 : 1);
+  attend_bucket_ = options.attend_bucket;
 }
 
 int64_t Sampler::bytes_required(int64_t batch_size, int64_t max_total_length) const {
@@ -244,7 +261,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
     return false;
   };
 
-  DecodeStep decode(model_, cache, static_decode_, cuda_graphs_);
+  DecodeStep decode(model_, cache, static_decode_, cuda_graphs_, attend_bucket_);
   at::Tensor logits = model_.logits(model_.hidden_states_cached(ids.to(device), cache, mask.to(device)).select(1, -1));
   if (static_decode_) cache.sync_slot_tensor();
   std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host

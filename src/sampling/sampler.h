@@ -45,6 +45,7 @@ struct SamplerOptions {
   std::optional<bool> static_decode;
   std::optional<bool> cuda_graphs;  // needs static_decode and a CUDA build
   int64_t sync_interval = 0;        // 0 = 16 on a GPU, 1 on the CPU
+  int64_t attend_bucket = 64;       // static decode attends over the filled slots rounded up to this (0: whole cache)
 };
 
 class Sampler {
@@ -68,6 +69,7 @@ class Sampler {
   bool static_decode_;
   bool cuda_graphs_;
   int64_t sync_interval_;
+  int64_t attend_bucket_;
 };
 
 // Draws one token per row from logits [B, V] (float32) and returns {tokens [B] int64, logprobs [B]}.

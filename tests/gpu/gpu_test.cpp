@@ -62,14 +62,28 @@ TEST_P(GpuFamilies, CudaGraphGreedyDecodeEqualsArgmaxOfFullForward) {
   for (size_t i = 0; i < prompts.size(); ++i) {
     ASSERT_EQ(completions[i].tokens.size(), static_cast<size_t>(steps));
     std::vector<int64_t> sequence(prompts[i].begin(), prompts[i].end());
-    int mismatches = 0;
+    int mismatches = 0, ties = 0;
     for (int64_t t = 0; t < steps; ++t) {
       at::Tensor ids = at::tensor(sequence, at::kLong).unsqueeze(0).cuda();
-      int64_t expected = model->forward(ids).select(1, -1).argmax(-1).item<int64_t>();
-      if (expected != completions[i].tokens[t]) ++mismatches;
-      sequence.push_back(completions[i].tokens[t]);  // teacher-force our tokens: compare every step
+      at::Tensor logits = model->forward(ids).select(1, -1)[0];
+      const int64_t ours = completions[i].tokens[t];
+      if (logits.argmax().item<int64_t>() != ours) {
+        // Where two logits are within float rounding of each other, either token is the argmax:
+        // kernels that sum in a different order (the graph's decode step vs the full forward) may
+        // pick either. Anything else is a real mismatch.
+        double gap = (logits.max() - logits[ours]).item<double>();
+        if (gap <= 1e-4) {
+          ++ties;
+        } else {
+          ++mismatches;
+          std::cout << "prompt " << i << " step " << t << ": ours " << ours << " is " << gap << " below the max\n";
+        }
+      }
+      sequence.push_back(ours);  // teacher-force our tokens: compare every step
     }
+    std::cout << GetParam() << " prompt " << i << ": " << steps << " greedy tokens, " << ties << " float ties\n";
     EXPECT_EQ(mismatches, 0) << "prompt " << i;
+    EXPECT_LE(ties, 4) << "prompt " << i << ": more near-ties than chance explains";
   }
 }
 

@@ -72,7 +72,8 @@ TEST_P(SamplerFamilies, StaticDecodeWithDelayedSyncEqualsArgmaxOfFullForward) {
   // The GPU decoding mode (static shapes over the whole cache, device-side slot, the host reading
   // tokens every few steps), run here on the CPU.
   CausalLM model = load_model(reference_model(GetParam()));
-  Sampler sampler(*model, {}, {.static_decode = true, .sync_interval = 5});
+  // A bucket of 4 slots: attention covers the filled part rounded up, growing as decoding goes on.
+  Sampler sampler(*model, {}, {.static_decode = true, .sync_interval = 5, .attend_bucket = 4});
   auto completions = sampler.generate(kPrompts, {.temperature = 0, .max_new_tokens = 23});
   for (size_t i = 0; i < kPrompts.size(); ++i) {
     EXPECT_EQ(completions[i].tokens, argmax_by_full_forward(*model, kPrompts[i], 23)) << "prompt " << i;
