@@ -14,11 +14,15 @@ torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
 }
 
 // [B, kv_heads, S, D] -> [B, kv_heads * repeats, S, D], head h reading kv head h / repeats (HF repeat_kv).
+// Always a real copy: with one kv head the reshape of the expanded view would be a view with head
+// stride 0, and CUDA's fused attention returned wrong results on such keys at key lengths 64k + 1
+// (seen on an H200 with torch 2.11: tests/gpu/gpu_test.cpp, qwen2 reference model).
 at::Tensor repeat_kv(const at::Tensor& x, int64_t repeats) {
   if (repeats == 1) return x;
   auto sizes = x.sizes();
   return x.unsqueeze(2).expand({sizes[0], sizes[1], repeats, sizes[2], sizes[3]})
-      .reshape({sizes[0], sizes[1] * repeats, sizes[2], sizes[3]});
+      .reshape({sizes[0], sizes[1] * repeats, sizes[2], sizes[3]})
+      .contiguous();
 }
 
 // Position ids that count real tokens, so left padding does not shift positions.
