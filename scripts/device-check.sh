@@ -38,7 +38,8 @@ timeout 150 ctest --test-dir build/gpu -R 'fixture.model_reference|gpu_test|mode
 echo "ctest exit: $?"
 timeout 60 build/gpu/tests/gpu/gpu_test > "$OUT/gpu_test.txt" 2>&1; echo "gpu_test exit: $?"
 
-step "GPU sampler benchmark (with HF generate reference)"
+if [[ -n "${SOAR_SKIP_BENCH:-}" ]]; then step "done (benchmark skipped)"; exit 0; fi
+step "GPU sampler benchmark (with HF generate reference unless --no-reference)"
 timeout 330 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_BENCH_FLAGS:-}
 echo "bench exit: $?"
 step "done"
