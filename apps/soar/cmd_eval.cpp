@@ -49,7 +49,7 @@ Action add_eval_command(CLI::App& app) {
     options.sampling = o->sampling.params(policy);
     options.max_batch_sequences = o->batch;
     EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(o->prompt.format()), policy.detokenizer(),
-                                 exact_match_reward(), options);
+                                 o->prompt.reward_function(), options);
     std::string lines;
     for (const auto& r : report.problems) {
       lines += nlohmann::json{{"id", r.id}, {"samples", r.samples}, {"successes", r.successes}}.dump() + "\n";

@@ -51,7 +51,7 @@ Action add_mine_command(CLI::App& app) {
       if (!log.results().contains(p.id)) log.append(p.id, {r.samples, r.successes});
     };
     evaluate(*policy.model, problems, policy.prompt_encoder(o->prompt.format()), policy.detokenizer(),
-             exact_match_reward(), options, callbacks);
+             o->prompt.reward_function(), options, callbacks);
     std::vector<Problem> hard = select_hard(problems, log.results(), o->samples);
     write_problems(out / "hard.jsonl", hard);
     MiningSummary summary = summarize_mining(problems, log.results(), o->samples);

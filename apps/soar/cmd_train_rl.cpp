@@ -87,13 +87,13 @@ Action add_train_rl_command(CLI::App& app) {
       options.samples_per_problem = o->eval_samples;
       options.ks = {1, o->eval_samples};
       options.sampling = loop.sampling;
-      EvalReport report = evaluate(*policy.model, eval_problems, encode, policy.detokenizer(), exact_match_reward(), options,
+      EvalReport report = evaluate(*policy.model, eval_problems, encode, policy.detokenizer(), o->prompt.reward_function(), options,
                                    {.show_progress = false});
       metrics.append({{"event", "eval"}, {"step", step}, {"pass_at_k", pass_at_k_json(report.pass_at_k)}});
       std::cerr << "eval after step " << step << ": pass@1 = " << report.pass_at_k.at(1).mean << "\n";
     };
     if (start == 0) run_eval(0);
-    run_rl(*policy.model, trainer, problems, encode, policy.detokenizer(), exact_match_reward(), loop, start,
+    run_rl(*policy.model, trainer, problems, encode, policy.detokenizer(), o->prompt.reward_function(), loop, start,
            [&](const RLStepResult& r) {
              metrics.append({{"event", "step"}, {"step", r.step + 1}, {"reward", r.train.mean_reward}, {"loss", r.train.loss},
                              {"grad_norm", r.train.grad_norm}, {"lr", r.train.learning_rate}, {"kl", r.train.kl},

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/problems.h"
+#include "rl/reward.h"
 #include "run/policy_dir.h"
 #include "sampling/sampler.h"
 
@@ -27,12 +28,15 @@ struct ProblemOptions {
   std::vector<Problem> load() const;
 };
 
+// How problems become prompts and how completions are scored.
 struct PromptOptions {
   std::string template_text = "{problem}";
   std::string chat = "none";
   std::string system;
+  std::string reward = "exact";
   void add(CLI::App& command);
   PromptFormat format() const;
+  RewardFunction reward_function() const;
 };
 
 struct SamplingOptions {

@@ -2,6 +2,9 @@
 
 #include <optional>
 
+#include "core/error.h"
+#include "verify/verify.h"
+
 namespace soar {
 namespace {
 
@@ -46,6 +49,18 @@ RewardFunction exact_match_reward() {
   return [](const Problem& problem, std::string_view completion) {
     return final_answer(completion) == trim(problem.answer) ? 1.0 : 0.0;
   };
+}
+
+RewardFunction math_verify_reward() {
+  return [](const Problem& problem, std::string_view completion) {
+    return verify::verify(problem.answer, completion).verdict == verify::Verdict::Correct ? 1.0 : 0.0;
+  };
+}
+
+RewardFunction reward_by_name(const std::string& name) {
+  if (name == "exact") return exact_match_reward();
+  if (name == "math") return math_verify_reward();
+  fail("unknown reward '", name, "' (exact, math)");
 }
 
 }  // namespace soar

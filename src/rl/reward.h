@@ -20,4 +20,11 @@ std::string final_answer(std::string_view completion);
 // 1 when final_answer(completion) equals the problem's answer exactly (after trimming), else 0.
 RewardFunction exact_match_reward();
 
+// 1 when the math verifier (src/verify/) judges the completion's answer equivalent to the
+// problem's answer, else 0 (incorrect, unparseable, or undecidable within its budget).
+RewardFunction math_verify_reward();
+
+// "exact" or "math".
+RewardFunction reward_by_name(const std::string& name);
+
 }  // namespace soar

@@ -1,0 +1,155 @@
+// soar meta: the SOAR meta-loop (../shared/docs/soar.md) on a base model and a hard set D_train.
+// The teacher and the student baseline both start as copies of --model. Writes metrics.jsonl (one
+// record per outer step), the teacher's generated datasets, the promoted questions (PQ), and the
+// final teacher and student to the run directory.
+#include <iomanip>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "meta/meta_loop.h"
+#include "model/checkpoint.h"
+#include "options.h"
+#include "run/metrics.h"
+#include "testbed/prompts.h"
+
+namespace soar::app {
+namespace {
+
+// The testbed's teacher format: "Write n problems:\n" then lines "<statement>=<answer>".
+meta::DatasetParser testbed_parser() {
+  return [](std::string_view text) {
+    testbed::TeacherSet set = testbed::parse_teacher_set(text);
+    meta::ParsedDataset dataset;
+    dataset.malformed = set.malformed_lines;
+    for (size_t i = 0; i < set.items.size(); ++i) {
+      const auto& item = set.items[i];
+      nlohmann::json extra = {{"level", item.problem.level()}, {"answer_correct", item.correct}};
+      dataset.problems.push_back({std::to_string(i), item.problem.statement(), item.stated_answer, extra.dump()});
+    }
+    return dataset;
+  };
+}
+
+nlohmann::json to_json(const meta::OuterStepRecord& r) {
+  nlohmann::json datasets = nlohmann::json::array();
+  for (const auto& d : r.datasets) {
+    datasets.push_back({{"questions", d.questions}, {"malformed", d.malformed}, {"grounded_reward", d.grounded_reward},
+                        {"standard_error", d.standard_error}, {"student_success", d.student_success},
+                        {"teacher_reward", d.teacher_reward}, {"distinct_bigrams", d.distinct_bigrams},
+                        {"duplicate_rate", d.duplicate_rate}, {"inner_final_reward", d.inner_final_reward}});
+  }
+  return {{"step", r.step}, {"baseline_success", r.baseline_success}, {"datasets", datasets}, {"promoted", r.promoted},
+          {"promoted_dataset", r.promoted_dataset}, {"promotion_average", r.promotion_average},
+          {"seconds", {{"teacher", r.seconds_teacher}, {"inner", r.seconds_inner}, {"measure", r.seconds_measure},
+                       {"update", r.seconds_update}}}};
+}
+
+}  // namespace
+
+Action add_meta_command(CLI::App& app) {
+  struct Options {
+    PolicyOptions policy;
+    ProblemOptions train;
+    std::string out, domain = "testbed", teacher_reward = "grounded";
+    int64_t questions = 16;  // n
+    double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
+    int64_t student_max_tokens = 16;
+    meta::MetaConfig config;
+  };
+  auto o = std::make_shared<Options>();
+  auto& c = o->config;
+  c.inner.prompts_per_step = 16;
+  c.inner.samples_per_prompt = 8;
+  c.promotion = {0.01, 3};
+  CLI::App* command = app.add_subcommand("meta", "Run SOAR: teacher, inner student loops, grounded reward, promotion");
+  o->policy.add(*command);
+  o->train.add(*command, "--train");
+  command->add_option("--out", o->out, "Run directory")->required();
+  command->add_option("--domain", o->domain, "Teacher/student formats (testbed)")->capture_default_str();
+  command->add_option("--teacher-reward", o->teacher_reward, "grounded (SOAR), learnability (AZR), uncertainty (R-Zero), none (base teacher)")->capture_default_str();
+  command->add_option("-T,--outer-steps", c.outer_steps, "Outer steps T")->capture_default_str();
+  command->add_option("-g,--datasets", c.datasets, "Datasets per outer step g")->capture_default_str();
+  command->add_option("-n,--questions", o->questions, "Questions per dataset n (in the teacher prompt)")->capture_default_str();
+  command->add_option("-K,--inner-steps", c.inner.steps, "Inner RLOO steps K")->capture_default_str();
+  command->add_option("--inner-prompts", c.inner.prompts_per_step, "Questions per inner step")->capture_default_str();
+  command->add_option("--inner-samples", c.inner.samples_per_prompt, "Samples per question in RLOO")->capture_default_str();
+  command->add_option("--student-lr", o->student_lr, "Inner-loop learning rate")->capture_default_str();
+  command->add_option("--teacher-lr", o->teacher_lr, "Teacher learning rate")->capture_default_str();
+  command->add_option("--q-size", c.reward_problems, "|Q_t|: D_train problems per reward estimate")->capture_default_str();
+  command->add_option("--q-samples", c.reward_samples, "Samples per problem in the reward estimate")->capture_default_str();
+  command->add_option("--tau", c.promotion.tau, "Promotion threshold tau")->capture_default_str();
+  command->add_option("--window", c.promotion.window, "Promotion window (outer steps)")->capture_default_str();
+  command->add_option("--temperature", o->temperature, "Sampling temperature (teacher and student)")->capture_default_str();
+  command->add_option("--seed", c.seed, "Run seed")->capture_default_str();
+  return [o, command] {
+    if (!command->parsed()) return;
+    if (o->domain != "testbed") fail("--domain '", o->domain, "' is not supported yet (testbed)");
+    meta::MetaConfig config = o->config;
+    config.teacher_reward = meta::parse_teacher_reward(o->teacher_reward);
+    Policy policy = o->policy.load();
+    CausalLM teacher = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
+    CausalLM scratch = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
+    CausalLM best = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
+    std::filesystem::path out = o->out;
+    prepare_output_dir(out / "datasets");
+
+    meta::MetaTask task;
+    task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->questions)), true);
+    task.parse = testbed_parser();
+    task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
+    task.detokenize = policy.detokenizer();
+    task.reward = exact_match_reward();
+    task.reward_set = o->train.load();
+    std::vector<int32_t> eos = policy.eos_token_ids();
+    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = o->questions * 30, .eos_token_ids = eos};
+    config.student_sampling = {.temperature = o->temperature, .max_new_tokens = o->student_max_tokens, .eos_token_ids = eos,
+                               .stop_strings = {testbed::kStudentStop}};
+    config.inner.sampling = config.student_sampling;
+    config.inner.trainer = {.learning_rate = o->student_lr, .micro_batch_size = 64, .temperature = o->temperature};
+    config.teacher_trainer = {.learning_rate = o->teacher_lr, .micro_batch_size = 8, .temperature = o->temperature};
+    PolicyTrainer teacher_trainer(*teacher, config.teacher_trainer);
+    meta::Promotion promotion(config.promotion);
+
+    MetricsLog metrics(out / "metrics.jsonl");
+    metrics.append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
+                    {"n", o->questions}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
+                    {"q_samples", config.reward_samples}, {"tau", config.promotion.tau}, {"window", config.promotion.window},
+                    {"seed", config.seed}, {"model", o->policy.model_dir}, {"train", o->train.path}});
+    std::vector<Problem> promoted_questions;
+    meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, 0,
+                   [&](const meta::OuterStepRecord& r) {
+                     metrics.append(to_json(r));
+                     std::string texts;
+                     for (size_t i = 0; i < r.teacher_texts.size(); ++i) texts += cat("### dataset ", i, "\n", r.teacher_texts[i], "\n");
+                     write_text_atomically(out / "datasets" / cat("step_", r.step, ".txt"), texts);
+                     if (r.promoted) {
+                       for (const auto& p : r.promoted_questions) {
+                         promoted_questions.push_back(p);
+                         promoted_questions.back().id = cat("step", r.step, "-", p.id);
+                       }
+                       write_problems(out / "promoted_questions.jsonl", promoted_questions);
+                     }
+                     double best_reward = -1;
+                     int64_t questions = 0, malformed = 0;
+                     for (const auto& d : r.datasets) {
+                       best_reward = std::max(best_reward, d.grounded_reward);
+                       questions += d.questions;
+                       malformed += d.malformed;
+                     }
+                     std::cerr << "outer step " << std::setw(3) << r.step << "/" << config.outer_steps << "  baseline "
+                               << std::fixed << std::setprecision(3) << r.baseline_success << "  best reward " << best_reward
+                               << "  parsed " << questions << " (" << malformed << " malformed)"
+                               << (r.promoted ? "  PROMOTED" : "") << "  " << std::setprecision(1)
+                               << r.seconds_teacher + r.seconds_inner + r.seconds_measure + r.seconds_update << " s\n";
+                   });
+    save_model(*policy.model, out / "student");
+    copy_tokenizer_files(o->policy.model_dir, out / "student");
+    save_model(*teacher, out / "teacher");
+    copy_tokenizer_files(o->policy.model_dir, out / "teacher");
+    std::cerr << "soar: SOAR run written to " << out << "\n";
+  };
+}
+
+}  // namespace soar::app

@@ -1,0 +1,142 @@
+#include "meta/meta_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <random>
+#include <set>
+
+#include "core/error.h"
+#include "core/seed.h"
+
+namespace soar::meta {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Q_t: a fresh random sample of D_train, the same for every student of the step and the baseline.
+std::vector<Problem> sample_reward_problems(const std::vector<Problem>& set, int64_t count, uint64_t seed) {
+  std::vector<size_t> order(set.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<Problem> sample;
+  for (size_t i = 0; i < std::min(order.size(), static_cast<size_t>(count)); ++i) sample.push_back(set[order[i]]);
+  return sample;
+}
+
+}  // namespace
+
+double distinct_bigram_ratio(const std::vector<Problem>& problems) {
+  std::set<std::string> distinct;
+  int64_t total = 0;
+  for (const auto& p : problems) {
+    for (size_t i = 0; i + 1 < p.problem.size(); ++i, ++total) distinct.insert(p.problem.substr(i, 2));
+  }
+  return total == 0 ? 0.0 : static_cast<double>(distinct.size()) / static_cast<double>(total);
+}
+
+double duplicate_rate(const std::vector<Problem>& problems) {
+  std::set<std::string> seen;
+  int64_t duplicates = 0;
+  for (const auto& p : problems) duplicates += seen.insert(p.problem).second ? 0 : 1;
+  return problems.empty() ? 0.0 : static_cast<double>(duplicates) / static_cast<double>(problems.size());
+}
+
+void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scratch, CausalLMImpl& best,
+              PolicyTrainer& teacher_trainer, Promotion& promotion, const MetaTask& task, const MetaConfig& config,
+              int64_t start_step, const std::function<void(const OuterStepRecord&)>& after_step) {
+  if (task.reward_set.empty()) fail("SOAR needs a non-empty D_train to reward the teacher");
+  using clock = std::chrono::steady_clock;
+  for (int64_t step = start_step; step < config.outer_steps; ++step) {
+    OuterStepRecord record;
+    record.step = step + 1;
+    // 1. The teacher writes g datasets.
+    auto t0 = clock::now();
+    SamplingParams teacher_sampling = config.teacher_sampling;
+    teacher_sampling.seed = derive_seed(config.seed, cat("meta/teacher/", step));
+    std::vector<TeacherSample> samples =
+        sample_datasets(teacher, task.teacher_prompt, task.detokenize, task.parse, config.datasets, teacher_sampling);
+    record.seconds_teacher = seconds_since(t0);
+
+    // The baseline's success on Q_t (the same sample and sampling seed for every student).
+    auto t1 = clock::now();
+    std::vector<Problem> reward_problems =
+        sample_reward_problems(task.reward_set, config.reward_problems, derive_seed(config.seed, cat("meta/q/", step)));
+    SamplingParams measure = config.student_sampling;
+    measure.seed = derive_seed(config.seed, cat("meta/measure/", step));
+    SuccessEstimate baseline_success = measure_success(baseline, reward_problems, task.encode_student, task.detokenize,
+                                                       task.reward, config.reward_samples, measure);
+    record.baseline_success = baseline_success.mean;
+    record.seconds_measure += seconds_since(t1);
+
+    // 2-3. Inner loops and grounded rewards; the best student is kept for promotion.
+    double best_reward = -std::numeric_limits<double>::infinity();
+    int64_t best_index = -1;
+    for (int64_t i = 0; i < config.datasets; ++i) {
+      const TeacherSample& sample = samples[static_cast<size_t>(i)];
+      DatasetRecord d;
+      d.questions = static_cast<int64_t>(sample.dataset.problems.size());
+      d.malformed = sample.dataset.malformed;
+      d.distinct_bigrams = distinct_bigram_ratio(sample.dataset.problems);
+      d.duplicate_rate = duplicate_rate(sample.dataset.problems);
+      auto t2 = clock::now();
+      scratch.copy_parameters_from(baseline);
+      std::vector<double> inner = train_student(scratch, sample.dataset.problems, task.encode_student, task.detokenize,
+                                                task.reward, config.inner, derive_seed(config.seed, cat("meta/inner/", step, "/", i)));
+      d.inner_final_reward = inner.empty() ? 0.0 : inner.back();
+      record.seconds_inner += seconds_since(t2);
+      auto t3 = clock::now();
+      SuccessEstimate student_success = measure_success(scratch, reward_problems, task.encode_student, task.detokenize,
+                                                        task.reward, config.reward_samples, measure);
+      Improvement improvement = paired_improvement(student_success, baseline_success);
+      d.grounded_reward = improvement.reward;
+      d.standard_error = improvement.standard_error;
+      d.student_success = student_success.mean;
+      if (config.teacher_reward == TeacherRewardKind::Learnability || config.teacher_reward == TeacherRewardKind::Uncertainty) {
+        SamplingParams own = config.student_sampling;
+        own.seed = derive_seed(config.seed, cat("meta/intrinsic/", step, "/", i));
+        SuccessEstimate on_own = measure_success(baseline, sample.dataset.problems, task.encode_student, task.detokenize,
+                                                 task.reward, config.intrinsic_samples, own);
+        d.teacher_reward = intrinsic_reward(config.teacher_reward, on_own.per_problem);
+      } else {
+        d.teacher_reward = d.grounded_reward;
+      }
+      record.seconds_measure += seconds_since(t3);
+      if (d.grounded_reward > best_reward) {
+        best_reward = d.grounded_reward;
+        best.copy_parameters_from(scratch);
+        best_index = i;
+      }
+      record.datasets.push_back(d);
+    }
+
+    // 4. Teacher update: RLOO across the g datasets, the advantage on every token it wrote.
+    auto t4 = clock::now();
+    if (config.teacher_reward != TeacherRewardKind::None) {
+      std::vector<Rollout> rollouts;
+      for (int64_t i = 0; i < config.datasets; ++i) {
+        const TeacherSample& sample = samples[static_cast<size_t>(i)];
+        if (sample.completion.empty()) continue;
+        rollouts.push_back({task.teacher_prompt, sample.completion, sample.logprobs, record.datasets[i].teacher_reward, 0});
+      }
+      if (rollouts.size() >= 2) teacher_trainer.step(rollouts);
+    }
+    record.seconds_update = seconds_since(t4);
+
+    // 5. Promotion.
+    record.promoted = promotion.record(best_reward);
+    record.promotion_average = promotion.moving_average();
+    if (record.promoted) {
+      baseline.copy_parameters_from(best);
+      record.promoted_dataset = best_index;
+      record.promoted_questions = samples[static_cast<size_t>(best_index)].dataset.problems;
+    }
+    for (const auto& s : samples) record.teacher_texts.push_back(s.text);
+    if (after_step) after_step(record);
+  }
+}
+
+}  // namespace soar::meta

@@ -1,0 +1,46 @@
+// The student's side of SOAR: measuring success on a sample of the hard problems, and the inner loop
+// that trains a copy of the student baseline on one teacher dataset.
+#pragma once
+
+#include <vector>
+
+#include "rl/evaluate.h"
+#include "rl/trainer.h"
+
+namespace soar::meta {
+
+struct SuccessEstimate {
+  double mean = 0;                   // mean over problems of successes / samples
+  std::vector<double> per_problem;   // success rate of each problem, in order
+  int64_t samples = 0;
+  int64_t generated_tokens = 0;
+};
+
+// Success of `policy` on `problems` with `samples_per_problem` samples each (seeded).
+SuccessEstimate measure_success(CausalLMImpl& policy, const std::vector<Problem>& problems, const PromptEncoder& encode,
+                                const Detokenizer& detokenize, const RewardFunction& reward, int64_t samples_per_problem,
+                                const SamplingParams& sampling);
+
+// Grounded teacher reward r_i = acc_i - acc_0 on the same problems, with the standard error of the
+// paired per-problem differences (the two estimates share Q_t, so their noise is correlated).
+struct Improvement {
+  double reward = 0;
+  double standard_error = 0;
+};
+Improvement paired_improvement(const SuccessEstimate& student, const SuccessEstimate& baseline);
+
+struct InnerLoopConfig {
+  int64_t steps = 10;              // K
+  int64_t prompts_per_step = 16;
+  int64_t samples_per_prompt = 8;
+  TrainerConfig trainer;
+  SamplingParams sampling;
+};
+
+// Trains `student` in place with RLOO on `dataset`, rewarded against the dataset's (the teacher's)
+// answers; returns the mean reward of each step.
+std::vector<double> train_student(CausalLMImpl& student, const std::vector<Problem>& dataset, const PromptEncoder& encode,
+                                  const Detokenizer& detokenize, const RewardFunction& reward,
+                                  const InnerLoopConfig& config, uint64_t seed);
+
+}  // namespace soar::meta
