@@ -15,5 +15,6 @@ Action add_mine_command(CLI::App& app);
 Action add_train_rl_command(CLI::App& app);
 Action add_pretrain_command(CLI::App& app);
 Action add_testbed_command(CLI::App& app);
+Action add_meta_command(CLI::App& app);
 
 }  // namespace soar::app

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       soar::app::add_train_rl_command(app),
       soar::app::add_pretrain_command(app),
       soar::app::add_testbed_command(app),
+      soar::app::add_meta_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {

@@ -1,0 +1,205 @@
+// soar testbed: the built-in domain's tools. `problems` writes problem sets by level as JSONL (for
+// mine, eval and train-rl); `levels` measures a model's success per level; `teacher` samples
+// problem sets with the teacher prompt and measures how parseable, spread and correct they are.
+#include <nlohmann/json.hpp>
+
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "commands.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/seed.h"
+#include "options.h"
+#include "rl/evaluate.h"
+#include "testbed/domain.h"
+#include "testbed/prompts.h"
+
+namespace soar::app {
+namespace {
+
+// "3,5-7" -> {3, 5, 6, 7}
+std::vector<int> parse_levels(const std::string& text) {
+  std::vector<int> levels;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    const size_t dash = part.find('-');
+    try {
+      const int low = std::stoi(part.substr(0, dash));
+      const int high = dash == std::string::npos ? low : std::stoi(part.substr(dash + 1));
+      if (low < testbed::kMinLevel || high > testbed::kMaxLevel || low > high) throw std::out_of_range(part);
+      for (int level = low; level <= high; ++level) levels.push_back(level);
+    } catch (const std::exception&) {
+      fail("--levels: '", part, "' is not a level or range within [", testbed::kMinLevel, ", ", testbed::kMaxLevel, "] (e.g. 3,5-7)");
+    }
+  }
+  if (levels.empty()) fail("--levels is empty");
+  return levels;
+}
+
+std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed) {
+  SplitMix64 rng(derive_seed(seed, "testbed/problems/L" + std::to_string(level)));
+  std::vector<Problem> problems;
+  for (int64_t i = 0; i < count; ++i) {
+    const testbed::AdditionProblem p = testbed::generate_problem(level, rng);
+    problems.push_back({cat("L", level, "-s", seed, "-", i), p.statement(), p.answer(), cat(R"({"level":)", level, "}")});
+  }
+  return problems;
+}
+
+Action add_problems(CLI::App& parent) {
+  struct Options {
+    std::string levels, out;
+    int64_t count = 100;
+    uint64_t seed = 1;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* command = parent.add_subcommand("problems", "Write problems of given levels as JSONL ({id, problem, answer, level})");
+  command->add_option("--levels,--level", o->levels, "Levels, e.g. 7 or 5-7 or 2,4")->required();
+  command->add_option("--count", o->count, "Problems per level")->capture_default_str();
+  command->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  command->add_option("--out", o->out, "Output JSONL file")->required();
+  return [o, command] {
+    if (!command->parsed()) return;
+    std::vector<Problem> all;
+    for (int level : parse_levels(o->levels)) {
+      auto problems = level_problems(level, o->count, o->seed);
+      all.insert(all.end(), problems.begin(), problems.end());
+    }
+    write_problems(o->out, all);
+    std::cerr << "soar testbed problems: wrote " << all.size() << " problems to " << o->out << "\n";
+  };
+}
+
+Action add_levels(CLI::App& parent) {
+  struct Options {
+    PolicyOptions policy;
+    std::string levels = "1-12", out;
+    int64_t count = 64, samples = 8, batch = 256;
+    uint64_t seed = 1;
+    double temperature = 1.0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* command = parent.add_subcommand("levels", "Success of a model per level with the student prompt (fresh problems)");
+  o->policy.add(*command);
+  command->add_option("--levels", o->levels, "Levels, e.g. 1-12")->capture_default_str();
+  command->add_option("--count", o->count, "Problems per level")->capture_default_str();
+  command->add_option("-n,--samples", o->samples, "Samples per problem")->capture_default_str();
+  command->add_option("--seed", o->seed, "Seed of problems (offset by 1000 from `problems`) and sampling")->capture_default_str();
+  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
+  command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
+  command->add_option("--out", o->out, "Write the table as JSON here");
+  return [o, command] {
+    if (!command->parsed()) return;
+    Policy policy = o->policy.load();
+    PromptFormat format;
+    format.template_text = testbed::kStudentTemplate;
+    nlohmann::json table = nlohmann::json::array();
+    std::cout << "level  pass@1   pass@" << o->samples << "  never-solved  seconds\n";
+    for (int level : parse_levels(o->levels)) {
+      // Offset seed: these problems must not be the ones `problems --seed S` writes for D_train/D_test.
+      std::vector<Problem> problems = level_problems(level, o->count, o->seed + 1000);
+      EvalOptions options;
+      options.samples_per_problem = o->samples;
+      options.ks = {1, o->samples};
+      options.max_batch_sequences = o->batch;
+      options.sampling.temperature = o->temperature;
+      options.sampling.max_new_tokens = level + 4;
+      options.sampling.stop_strings = {testbed::kStudentStop};
+      options.sampling.eos_token_ids = policy.eos_token_ids();
+      options.sampling.seed = derive_seed(o->seed, "testbed/levels/L" + std::to_string(level));
+      EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(format), policy.detokenizer(),
+                                   testbed::checked_reward(), options, {.show_progress = false});
+      int64_t never = 0;
+      for (const auto& r : report.problems) never += r.successes == 0;
+      const double p1 = report.pass_at_k.at(1).mean, pn = report.pass_at_k.at(o->samples).mean;
+      std::cout << std::setw(5) << level << "  " << std::fixed << std::setprecision(4) << p1 << "  " << pn << "  " << std::setw(5)
+                << never << "/" << problems.size() << "  " << std::setprecision(1) << report.seconds << std::endl;
+      table.push_back({{"level", level}, {"problems", problems.size()}, {"samples", o->samples}, {"pass@1", p1},
+                       {cat("pass@", o->samples), pn}, {"never_solved", never}, {"seconds", report.seconds}});
+    }
+    if (!o->out.empty()) write_text_atomically(o->out, table.dump(2) + "\n");
+  };
+}
+
+Action add_teacher(CLI::App& parent) {
+  struct Options {
+    PolicyOptions policy;
+    int64_t sets = 100, n = 4, batch = 100;
+    uint64_t seed = 1;
+    double temperature = 1.0;
+    std::string out;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* command = parent.add_subcommand("teacher", "Sample problem sets with the teacher prompt; parse rate, level spread, correctness");
+  o->policy.add(*command);
+  command->add_option("--sets", o->sets, "Problem sets to sample")->capture_default_str();
+  command->add_option("--n", o->n, "Problems asked for per set")->capture_default_str();
+  command->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
+  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
+  command->add_option("--batch", o->batch, "Sets per generation batch")->capture_default_str();
+  command->add_option("--out", o->out, "Write the summary as JSON here");
+  return [o, command] {
+    if (!command->parsed()) return;
+    Policy policy = o->policy.load();
+    Sampler sampler(*policy.model, policy.detokenizer());
+    const std::vector<int32_t> prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->n)), true);
+    int64_t exact_sets = 0, usable_sets = 0, items = 0, malformed = 0, duplicates = 0;
+    std::map<int, std::pair<int64_t, int64_t>> by_level;  // level -> {items, correct}
+    std::set<std::string> seen;
+    for (int64_t done = 0; done < o->sets; done += o->batch) {
+      const int64_t size = std::min(o->batch, o->sets - done);
+      SamplingParams params;
+      params.temperature = o->temperature;
+      // A full line is two fields, '+', '=', an answer of up to kWidth + 1 digits and the newline.
+      params.max_new_tokens = o->n * (3 * testbed::kWidth + 4) + 1;
+      params.eos_token_ids = policy.eos_token_ids();
+      params.seed = derive_seed(o->seed, "testbed/teacher/" + std::to_string(done));
+      for (const Completion& c : sampler.generate(std::vector<std::vector<int32_t>>(size, prompt), params)) {
+        const testbed::TeacherSet set = testbed::parse_teacher_set(c.text);
+        const bool complete = c.finish == FinishReason::Eos;
+        exact_sets += complete && set.malformed_lines == 0 && static_cast<int64_t>(set.items.size()) == o->n;
+        usable_sets += !set.items.empty();
+        malformed += set.malformed_lines;
+        for (const auto& item : set.items) {
+          ++items;
+          duplicates += !seen.insert(item.problem.statement()).second;
+          auto& [count, correct] = by_level[item.problem.level()];
+          ++count;
+          correct += item.correct;
+        }
+      }
+    }
+    nlohmann::json levels = nlohmann::json::object();
+    std::cout << "sets " << o->sets << ": exactly n well-formed " << exact_sets << ", at least one item " << usable_sets
+              << "; items " << items << ", malformed lines " << malformed << ", duplicate statements " << duplicates << "\n";
+    std::cout << "level  items  correct\n";
+    for (const auto& [level, counts] : by_level) {
+      std::cout << std::setw(5) << level << "  " << std::setw(5) << counts.first << "  " << std::fixed << std::setprecision(3)
+                << static_cast<double>(counts.second) / counts.first << "\n";
+      levels[std::to_string(level)] = {{"items", counts.first}, {"correct", counts.second}};
+    }
+    if (!o->out.empty()) {
+      nlohmann::json summary = {{"sets", o->sets}, {"n", o->n}, {"temperature", o->temperature}, {"exact_sets", exact_sets},
+                                {"usable_sets", usable_sets}, {"items", items}, {"malformed_lines", malformed},
+                                {"duplicate_statements", duplicates}, {"levels", levels}};
+      write_text_atomically(o->out, summary.dump(2) + "\n");
+    }
+  };
+}
+
+}  // namespace
+
+Action add_testbed_command(CLI::App& app) {
+  CLI::App* command = app.add_subcommand("testbed", "The built-in testbed domain: problem sets, per-level success, teacher sets");
+  command->require_subcommand(1);
+  std::vector<Action> actions = {add_problems(*command), add_levels(*command), add_teacher(*command)};
+  return [actions] {
+    for (const auto& action : actions) action();
+  };
+}
+
+}  // namespace soar::app

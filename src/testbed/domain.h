@@ -1,0 +1,49 @@
+// The testbed's reasoning domain: little-endian addition in fixed-width fields. Numbers are
+// written least-significant digit first ("21" is twelve) and padded with '_' to kWidth characters,
+// so answer digit i sits at the same distance from operand digit i at every level: the model can
+// learn one carry circuit for all lengths instead of one per length. The difficulty knob is the
+// level L: both operands have exactly L digits. Answers are bare digit strings, so the checker and
+// the RLVR engine's exact-match reward agree. docs/testbed.md says why this domain and format.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/seed.h"
+
+namespace soar::testbed {
+
+inline constexpr int kMinLevel = 1;
+inline constexpr int kWidth = 12;      // every operand field is this wide
+inline constexpr int kMaxLevel = kWidth;
+
+struct AdditionProblem {
+  std::string a, b;  // decimal digits, least significant first
+
+  int level() const;              // the longer operand's length
+  std::string statement() const;  // "a___+b___", e.g. "74__________+53__________" (47 + 35)
+  std::string answer() const;     // the sum, least significant first, without trailing (high) zeros
+};
+
+// Two operands of exactly `level` digits whose most significant digit is non-zero (at level 1 any
+// digit), each digit uniform. Deterministic given the generator state.
+AdditionProblem generate_problem(int level, SplitMix64& rng);
+
+// Reads a statement back into a problem: two fields of exactly kWidth characters, each 1..kWidth
+// digits followed only by '_' padding, joined by '+' (surrounding spaces allowed).
+// Returns nullopt for anything else, so teacher-written text can be checked without throwing.
+std::optional<AdditionProblem> parse_statement(std::string_view text);
+
+// True when `answer` (surrounding whitespace ignored) is exactly problem.answer().
+bool check_answer(const AdditionProblem& problem, std::string_view answer);
+
+// Little-endian digit strings <-> numbers (for tests and docs; only when the value fits in 64 bits).
+std::string to_little_endian(uint64_t value);
+
+std::string pad_field(const std::string& digits);  // digits + '_' up to kWidth
+
+std::string_view trim_spaces(std::string_view text);
+
+}  // namespace soar::testbed

@@ -1,0 +1,174 @@
+// The generator, the checker, the statement parser and the corpus must agree on every problem,
+// and the checker must agree with ordinary integer arithmetic (an independent oracle).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "testbed/corpus.h"
+#include "testbed/domain.h"
+#include "testbed/prompts.h"
+
+namespace soar::testbed {
+namespace {
+
+uint64_t from_little_endian(const std::string& digits) {
+  uint64_t value = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) value = value * 10 + static_cast<uint64_t>(*it - '0');
+  return value;
+}
+
+TEST(Domain, AnswersAgreeWithIntegerArithmetic) {
+  SplitMix64 rng(7);
+  for (int level = 1; level <= kMaxLevel; ++level) {  // 12 digits: sums fit in 64 bits
+    for (int i = 0; i < 500; ++i) {
+      const AdditionProblem p = generate_problem(level, rng);
+      ASSERT_EQ(p.level(), level);
+      ASSERT_EQ(p.a.size(), static_cast<size_t>(level));
+      if (level > 1) ASSERT_NE(p.a.back(), '0') << "leading (most significant) digit must be non-zero";
+      const std::string expected = to_little_endian(from_little_endian(p.a) + from_little_endian(p.b));
+      ASSERT_EQ(p.answer(), expected) << p.statement();
+      ASSERT_TRUE(check_answer(p, expected));
+      ASSERT_TRUE(check_answer(p, " " + expected + " "));
+      ASSERT_FALSE(check_answer(p, expected + "0"));
+      const auto parsed = parse_statement(p.statement());
+      ASSERT_TRUE(parsed.has_value()) << p.statement();
+      ASSERT_EQ(parsed->a, p.a);
+      ASSERT_EQ(parsed->b, p.b);
+    }
+  }
+}
+
+TEST(Domain, KnownExamples) {
+  // 47 + 35 = 82, written little-endian.
+  EXPECT_EQ((AdditionProblem{"74", "53"}).answer(), "28");
+  // 99 + 1 = 100: the carry adds a digit.
+  EXPECT_EQ((AdditionProblem{"99", "1"}).answer(), "001");
+  EXPECT_EQ((AdditionProblem{"0", "0"}).answer(), "0");
+  EXPECT_EQ((AdditionProblem{"74", "53"}).statement(), "74__________+53__________");
+}
+
+TEST(Domain, ParserRejectsMalformedStatements) {
+  const std::string good = "74__________+53__________";
+  ASSERT_TRUE(parse_statement(good).has_value());
+  EXPECT_TRUE(parse_statement(" " + good + "\n").has_value());
+  for (const std::string bad : {std::string(""), std::string("+"), std::string("74+53"), std::string("74_________+53__________"),
+                                std::string("7_4_________+53__________"), std::string("____________+53__________"),
+                                std::string("74__________-53__________"), std::string("7a__________+53__________"),
+                                good + "_", good + "+1"}) {
+    EXPECT_FALSE(parse_statement(bad).has_value()) << bad;
+  }
+  const auto full = parse_statement(std::string(12, '9') + "+" + std::string(12, '9'));
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(full->level(), 12);
+}
+
+TEST(Domain, GeneratorIsDeterministic) {
+  SplitMix64 a(42), b(42);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(generate_problem(9, a).statement(), generate_problem(9, b).statement());
+}
+
+TEST(Prompts, StudentAnswerExtraction) {
+  EXPECT_EQ(student_answer("28\nQ:1"), "28");
+  EXPECT_EQ(student_answer(" 28 "), "28");
+  const Problem problem{"x", "74__________+53__________", "28", "{}"};
+  EXPECT_EQ(checked_reward()(problem, "28"), 1.0);
+  EXPECT_EQ(checked_reward()(problem, "82"), 0.0);
+  EXPECT_EQ(checked_reward()(Problem{"y", "garbage", "28", "{}"}, "28"), 0.0);
+  // The engine's exact-match reward scores the same completion the same way (the answer format is bare).
+  EXPECT_EQ(exact_match_reward()(problem, student_answer("28\n")), 1.0);
+}
+
+TEST(Prompts, TeacherParserCountsMalformedLinesAndNeverThrows) {
+  auto line = [](const char* a, const char* b, const char* c) { return AdditionProblem{a, b}.statement() + "=" + c + "\n"; };
+  const TeacherSet set = parse_teacher_set(line("74", "53", "28") + "\nfoo\n" + line("1", "1", "3") + "12+=4\n" +
+                                           line("5", "5", "01x") + line("99", "1", "001"));
+  ASSERT_EQ(set.items.size(), 3u);
+  EXPECT_TRUE(set.items[0].correct);
+  EXPECT_FALSE(set.items[1].correct);
+  EXPECT_TRUE(set.items[2].correct);
+  EXPECT_EQ(set.malformed_lines, 3);
+  SplitMix64 rng(3);
+  for (int i = 0; i < 2000; ++i) {  // arbitrary bytes: counted, never a crash
+    std::string text;
+    for (int j = 0; j < 40; ++j) text.push_back(static_cast<char>("0123456789+=\n_x"[rng.below(15)]));
+    const TeacherSet any = parse_teacher_set(text);
+    EXPECT_GE(any.malformed_lines, 0);
+  }
+}
+
+// Every problem the corpus shows with its answer: solved documents carry the checker's answer; in
+// teacher-format sets answers are correct exactly at solved levels (random, and wrong, above).
+TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
+  CorpusConfig config;
+  config.solved_max_level = 6;
+  config.statement_max_level = 12;
+  config.teacher_set_fraction = 0.3;
+  SplitMix64 rng(11);
+  int solved = 0, set_items = 0, hard_items = 0, hard_correct = 0;
+  std::vector<int> solved_levels(kMaxLevel + 1, 0), set_levels(kMaxLevel + 1, 0);
+  for (int d = 0; d < 20000; ++d) {
+    const std::string doc = sample_document(config, rng);
+    if (doc.rfind("Q:", 0) == 0) {
+      const size_t newline = doc.find('\n');
+      const auto problem = parse_statement(doc.substr(2, newline - 2));
+      ASSERT_TRUE(problem.has_value()) << doc;
+      ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
+      ASSERT_TRUE(check_answer(*problem, student_answer(doc.substr(newline + 3)))) << doc;
+      ASSERT_LE(problem->level(), config.solved_max_level);
+      ++solved_levels[problem->level()];
+      ++solved;
+    } else {
+      ASSERT_EQ(doc.rfind("Write ", 0), 0u) << doc;
+      const TeacherSet set = parse_teacher_set(doc.substr(doc.find('\n') + 1));
+      ASSERT_EQ(set.malformed_lines, 0) << doc;
+      ASSERT_EQ(doc.substr(0, doc.find('\n') + 1), teacher_prompt(static_cast<int>(set.items.size())));
+      for (const auto& item : set.items) {
+        ++set_items;
+        ++set_levels[item.problem.level()];
+        if (item.problem.level() <= config.solved_max_level) {
+          ASSERT_TRUE(item.correct) << item.problem.statement() << "=" << item.stated_answer;
+        } else {
+          ++hard_items;
+          hard_correct += item.correct;
+        }
+      }
+    }
+  }
+  EXPECT_GT(solved, 10000);
+  EXPECT_GT(set_items, 5000);
+  EXPECT_EQ(hard_correct, 0) << "a correct answer to a hard problem leaked into the corpus";
+  for (int level = 1; level <= config.solved_max_level; ++level) EXPECT_GT(solved_levels[level], 1000) << level;
+  for (int level = 1; level <= config.statement_max_level; ++level) EXPECT_GT(set_levels[level], 100) << level;
+  EXPECT_GT(hard_items, 1000);
+}
+
+TEST(Corpus, PackedRowsAreDeterministicAndFramed) {
+  CorpusConfig config;
+  const CharVocab vocab;
+  const PackedRow row = packed_row(config, vocab, 5, 3, 1, 256);
+  ASSERT_EQ(row.tokens.size(), 257u);
+  ASSERT_EQ(row.target.size(), 257u);
+  EXPECT_EQ(row.tokens.front(), CharVocab::kBos);
+  EXPECT_EQ(row.tokens, packed_row(config, vocab, 5, 3, 1, 256).tokens);
+  EXPECT_NE(row.tokens, packed_row(config, vocab, 5, 3, 2, 256).tokens);
+  EXPECT_NE(row.tokens, packed_row(config, vocab, 5, 4, 1, 256).tokens);
+  // Solved documents are trained on their answers only: the trained text after each "A:" is the
+  // checker's answer, and no statement digit of a solved document is a target.
+  const std::string text = vocab.decode(row.tokens);
+  size_t trained = 0;
+  for (size_t i = 0; i < row.tokens.size(); ++i) trained += row.target[i];
+  EXPECT_LT(trained, row.tokens.size());
+  EXPECT_GT(trained, 0u);
+  for (size_t i = 0; i + 1 < row.tokens.size(); ++i) {
+    if (row.tokens[i] == CharVocab::kBos && vocab.decode({row.tokens[i + 1]}) == "Q") {
+      EXPECT_EQ(row.target[i + 1], 0) << "statement of a solved document is trained at " << i + 1;
+    }
+  }
+  config.answer_only_loss = false;
+  const PackedRow full = packed_row(config, vocab, 5, 3, 1, 256);
+  EXPECT_EQ(full.tokens, row.tokens);
+  for (uint8_t t : full.target) EXPECT_EQ(t, 1);
+}
+
+}  // namespace
+}  // namespace soar::testbed
