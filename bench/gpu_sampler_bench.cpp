@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "sampling/sampler.h"
+#include "run_command.h"
 
 namespace {
 
@@ -28,15 +29,6 @@ soar::ModelConfig llama_3_2_3b() {
   return c;
 }
 
-std::string run_command(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  if (pclose(pipe) != 0) throw std::runtime_error("reference failed: " + command + "\n" + output);
-  return output;
-}
 
 }  // namespace
 
@@ -54,7 +46,7 @@ int main(int argc, char** argv) {
     std::ostringstream command;
     command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/gpu_generate_reference.py " << prompt_length << " " << new_tokens;
     for (int64_t b : batches) command << " " << b;
-    std::string out = run_command(command.str());
+    std::string out = soar::bench::run_command(command.str());
     size_t last_line = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
     reference = nlohmann::json::parse(out.substr(last_line == std::string::npos ? 0 : last_line + 1));
   }

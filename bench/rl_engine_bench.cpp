@@ -18,6 +18,7 @@
 #include "model/checkpoint.h"
 #include "rl/trainer.h"
 #include "sampling/sampler.h"
+#include "run_command.h"
 
 namespace {
 
@@ -25,15 +26,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string run(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  if (pclose(pipe) != 0) throw std::runtime_error("reference failed: " + command + "\n" + output);
-  return output;
-}
 
 }  // namespace
 
@@ -93,7 +85,7 @@ int main(int argc, char** argv) {
   std::ostringstream command;
   command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/rl_engine_reference.py " << dir << " " << threads << " "
           << batch << " " << prompt_length << " " << new_tokens;
-  auto reference = nlohmann::json::parse(run(command.str()));
+  auto reference = nlohmann::json::parse(soar::bench::run_command(command.str()));
   const double ref_sample = reference["sample_tokens_per_s"], ref_train = reference["train_tokens_per_s"];
 
   std::printf("rl_engine_bench: %s model, %.2fM parameters, batch %lld, prompt %lld, %lld new tokens, %d thread(s)\n",

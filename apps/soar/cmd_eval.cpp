@@ -19,46 +19,38 @@ nlohmann::json pass_at_k_json(const std::map<int64_t, Interval>& pass) {
 
 Action add_eval_command(CLI::App& app) {
   struct Options {
-    PolicyOptions policy;
-    ProblemOptions problems;
-    PromptOptions prompt;
-    SamplingOptions sampling;
-    std::string out;
+    JobOptions job;
     int64_t samples = 8;
     std::vector<int64_t> ks = {1};
     int64_t batch = 64;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("eval", "pass@k of a model on a problem set");
-  o->policy.add(*command);
-  o->problems.add(*command);
-  o->prompt.add(*command);
-  o->sampling.add(*command);
-  command->add_option("--out", o->out, "Output directory (per_problem.jsonl, summary.json)")->required();
+  o->job.add(*command, "Output directory (per_problem.jsonl, summary.json)");
   command->add_option("-n,--samples", o->samples, "Samples per problem (n >= every k)")->capture_default_str();
   command->add_option("-k", o->ks, "k values for pass@k")->delimiter(',')->capture_default_str();
   command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
-    Policy policy = o->policy.load();
-    std::vector<Problem> problems = o->problems.load();
-    prepare_output_dir(o->out);
+    Policy policy = o->job.policy.load();
+    std::vector<Problem> problems = o->job.problems.load();
+    prepare_output_dir(o->job.out);
     EvalOptions options;
     options.samples_per_problem = o->samples;
     options.ks = o->ks;
-    options.sampling = o->sampling.params(policy);
+    options.sampling = o->job.sampling.params(policy);
     options.max_batch_sequences = o->batch;
-    EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(o->prompt.format()), policy.detokenizer(),
-                                 o->prompt.reward_function(), options);
+    EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format()), policy.detokenizer(),
+                                 o->job.prompt.reward_function(), options);
     std::string lines;
     for (const auto& r : report.problems) {
       lines += nlohmann::json{{"id", r.id}, {"samples", r.samples}, {"successes", r.successes}}.dump() + "\n";
     }
-    write_text_atomically(std::filesystem::path(o->out) / "per_problem.jsonl", lines);
+    write_text_atomically(std::filesystem::path(o->job.out) / "per_problem.jsonl", lines);
     nlohmann::json summary = {{"problems", report.problems.size()}, {"samples_per_problem", o->samples},
                               {"generated_tokens", report.generated_tokens}, {"seconds", report.seconds},
                               {"pass_at_k", pass_at_k_json(report.pass_at_k)}};
-    write_text_atomically(std::filesystem::path(o->out) / "summary.json", summary.dump(2) + "\n");
+    write_text_atomically(std::filesystem::path(o->job.out) / "summary.json", summary.dump(2) + "\n");
     for (const auto& [k, interval] : report.pass_at_k) {
       std::cout << "pass@" << k << " = " << interval.mean << "  [" << interval.lower << ", " << interval.upper << "]\n";
     }

@@ -11,11 +11,7 @@ namespace soar::app {
 
 Action add_mine_command(CLI::App& app) {
   struct Options {
-    PolicyOptions policy;
-    ProblemOptions problems;
-    PromptOptions prompt;
-    SamplingOptions sampling;
-    std::string out;
+    JobOptions job;
     int64_t samples = 128;
     int64_t batch = 128;
     double train_fraction = 0.5;
@@ -23,35 +19,31 @@ Action add_mine_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("mine", "Keep the problems the model never solves in K samples (fail@K)");
-  o->policy.add(*command);
-  o->problems.add(*command);
-  o->prompt.add(*command);
-  o->sampling.add(*command);
-  command->add_option("--out", o->out, "Output directory (mining_log.jsonl, hard.jsonl, train.jsonl, test.jsonl, summary.json)")->required();
+  o->job.add(*command, "Output directory (mining_log.jsonl, hard.jsonl, train.jsonl, test.jsonl, summary.json)");
   command->add_option("-K,--samples", o->samples, "Samples per problem (K)")->capture_default_str();
   command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
   command->add_option("--train-fraction", o->train_fraction, "Fraction of the hard set for D_train")->capture_default_str();
   command->add_option("--split-seed", o->split_seed, "Seed of the train/test split")->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
-    Policy policy = o->policy.load();
-    std::vector<Problem> problems = o->problems.load();
-    std::filesystem::path out = o->out;
+    Policy policy = o->job.policy.load();
+    std::vector<Problem> problems = o->job.problems.load();
+    std::filesystem::path out = o->job.out;
     prepare_output_dir(out);
     MiningLog log(out / "mining_log.jsonl");
     if (!log.results().empty()) std::cerr << "soar: resuming: " << log.results().size() << " problems already mined\n";
     EvalOptions options;
     options.samples_per_problem = o->samples;
     options.ks = {1};
-    options.sampling = o->sampling.params(policy);
+    options.sampling = o->job.sampling.params(policy);
     options.max_batch_sequences = o->batch;
     EvalCallbacks callbacks;
     callbacks.already_done = [&](const Problem& p) { return log.results().contains(p.id); };
     callbacks.on_problem_done = [&](const Problem& p, const ProblemResult& r) {
       if (!log.results().contains(p.id)) log.append(p.id, {r.samples, r.successes});
     };
-    evaluate(*policy.model, problems, policy.prompt_encoder(o->prompt.format()), policy.detokenizer(),
-             o->prompt.reward_function(), options, callbacks);
+    evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format()), policy.detokenizer(),
+             o->job.prompt.reward_function(), options, callbacks);
     std::vector<Problem> hard = select_hard(problems, log.results(), o->samples);
     write_problems(out / "hard.jsonl", hard);
     MiningSummary summary = summarize_mining(problems, log.results(), o->samples);

@@ -12,30 +12,22 @@ namespace soar::app {
 
 Action add_sample_command(CLI::App& app) {
   struct Options {
-    PolicyOptions policy;
-    ProblemOptions problems;
-    PromptOptions prompt;
-    SamplingOptions sampling;
-    std::string out;
+    JobOptions job;
     int64_t samples = 1;
     int64_t batch = 64;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("sample", "Sample completions for each problem");
-  o->policy.add(*command);
-  o->problems.add(*command);
-  o->prompt.add(*command);
-  o->sampling.add(*command);
-  command->add_option("--out", o->out, "Output JSONL file")->required();
+  o->job.add(*command, "Output JSONL file");
   command->add_option("-n,--samples", o->samples, "Completions per problem")->capture_default_str();
   command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
-    Policy policy = o->policy.load();
-    std::vector<Problem> problems = o->problems.load();
-    PromptEncoder encode = policy.prompt_encoder(o->prompt.format());
+    Policy policy = o->job.policy.load();
+    std::vector<Problem> problems = o->job.problems.load();
+    PromptEncoder encode = policy.prompt_encoder(o->job.prompt.format());
     Sampler sampler(*policy.model, policy.detokenizer());
-    SamplingParams params = o->sampling.params(policy);
+    SamplingParams params = o->job.sampling.params(policy);
     const int64_t per_batch = std::max<int64_t>(1, o->batch / std::max<int64_t>(1, o->samples));
     std::string lines;
     Progress progress("sample", static_cast<int64_t>(problems.size()), "tok");
@@ -63,8 +55,8 @@ Action add_sample_command(CLI::App& app) {
       progress.advance(static_cast<int64_t>(last - first), tokens);
     }
     progress.finish();
-    write_text_atomically(o->out, lines);
-    std::cerr << "soar: wrote " << o->out << "\n";
+    write_text_atomically(o->job.out, lines);
+    std::cerr << "soar: wrote " << o->job.out << "\n";
   };
 }
 

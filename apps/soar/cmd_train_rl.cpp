@@ -17,24 +17,16 @@ nlohmann::json pass_at_k_json(const std::map<int64_t, Interval>& pass);  // cmd_
 
 Action add_train_rl_command(CLI::App& app) {
   struct Options {
-    PolicyOptions policy;
-    ProblemOptions problems;
-    PromptOptions prompt;
-    SamplingOptions sampling;
+    JobOptions job;
     TrainerConfig trainer;
     RLLoopOptions loop;
     std::string estimator = "rloo", aggregation = "seq-sum";
-    std::string out;
     std::string eval_problems;
     int64_t eval_every = 0, eval_samples = 8, checkpoint_every = 10;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("train-rl", "RL with verifiable rewards (RLOO/GRPO) on a problem set");
-  o->policy.add(*command);
-  o->problems.add(*command);
-  o->prompt.add(*command);
-  o->sampling.add(*command);
-  command->add_option("--out", o->out, "Run directory (metrics.jsonl, checkpoint/, model/)")->required();
+  o->job.add(*command, "Run directory (metrics.jsonl, checkpoint/, model/)");
   command->add_option("--steps", o->loop.steps, "RL steps")->capture_default_str();
   command->add_option("--prompts-per-step", o->loop.prompts_per_step, "Problems per step")->capture_default_str();
   command->add_option("-k,--samples-per-prompt", o->loop.samples_per_prompt, "Samples per problem (k)")->capture_default_str();
@@ -55,45 +47,45 @@ Action add_train_rl_command(CLI::App& app) {
   command->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
-    Policy policy = o->policy.load();
-    std::vector<Problem> problems = o->problems.load();
+    Policy policy = o->job.policy.load();
+    std::vector<Problem> problems = o->job.problems.load();
     std::vector<Problem> eval_problems;
-    if (!o->eval_problems.empty()) eval_problems = ProblemOptions{o->eval_problems, o->problems.skip_bad_lines}.load();
-    std::filesystem::path out = o->out;
+    if (!o->eval_problems.empty()) eval_problems = ProblemOptions{o->eval_problems, o->job.problems.skip_bad_lines}.load();
+    std::filesystem::path out = o->job.out;
     prepare_output_dir(out);
 
     TrainerConfig trainer_config = o->trainer;
     trainer_config.estimator = parse_advantage_estimator(o->estimator);
     trainer_config.aggregation = parse_loss_aggregation(o->aggregation);
-    trainer_config.temperature = o->sampling.temperature;
-    trainer_config.max_completion_length = o->sampling.max_new_tokens;
+    trainer_config.temperature = o->job.sampling.temperature;
+    trainer_config.max_completion_length = o->job.sampling.max_new_tokens;
     CausalLM reference{nullptr};
-    if (trainer_config.kl_coef > 0) reference = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
+    if (trainer_config.kl_coef > 0) reference = load_model(o->job.policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
     PolicyTrainer trainer(*policy.model, trainer_config, reference ? reference.get() : nullptr);
 
     RLLoopOptions loop = o->loop;
-    loop.sampling = o->sampling.params(policy);
-    loop.seed = o->sampling.seed;
+    loop.sampling = o->job.sampling.params(policy);
+    loop.seed = o->job.sampling.seed;
     int64_t start = 0;
     if (auto resumed = load_rl_checkpoint(out / "checkpoint", *policy.model, trainer.optimizer())) {
       start = *resumed;
       std::cerr << "soar: resuming from " << (out / "checkpoint") << " at step " << start << "\n";
     }
     MetricsLog metrics(out / "metrics.jsonl");
-    PromptEncoder encode = policy.prompt_encoder(o->prompt.format());
+    PromptEncoder encode = policy.prompt_encoder(o->job.prompt.format());
     auto run_eval = [&](int64_t step) {
       if (eval_problems.empty()) return;
       EvalOptions options;
       options.samples_per_problem = o->eval_samples;
       options.ks = {1, o->eval_samples};
       options.sampling = loop.sampling;
-      EvalReport report = evaluate(*policy.model, eval_problems, encode, policy.detokenizer(), o->prompt.reward_function(), options,
+      EvalReport report = evaluate(*policy.model, eval_problems, encode, policy.detokenizer(), o->job.prompt.reward_function(), options,
                                    {.show_progress = false});
       metrics.append({{"event", "eval"}, {"step", step}, {"pass_at_k", pass_at_k_json(report.pass_at_k)}});
       std::cerr << "eval after step " << step << ": pass@1 = " << report.pass_at_k.at(1).mean << "\n";
     };
     if (start == 0) run_eval(0);
-    run_rl(*policy.model, trainer, problems, encode, policy.detokenizer(), o->prompt.reward_function(), loop, start,
+    run_rl(*policy.model, trainer, problems, encode, policy.detokenizer(), o->job.prompt.reward_function(), loop, start,
            [&](const RLStepResult& r) {
              metrics.append({{"event", "step"}, {"step", r.step + 1}, {"reward", r.train.mean_reward}, {"loss", r.train.loss},
                              {"grad_norm", r.train.grad_norm}, {"lr", r.train.learning_rate}, {"kl", r.train.kl},
@@ -105,13 +97,13 @@ Action add_train_rl_command(CLI::App& app) {
                        << std::setprecision(2) << r.train_seconds << " s train\n";
              const int64_t done = r.step + 1;
              if (o->checkpoint_every > 0 && (done % o->checkpoint_every == 0 || done == loop.steps)) {
-               save_rl_checkpoint(out / "checkpoint", *policy.model, trainer.optimizer(), done, o->policy.model_dir);
+               save_rl_checkpoint(out / "checkpoint", *policy.model, trainer.optimizer(), done, o->job.policy.model_dir);
              }
              if (o->eval_every > 0 && done % o->eval_every == 0 && done != loop.steps) run_eval(done);
            });
     run_eval(loop.steps);
     save_model(*policy.model, out / "model");
-    copy_tokenizer_files(o->policy.model_dir, out / "model");
+    copy_tokenizer_files(o->job.policy.model_dir, out / "model");
     std::cerr << "soar: trained model written to " << (out / "model") << "\n";
   };
 }

@@ -72,6 +72,14 @@ SamplingParams SamplingOptions::params(const Policy& policy) const {
   return params;
 }
 
+void JobOptions::add(CLI::App& command, const std::string& out_help) {
+  policy.add(command);
+  problems.add(command);
+  prompt.add(command);
+  sampling.add(command);
+  command.add_option("--out", out, out_help)->required();
+}
+
 void prepare_output_dir(const std::filesystem::path& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);

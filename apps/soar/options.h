@@ -50,6 +50,17 @@ struct SamplingOptions {
   SamplingParams params(const Policy& policy) const;
 };
 
+// What every "model on a problem set" command takes: the policy, the problems, the prompt and
+// reward, sampling, and where the output goes.
+struct JobOptions {
+  PolicyOptions policy;
+  ProblemOptions problems;
+  PromptOptions prompt;
+  SamplingOptions sampling;
+  std::string out;
+  void add(CLI::App& command, const std::string& out_help);
+};
+
 // Creates the output directory (and parents); errors name it.
 void prepare_output_dir(const std::filesystem::path& dir);
 
