@@ -45,7 +45,17 @@ PromptEncoder Policy::prompt_encoder(const PromptFormat& format) const {
 
 Detokenizer Policy::detokenizer() const {
   auto tok = tokenizer;
-  return [tok](std::span<const int32_t> ids) { return tok->decode(ids, /*skip_special_tokens=*/true); };
+  const int32_t known = tok->vocab_size();
+  return [tok, known](std::span<const int32_t> ids) {
+    // Models often pad their vocabulary past the tokenizer's (for matmul shapes); a sampled padding
+    // id has no text, so it is dropped, as Hugging Face's decode does.
+    std::vector<int32_t> text_ids;
+    text_ids.reserve(ids.size());
+    for (int32_t id : ids) {
+      if (id < known) text_ids.push_back(id);
+    }
+    return tok->decode(text_ids, /*skip_special_tokens=*/true);
+  };
 }
 
 std::vector<int32_t> Policy::eos_token_ids() const {
