@@ -44,6 +44,10 @@ endif()
 add_library(soar_torch INTERFACE)
 target_link_libraries(soar_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(soar_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
-if(SOAR_CUDA)
-  target_compile_definitions(soar_torch INTERFACE SOAR_CUDA=1)
-endif()
+# SOAR_CUDA is defined only in the few files with CUDA-specific code (see soar_cuda_code()), so every
+# other object is identical in the CPU and CUDA builds and ccache serves both.
+function(soar_cuda_code target)
+  if(SOAR_CUDA)
+    target_compile_definitions(${target} PRIVATE SOAR_CUDA=1)
+  endif()
+endfunction()

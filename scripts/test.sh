@@ -19,5 +19,6 @@ else
   echo "[test] nvcc not found: skipping the CUDA build"
 fi
 
+# Last, so that the test runner's summary closes the output.
 echo "[test] running the test suite"
 ctest --preset release -j "$SOAR_JOBS" "$@"
