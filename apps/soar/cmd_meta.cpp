@@ -1,7 +1,8 @@
 // soar meta: the SOAR meta-loop (../shared/docs/soar.md) on a base model and a hard set D_train.
 // The teacher and the student baseline both start as copies of --model. Writes metrics.jsonl (one
 // record per outer step), the teacher's generated datasets, the promoted questions (PQ), and the
-// final teacher and student to the run directory.
+// final teacher and student to the run directory. After every outer step an atomic checkpoint;
+// the same command run again resumes after the last complete step.
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "meta/meta_loop.h"
 #include "model/checkpoint.h"
 #include "options.h"
+#include "run/meta_checkpoint.h"
 #include "run/metrics.h"
 #include "testbed/prompts.h"
 
@@ -112,13 +114,21 @@ Action add_meta_command(CLI::App& app) {
     PolicyTrainer teacher_trainer(*teacher, config.teacher_trainer);
     meta::Promotion promotion(config.promotion);
 
+    std::vector<Problem> promoted_questions;
+    int64_t start = 0;
+    if (auto state = load_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer.optimizer(), *policy.model)) {
+      start = state->next_step;
+      teacher_trainer.set_steps_done(state->teacher_updates);
+      promotion.restore(state->promotion_window);
+      promoted_questions = state->promoted_questions;
+      std::cerr << "soar: resuming " << out << " after outer step " << start << "\n";
+    }
     MetricsLog metrics(out / "metrics.jsonl");
     metrics.append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
                     {"n", o->questions}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
                     {"q_samples", config.reward_samples}, {"tau", config.promotion.tau}, {"window", config.promotion.window},
-                    {"seed", config.seed}, {"model", o->policy.model_dir}, {"train", o->train.path}});
-    std::vector<Problem> promoted_questions;
-    meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, 0,
+                    {"seed", config.seed}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
+    meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, start,
                    [&](const meta::OuterStepRecord& r) {
                      metrics.append(to_json(r));
                      std::string texts;
@@ -131,6 +141,8 @@ Action add_meta_command(CLI::App& app) {
                        }
                        write_problems(out / "promoted_questions.jsonl", promoted_questions);
                      }
+                     save_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer.optimizer(), *policy.model,
+                                          {r.step, teacher_trainer.steps_done(), promotion.recent(), promoted_questions});
                      double best_reward = -1;
                      int64_t questions = 0, malformed = 0;
                      for (const auto& d : r.datasets) {

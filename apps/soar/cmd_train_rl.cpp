@@ -69,6 +69,7 @@ Action add_train_rl_command(CLI::App& app) {
     int64_t start = 0;
     if (auto resumed = load_rl_checkpoint(out / "checkpoint", *policy.model, trainer.optimizer())) {
       start = *resumed;
+      trainer.set_steps_done(start);
       std::cerr << "soar: resuming from " << (out / "checkpoint") << " at step " << start << "\n";
     }
     MetricsLog metrics(out / "metrics.jsonl");

@@ -55,6 +55,8 @@ class PolicyTrainer {
 
   double learning_rate_at(int64_t step) const;
   int64_t steps_done() const { return steps_done_; }
+  // After restoring the optimizer from a checkpoint: the schedule continues from this step.
+  void set_steps_done(int64_t steps) { steps_done_ = steps; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   const TrainerConfig& config() const { return config_; }
 

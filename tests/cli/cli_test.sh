@@ -32,13 +32,26 @@ check missing-file "missing.jsonl" -- "$soar" mine --model "$model" --problems m
 
 # Resume equals uninterrupted: 4 steps straight vs 2 steps, stop, then the same command with 4.
 train() { "$soar" --threads 1 train-rl --model "$model" --problems good.jsonl --steps "$1" --prompts-per-step 2 -k 4 \
-            --max-new-tokens 3 --lr 1e-3 --checkpoint-every 2 --seed 7 --out "$2" > "$2.log" 2>&1; }
+            --max-new-tokens 3 --lr 1e-3 --warmup-steps 2 --cosine-steps 4 --checkpoint-every 2 --seed 7 \
+            --out "$2" > "$2.log" 2>&1; }
 train 4 straight && train 2 resumed && train 4 resumed
 if grep -q "resuming" resumed.log && cmp -s straight/model/model.safetensors resumed/model/model.safetensors \
    && [[ $(grep -c '"event":"step"' resumed/metrics.jsonl) -eq 4 ]]; then
   echo "ok   resume-equals-uninterrupted"
 else
   echo "FAIL resume-equals-uninterrupted"; tail -n 5 straight.log resumed.log; failures=$((failures + 1))
+fi
+# SOAR: a run killed after outer step 1 (here: stopped with -T 1) and started again with -T 2 ends
+# like the run that went straight to 2.
+meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 1 -K 1 --inner-prompts 2 \
+           --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2" > "$2.log" 2>&1; }
+meta 2 meta-straight && meta 1 meta-resumed && meta 2 meta-resumed
+if grep -q "resuming" meta-resumed.log && cmp -s meta-straight/student/model.safetensors meta-resumed/student/model.safetensors \
+   && cmp -s meta-straight/teacher/model.safetensors meta-resumed/teacher/model.safetensors \
+   && [[ $(grep -c '"baseline_success"' meta-resumed/metrics.jsonl) -eq 2 ]]; then
+  echo "ok   meta-resume-equals-uninterrupted"
+else
+  echo "FAIL meta-resume-equals-uninterrupted"; tail -n 5 meta-straight.log meta-resumed.log; failures=$((failures + 1))
 fi
 echo "cli: $failures failure(s)"
 exit $((failures > 0))
