@@ -20,7 +20,7 @@ cmake --build --preset release -j "$SOAR_JOBS" --target soar
 
 soar=build/release/apps/soar/soar
 run="${SOAR_DEMO_DIR:-runs/demo}"
-hard_level="${SOAR_DEMO_HARD_LEVEL:-7}"
+hard_level="${SOAR_DEMO_HARD_LEVEL:-11}"  # docs/testbed.md: 0 at levels 11-12, stepping stones 6-10
 seed="${SOAR_DEMO_SEED:-1}"
 threads="${SOAR_THREADS:-1}"
 student=$'Q:{problem}\nA:'
