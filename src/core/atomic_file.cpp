@@ -52,4 +52,24 @@ void write_text_atomically(const std::filesystem::path& path, std::string_view t
   write_file_atomically(path, [&](std::ostream& out) { out.write(text.data(), std::streamsize(text.size())); });
 }
 
+void replace_directory_atomically(const std::filesystem::path& dir,
+                                  const std::function<void(const std::filesystem::path& staging)>& write) {
+  namespace fs = std::filesystem;
+  fs::path staging = dir.string() + ".tmp", old = dir.string() + ".old";
+  fs::remove_all(staging);
+  write(staging);
+  fs::remove_all(old);
+  if (fs::exists(dir)) fs::rename(dir, old);
+  fs::rename(staging, dir);
+  fsync_path(dir.has_parent_path() ? dir.parent_path() : ".", true);
+  fs::remove_all(old);
+}
+
+std::optional<std::filesystem::path> complete_directory(const std::filesystem::path& dir, const std::string& marker) {
+  if (std::filesystem::exists(dir / marker)) return dir;
+  std::filesystem::path old = dir.string() + ".old";
+  if (std::filesystem::exists(old / marker)) return old;
+  return std::nullopt;
+}
+
 }  // namespace soar

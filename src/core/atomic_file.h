@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace soar {
@@ -15,5 +17,15 @@ void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& write);
 
 void write_text_atomically(const std::filesystem::path& path, std::string_view text);
+
+// Replaces directory `dir` as a whole: `write` fills DIR.tmp, which is then swapped in (the old
+// version is moved to DIR.old during the swap and removed after). A reader uses
+// complete_directory() to find the version to trust after a kill at any moment.
+void replace_directory_atomically(const std::filesystem::path& dir,
+                                  const std::function<void(const std::filesystem::path& staging)>& write);
+
+// DIR if it holds `marker` (a file written last by the writer), else DIR.old if that does (a kill
+// between the two renames of a swap), else nullopt.
+std::optional<std::filesystem::path> complete_directory(const std::filesystem::path& dir, const std::string& marker);
 
 }  // namespace soar

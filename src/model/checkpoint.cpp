@@ -37,12 +37,6 @@ safetensors::DType to_safetensors(at::ScalarType dtype) {
   }
 }
 
-at::ScalarType dtype_from_config_name(const std::string& name) {
-  if (name == "bfloat16") return at::kBFloat16;
-  if (name == "float16") return at::kHalf;
-  return at::kFloat;
-}
-
 // Tensors that transformers may store but that are not parameters of the model.
 bool is_ignorable_extra(const std::string& name, const ModelConfig& config) {
   return name.ends_with("rotary_emb.inv_freq") || (config.tie_word_embeddings && name == "lm_head.weight");

@@ -14,28 +14,22 @@ namespace fs = std::filesystem;
 
 void save_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher, torch::optim::AdamW& teacher_optimizer,
                           CausalLMImpl& student, const MetaRunState& state) {
-  fs::path staging = dir.string() + ".tmp", old = dir.string() + ".old";
-  fs::remove_all(staging);
-  save_model(teacher, staging / "teacher");
-  save_model(student, staging / "student");
-  write_file_atomically(staging / "teacher_optimizer.pt", [&](std::ostream& out) { torch::save(teacher_optimizer, out); });
-  if (!state.promoted_questions.empty()) write_problems(staging / "promoted_questions.jsonl", state.promoted_questions);
-  nlohmann::json json = {{"next_step", state.next_step}, {"teacher_updates", state.teacher_updates},
-                         {"promotion_window", std::vector<double>(state.promotion_window.begin(), state.promotion_window.end())}};
-  write_text_atomically(staging / "state.json", json.dump() + "\n");
-  fs::remove_all(old);
-  if (fs::exists(dir)) fs::rename(dir, old);
-  fs::rename(staging, dir);
-  fs::remove_all(old);
+  replace_directory_atomically(dir, [&](const fs::path& staging) {
+    save_model(teacher, staging / "teacher");
+    save_model(student, staging / "student");
+    write_file_atomically(staging / "teacher_optimizer.pt", [&](std::ostream& out) { torch::save(teacher_optimizer, out); });
+    if (!state.promoted_questions.empty()) write_problems(staging / "promoted_questions.jsonl", state.promoted_questions);
+    nlohmann::json json = {{"next_step", state.next_step}, {"teacher_updates", state.teacher_updates},
+                           {"promotion_window", std::vector<double>(state.promotion_window.begin(), state.promotion_window.end())}};
+    write_text_atomically(staging / "state.json", json.dump() + "\n");  // last: marks the directory complete
+  });
 }
 
 std::optional<MetaRunState> load_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher,
                                                  torch::optim::AdamW& teacher_optimizer, CausalLMImpl& student) {
-  fs::path source = dir;
-  if (!fs::exists(source / "state.json")) {
-    source = dir.string() + ".old";  // killed between the two renames of a save
-    if (!fs::exists(source / "state.json")) return std::nullopt;
-  }
+  std::optional<fs::path> found = complete_directory(dir, "state.json");
+  if (!found) return std::nullopt;
+  const fs::path source = *found;
   MetaRunState state;
   try {
     std::ifstream in(source / "state.json");

@@ -15,24 +15,18 @@ namespace fs = std::filesystem;
 
 void save_rl_checkpoint(const fs::path& dir, CausalLMImpl& policy, torch::optim::AdamW& optimizer, int64_t next_step,
                         const fs::path& tokenizer_from) {
-  fs::path staging = dir.string() + ".tmp", old = dir.string() + ".old";
-  fs::remove_all(staging);
-  save_model(policy, staging);
-  if (!tokenizer_from.empty()) copy_tokenizer_files(tokenizer_from, staging);
-  write_file_atomically(staging / "optimizer.pt", [&](std::ostream& out) { torch::save(optimizer, out); });
-  write_text_atomically(staging / "state.json", nlohmann::json{{"next_step", next_step}}.dump() + "\n");
-  fs::remove_all(old);
-  if (fs::exists(dir)) fs::rename(dir, old);
-  fs::rename(staging, dir);
-  fs::remove_all(old);
+  replace_directory_atomically(dir, [&](const fs::path& staging) {
+    save_model(policy, staging);
+    if (!tokenizer_from.empty()) copy_tokenizer_files(tokenizer_from, staging);
+    write_file_atomically(staging / "optimizer.pt", [&](std::ostream& out) { torch::save(optimizer, out); });
+    write_text_atomically(staging / "state.json", nlohmann::json{{"next_step", next_step}}.dump() + "\n");
+  });
 }
 
 std::optional<int64_t> load_rl_checkpoint(const fs::path& dir, CausalLMImpl& policy, torch::optim::AdamW& optimizer) {
-  fs::path source = dir;
-  if (!fs::exists(source / "state.json")) {
-    source = dir.string() + ".old";
-    if (!fs::exists(source / "state.json")) return std::nullopt;
-  }
+  std::optional<fs::path> found = complete_directory(dir, "state.json");
+  if (!found) return std::nullopt;
+  const fs::path source = *found;
   nlohmann::json state;
   try {
     std::ifstream in(source / "state.json");

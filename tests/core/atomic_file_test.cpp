@@ -54,4 +54,41 @@ TEST(AtomicFile, MissingDirectoryIsAClearError) {
   EXPECT_THROW(soar::write_text_atomically("/nonexistent_soar_dir/x.txt", "x"), soar::Error);
 }
 
+TEST(AtomicDirectory, ReplacesWholeDirectoryAndSurvivesAFailedWrite) {
+  auto root = fresh_dir("soar_atomic_directory");
+  auto dir = root / "checkpoint";
+  soar::replace_directory_atomically(dir, [](const std::filesystem::path& staging) {
+    std::filesystem::create_directories(staging);
+    soar::write_text_atomically(staging / "state.json", "1");
+  });
+  soar::replace_directory_atomically(dir, [](const std::filesystem::path& staging) {
+    std::filesystem::create_directories(staging);
+    soar::write_text_atomically(staging / "state.json", "2");
+  });
+  EXPECT_EQ(read_all(dir / "state.json"), "2");
+  EXPECT_FALSE(std::filesystem::exists(root / "checkpoint.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(root / "checkpoint.old"));
+  EXPECT_THROW(soar::replace_directory_atomically(dir, [](const std::filesystem::path& staging) {
+                 std::filesystem::create_directories(staging);
+                 throw std::runtime_error("killed mid-write");
+               }),
+               std::runtime_error);
+  EXPECT_EQ(read_all(dir / "state.json"), "2") << "a failed write must leave the last complete version";
+}
+
+TEST(AtomicDirectory, CompleteDirectoryFallsBackToTheOldVersion) {
+  auto root = fresh_dir("soar_complete_directory");
+  auto dir = root / "checkpoint";
+  EXPECT_FALSE(soar::complete_directory(dir, "state.json").has_value());
+  // A kill between the two renames leaves only checkpoint.old.
+  std::filesystem::create_directories(root / "checkpoint.old");
+  soar::write_text_atomically(root / "checkpoint.old" / "state.json", "1");
+  EXPECT_EQ(soar::complete_directory(dir, "state.json"), root / "checkpoint.old");
+  // A directory without its marker (a kill before the last file) is not complete.
+  std::filesystem::create_directories(dir);
+  EXPECT_EQ(soar::complete_directory(dir, "state.json"), root / "checkpoint.old");
+  soar::write_text_atomically(dir / "state.json", "2");
+  EXPECT_EQ(soar::complete_directory(dir, "state.json"), dir);
+}
+
 }  // namespace
