@@ -91,9 +91,7 @@ Action add_meta_command(CLI::App& app) {
     meta::MetaConfig config = o->config;
     config.teacher_reward = meta::parse_teacher_reward(o->teacher_reward);
     Policy policy = o->policy.load();
-    CausalLM teacher = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
-    CausalLM scratch = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
-    CausalLM best = load_model(o->policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
+    CausalLM teacher = copy_of(*policy.model), scratch = copy_of(*policy.model), best = copy_of(*policy.model);
     std::filesystem::path out = o->out;
     prepare_output_dir(out / "datasets");
 

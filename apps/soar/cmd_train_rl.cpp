@@ -60,7 +60,7 @@ Action add_train_rl_command(CLI::App& app) {
     trainer_config.temperature = o->job.sampling.temperature;
     trainer_config.max_completion_length = o->job.sampling.max_new_tokens;
     CausalLM reference{nullptr};
-    if (trainer_config.kl_coef > 0) reference = load_model(o->job.policy.model_dir, {.dtype = policy.model->dtype(), .device = policy.model->device()});
+    if (trainer_config.kl_coef > 0) reference = copy_of(*policy.model);  // frozen before any update
     PolicyTrainer trainer(*policy.model, trainer_config, reference ? reference.get() : nullptr);
 
     RLLoopOptions loop = o->loop;

@@ -239,4 +239,11 @@ void CausalLMImpl::copy_parameters_from(CausalLMImpl& other) {
   }
 }
 
+CausalLM copy_of(CausalLMImpl& model) {
+  CausalLM copy(model.config());
+  copy->to(model.device(), model.dtype());
+  copy->copy_parameters_from(model);
+  return copy;
+}
+
 }  // namespace soar

@@ -135,4 +135,8 @@ class CausalLMImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CausalLM);
 
+// A new model with the same config, device, dtype and parameter values: cloning a policy is a
+// parameter copy, not a reload from disk. The copy shares no storage with `model`.
+CausalLM copy_of(CausalLMImpl& model);
+
 }  // namespace soar

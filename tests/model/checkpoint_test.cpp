@@ -79,6 +79,15 @@ TEST_P(CheckpointRoundTrip, Bfloat16SaveThenLoadIsBitExact) {
   expect_bit_identical(*original, *reloaded);
 }
 
+TEST_P(CheckpointRoundTrip, CopyOfIsAnEqualIndependentModel) {
+  CausalLM original = load_model(model_reference_dir() / GetParam() / "model");
+  CausalLM copy = copy_of(*original);
+  expect_bit_identical(*original, *copy);
+  at::NoGradGuard no_grad;
+  copy->named_parameters()["model.norm.weight"].add_(1.0);
+  EXPECT_FALSE(at::equal(copy->named_parameters()["model.norm.weight"], original->named_parameters()["model.norm.weight"]));
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, CheckpointRoundTrip, ::testing::Values("llama3", "qwen2", "qwen3"));
 
 // A small valid checkpoint to corrupt, copied from the qwen2 reference.
