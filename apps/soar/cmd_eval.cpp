@@ -32,16 +32,19 @@ Action add_eval_command(CLI::App& app) {
   command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
+    std::unique_ptr<dist::Group> group = join_run(o->job.policy);
     Policy policy = o->job.policy.load();
     std::vector<Problem> problems = o->job.problems.load();
-    prepare_output_dir(o->job.out);
+    if (group->is_root()) prepare_output_dir(o->job.out);
     EvalOptions options;
+    options.group = group.get();
     options.samples_per_problem = o->samples;
     options.ks = o->ks;
     options.sampling = o->job.sampling.params(policy);
     options.max_batch_sequences = o->batch;
     EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format()), policy.detokenizer(),
-                                 o->job.prompt.reward_function(), options);
+                                 o->job.prompt.reward_function(), options, {.show_progress = group->is_root()});
+    if (!group->is_root()) return;
     std::string lines;
     for (const auto& r : report.problems) {
       lines += nlohmann::json{{"id", r.id}, {"samples", r.samples}, {"successes", r.successes}}.dump() + "\n";

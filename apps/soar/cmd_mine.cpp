@@ -1,6 +1,9 @@
 // soar mine: fail@K hard-set mining, resumable, then a deterministic train/test split.
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <set>
+
 #include "commands.h"
 #include "core/error.h"
 #include "data/mining.h"
@@ -8,6 +11,22 @@
 #include "rl/evaluate.h"
 
 namespace soar::app {
+namespace {
+
+std::vector<std::string> split_ids(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\0', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
 
 Action add_mine_command(CLI::App& app) {
   struct Options {
@@ -26,27 +45,40 @@ Action add_mine_command(CLI::App& app) {
   command->add_option("--split-seed", o->split_seed, "Seed of the train/test split")->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
+    std::unique_ptr<dist::Group> group = join_run(o->job.policy);
+    const bool root = group->is_root();
     Policy policy = o->job.policy.load();
     std::vector<Problem> problems = o->job.problems.load();
     std::filesystem::path out = o->job.out;
-    prepare_output_dir(out);
-    MiningLog log(out / "mining_log.jsonl");
-    if (!log.results().empty()) std::cerr << "soar: resuming: " << log.results().size() << " problems already mined\n";
+    // Rank 0 owns the log; the others learn from it which problems are done.
+    std::optional<MiningLog> log;
+    std::string done_ids;
+    if (root) {
+      prepare_output_dir(out);
+      log.emplace(out / "mining_log.jsonl");
+      if (!log->results().empty()) std::cerr << "soar: resuming: " << log->results().size() << " problems already mined\n";
+      for (const auto& [id, result] : log->results()) done_ids += id + '\0';
+    }
+    std::set<std::string> done;
+    for (const std::string& id : split_ids(group->broadcast_bytes(done_ids, 0))) done.insert(id);
     EvalOptions options;
+    options.group = group.get();
     options.samples_per_problem = o->samples;
     options.ks = {1};
     options.sampling = o->job.sampling.params(policy);
     options.max_batch_sequences = o->batch;
     EvalCallbacks callbacks;
-    callbacks.already_done = [&](const Problem& p) { return log.results().contains(p.id); };
+    callbacks.already_done = [&](const Problem& p) { return done.contains(p.id); };
     callbacks.on_problem_done = [&](const Problem& p, const ProblemResult& r) {
-      if (!log.results().contains(p.id)) log.append(p.id, {r.samples, r.successes});
+      if (log && !log->results().contains(p.id)) log->append(p.id, {r.samples, r.successes});
     };
+    callbacks.show_progress = root;
     evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format()), policy.detokenizer(),
              o->job.prompt.reward_function(), options, callbacks);
-    std::vector<Problem> hard = select_hard(problems, log.results(), o->samples);
+    if (!root) return;
+    std::vector<Problem> hard = select_hard(problems, log->results(), o->samples);
     write_problems(out / "hard.jsonl", hard);
-    MiningSummary summary = summarize_mining(problems, log.results(), o->samples);
+    MiningSummary summary = summarize_mining(problems, log->results(), o->samples);
     write_mining_summary(out / "summary.json", summary);
     if (!hard.empty()) {
       HardSplit split = split_hard_set_by_fraction(hard, o->train_fraction, o->split_seed);

@@ -16,5 +16,6 @@ Action add_train_rl_command(CLI::App& app);
 Action add_pretrain_command(CLI::App& app);
 Action add_testbed_command(CLI::App& app);
 Action add_meta_command(CLI::App& app);
+Action add_launch_command(CLI::App& app);
 
 }  // namespace soar::app

@@ -1,7 +1,9 @@
 // soar: the command line. Parses, sets threads, and runs one subcommand; errors are one clear line.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "commands.h"
 #include "core/error.h"
@@ -20,10 +22,13 @@ int main(int argc, char** argv) {
       soar::app::add_pretrain_command(app),
       soar::app::add_testbed_command(app),
       soar::app::add_meta_command(app),
+      soar::app::add_launch_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {
     soar::configure_threads(threads);
+    // Processes started by `soar launch` inherit the thread count.
+    if (threads > 0) setenv("SOAR_THREADS", std::to_string(threads).c_str(), 1);
     for (const auto& action : actions) action();
   } catch (const std::exception& e) {
     std::cerr << "soar: error: " << e.what() << "\n";

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <cstring>
+
 #include "core/device.h"
 #include "core/error.h"
 
@@ -84,6 +86,49 @@ void prepare_output_dir(const std::filesystem::path& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) fail("cannot create output directory ", dir, ": ", error.message());
+}
+
+}  // namespace soar::app
+
+namespace soar::app {
+
+std::unique_ptr<dist::Group> join_run(PolicyOptions& policy) {
+  dist::LaunchEnv env = dist::launch_env_from_environment();
+  if (env.world_size == 1) return std::make_unique<dist::Group>();
+  if (policy.device == "cuda") policy.device = cat("cuda:", env.local_rank);
+  auto group = std::make_unique<dist::Group>(env, parse_device(policy.device), dist::collective_timeout_from_environment());
+  if (group->is_root()) {
+    std::cerr << "soar: distributed run of " << group->world_size() << " processes (rendezvous " << env.master_addr << ":"
+              << env.master_port << ")\n";
+  }
+  return group;
+}
+
+void require_same_on_all_ranks(dist::Group& group, const std::string& what, const std::string& fingerprint) {
+  std::vector<std::string> all = group.all_gather_bytes(fingerprint);
+  std::string differing;
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] != all[0]) differing += cat(differing.empty() ? "" : ", ", r);
+  }
+  if (!differing.empty()) {
+    fail(what, " differs between rank 0 and rank(s) ", differing,
+         ": every host must see the same files (put the run directory on shared storage)");
+  }
+}
+
+std::string parameter_fingerprint(CausalLMImpl& model) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a over every parameter's bytes, 8 at a time
+  for (const at::Tensor& p : model.parameters()) {
+    at::Tensor cpu = p.detach().to(at::kCPU).contiguous();
+    const auto* bytes = static_cast<const uint8_t*>(cpu.data_ptr());
+    const size_t size = static_cast<size_t>(cpu.numel()) * cpu.element_size();
+    for (size_t i = 0; i < size; i += 8) {
+      uint64_t word = 0;
+      std::memcpy(&word, bytes + i, std::min<size_t>(8, size - i));
+      hash = (hash ^ word) * 1099511628211ull;
+    }
+  }
+  return std::to_string(hash);
 }
 
 }  // namespace soar::app

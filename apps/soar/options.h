@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/problems.h"
+#include "dist/group.h"
 #include "rl/reward.h"
 #include "run/policy_dir.h"
 #include "sampling/sampler.h"
@@ -60,6 +61,17 @@ struct JobOptions {
   std::string out;
   void add(CLI::App& command, const std::string& out_help);
 };
+
+// Joins the distributed run this process was started in (RANK/WORLD_SIZE/... from torchrun or
+// `soar launch`); a plain invocation gets a group of one. On CUDA, rank r of a host uses
+// cuda:LOCAL_RANK (the policy's device is rewritten before it is loaded).
+std::unique_ptr<dist::Group> join_run(PolicyOptions& policy);
+
+// Throws soar::Error naming the ranks whose `fingerprint` (of what they loaded) differs from
+// rank 0's, e.g. a resumed checkpoint that is not on every host.
+void require_same_on_all_ranks(dist::Group& group, const std::string& what, const std::string& fingerprint);
+// A fingerprint of a model's parameters (their bytes, hashed).
+std::string parameter_fingerprint(CausalLMImpl& model);
 
 // Creates the output directory (and parents); errors name it.
 void prepare_output_dir(const std::filesystem::path& dir);

@@ -1,12 +1,81 @@
 #include "rl/evaluate.h"
 
 #include <chrono>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/seed.h"
 
 namespace soar {
+namespace {
+
+// One batch's results, serialised to go from the rank that sampled it to every rank.
+struct BatchResults {
+  std::vector<std::pair<size_t, ProblemResult>> problems;  // problem index, result
+  int64_t tokens = 0;
+};
+
+void put_number(std::string& out, uint64_t value) { out.append(reinterpret_cast<const char*>(&value), sizeof value); }
+void put_text(std::string& out, const std::string& text) {
+  put_number(out, text.size());
+  out += text;
+}
+
+struct Reader {
+  const std::string& in;
+  size_t at = 0;
+  uint64_t number() {
+    if (at + sizeof(uint64_t) > in.size()) fail("corrupt evaluation results received from another rank");
+    uint64_t value = 0;
+    std::memcpy(&value, in.data() + at, sizeof value);
+    at += sizeof value;
+    return value;
+  }
+  std::string text() {
+    const uint64_t size = number();
+    if (at + size > in.size()) fail("corrupt evaluation results received from another rank");
+    std::string out = in.substr(at, size);
+    at += size;
+    return out;
+  }
+};
+
+std::string encode_results(const BatchResults& results) {
+  std::string out;
+  put_number(out, static_cast<uint64_t>(results.tokens));
+  put_number(out, results.problems.size());
+  for (const auto& [index, r] : results.problems) {
+    put_number(out, index);
+    put_text(out, r.id);
+    put_number(out, static_cast<uint64_t>(r.samples));
+    put_number(out, static_cast<uint64_t>(r.successes));
+    put_number(out, r.completions.size());
+    for (const std::string& c : r.completions) put_text(out, c);
+  }
+  return out;
+}
+
+BatchResults decode_results(const std::string& bytes, size_t problem_count) {
+  Reader in{bytes};
+  BatchResults results;
+  results.tokens = static_cast<int64_t>(in.number());
+  const uint64_t count = in.number();
+  for (uint64_t p = 0; p < count; ++p) {
+    const size_t index = in.number();
+    if (index >= problem_count) fail("corrupt evaluation results received from another rank");
+    ProblemResult r;
+    r.id = in.text();
+    r.samples = static_cast<int64_t>(in.number());
+    r.successes = static_cast<int64_t>(in.number());
+    const uint64_t completions = in.number();
+    for (uint64_t c = 0; c < completions; ++c) r.completions.push_back(in.text());
+    results.problems.emplace_back(index, std::move(r));
+  }
+  return results;
+}
+
+}  // namespace
 
 std::map<int64_t, Interval> aggregate_pass_at_k(const std::vector<ProblemResult>& results, const std::vector<int64_t>& ks,
                                                 int resamples, double confidence, uint64_t seed) {
@@ -35,36 +104,57 @@ EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, c
   std::optional<Progress> progress;
   if (callbacks.show_progress) progress.emplace("evaluate", static_cast<int64_t>(problems.size()), "tok");
 
-  for (size_t first = 0; first < problems.size(); first += problems_per_batch) {
+  dist::Group single;
+  dist::Group& group = options.group != nullptr ? *options.group : single;
+  const size_t batch_count = (problems.size() + static_cast<size_t>(problems_per_batch) - 1) / static_cast<size_t>(problems_per_batch);
+  const size_t world = static_cast<size_t>(group.world_size());
+  // Rounds of one batch per rank; after each round every rank receives every result of the round.
+  for (size_t round_first = 0; round_first < batch_count; round_first += world) {
+    std::string mine;
+    const size_t batch = round_first + static_cast<size_t>(group.rank());
+    const size_t first = batch * static_cast<size_t>(problems_per_batch);
     const size_t last = std::min(problems.size(), first + static_cast<size_t>(problems_per_batch));
     bool all_done = static_cast<bool>(callbacks.already_done);
     for (size_t i = first; i < last && all_done; ++i) all_done = callbacks.already_done(problems[i]);
-    if (all_done) {
-      if (progress) progress->advance(static_cast<int64_t>(last - first));
-      continue;
-    }
-    std::vector<std::vector<int32_t>> prompts;
-    for (size_t i = first; i < last; ++i) {
-      std::vector<int32_t> prompt = encode(problems[i]);
-      for (int64_t s = 0; s < n; ++s) prompts.push_back(prompt);
-    }
-    SamplingParams sampling = options.sampling;
-    sampling.seed = derive_seed(options.sampling.seed, cat("evaluate/batch/", first / problems_per_batch));
-    std::vector<Completion> completions = sampler.generate(prompts, sampling);
-    int64_t tokens = 0;
-    for (size_t i = first; i < last; ++i) {
-      ProblemResult result{problems[i].id, n, 0, {}};
-      for (int64_t s = 0; s < n; ++s) {
-        const Completion& c = completions[(i - first) * n + s];
-        tokens += static_cast<int64_t>(c.tokens.size());
-        if (reward(problems[i], c.text) >= options.success_threshold) ++result.successes;
-        if (callbacks.keep_completions) result.completions.push_back(c.text);
+    if (batch < batch_count && !all_done) {
+      std::vector<std::vector<int32_t>> prompts;
+      for (size_t i = first; i < last; ++i) {
+        std::vector<int32_t> prompt = encode(problems[i]);
+        for (int64_t s = 0; s < n; ++s) prompts.push_back(prompt);
       }
-      if (callbacks.on_problem_done) callbacks.on_problem_done(problems[i], result);
-      report.problems.push_back(std::move(result));
+      SamplingParams sampling = options.sampling;
+      sampling.seed = derive_seed(options.sampling.seed, cat("evaluate/batch/", batch));
+      std::vector<Completion> completions = sampler.generate(prompts, sampling);
+      BatchResults results;
+      for (size_t i = first; i < last; ++i) {
+        ProblemResult result{problems[i].id, n, 0, {}};
+        for (int64_t s = 0; s < n; ++s) {
+          const Completion& c = completions[(i - first) * n + s];
+          results.tokens += static_cast<int64_t>(c.tokens.size());
+          if (reward(problems[i], c.text) >= options.success_threshold) ++result.successes;
+          if (callbacks.keep_completions) result.completions.push_back(c.text);
+        }
+        results.problems.emplace_back(i, std::move(result));
+      }
+      mine = encode_results(results);
     }
-    report.generated_tokens += tokens;
-    if (progress) progress->advance(static_cast<int64_t>(last - first), tokens);
+    std::vector<std::string> gathered = group.all_gather_bytes(mine);
+    for (size_t r = 0; r < gathered.size() && round_first + r < batch_count; ++r) {
+      const size_t round_batch = round_first + r;
+      const size_t batch_size = std::min(problems.size(), (round_batch + 1) * static_cast<size_t>(problems_per_batch)) -
+                                round_batch * static_cast<size_t>(problems_per_batch);
+      if (gathered[r].empty()) {  // every problem of this batch was already done
+        if (progress) progress->advance(static_cast<int64_t>(batch_size));
+        continue;
+      }
+      BatchResults results = decode_results(gathered[r], problems.size());
+      for (auto& [index, result] : results.problems) {
+        if (callbacks.on_problem_done) callbacks.on_problem_done(problems[index], result);
+        report.problems.push_back(std::move(result));
+      }
+      report.generated_tokens += results.tokens;
+      if (progress) progress->advance(static_cast<int64_t>(batch_size), results.tokens);
+    }
   }
   if (progress) progress->finish();
   report.pass_at_k = aggregate_pass_at_k(report.problems, options.ks, options.bootstrap_resamples, options.confidence,

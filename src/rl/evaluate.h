@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/problems.h"
+#include "dist/group.h"
 #include "model/causal_lm.h"
 #include "rl/pass_at_k.h"
 #include "rl/reward.h"
@@ -26,6 +27,9 @@ struct EvalOptions {
   int bootstrap_resamples = 1000;
   double confidence = 0.95;
   double success_threshold = 0.5;       // a sample counts as solved when its reward >= this
+  // Processes sharing the work (nullptr: this one alone). Batch b goes to rank b % world size;
+  // every rank ends with the whole report, identical to a one-process run.
+  dist::Group* group = nullptr;
 };
 
 struct ProblemResult {
@@ -45,7 +49,7 @@ struct EvalReport {
 struct EvalCallbacks {
   // Problems already done (mining resume): skipped when their whole batch is done.
   std::function<bool(const Problem&)> already_done;
-  // Called as each problem finishes, in order (mining appends to its log here).
+  // Called as each problem finishes, in order, on every rank (mining appends to its log here).
   std::function<void(const Problem&, const ProblemResult&)> on_problem_done;
   bool keep_completions = false;
   bool show_progress = true;
@@ -53,7 +57,7 @@ struct EvalCallbacks {
 
 // Problems are cut into fixed batches by their index, and each batch's sampling seed is derived
 // from the run seed and the batch index, so a resumed run samples exactly what an uninterrupted
-// one would.
+// one would, and any number of processes sample exactly what one would.
 EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, const PromptEncoder& encode,
                     const Detokenizer& detokenize, const RewardFunction& reward, const EvalOptions& options,
                     const EvalCallbacks& callbacks = {});

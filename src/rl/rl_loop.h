@@ -16,13 +16,18 @@ struct RLLoopOptions {
   int64_t samples_per_prompt = 8;  // k
   SamplingParams sampling;         // its seed is the run seed; each step derives its own
   uint64_t seed = 0;               // which problems each step draws
+  // Each step's problems are cut into this many fixed chunks, each sampled as its own batch from
+  // its own stream; processes share the chunks (trainer.h StepLayout). The same value gives the
+  // same run at every world size W with W a power of two dividing it.
+  int64_t chunks = 1;
+  dist::Group* group = nullptr;    // nullptr: this process alone
 };
 
 struct RLStepResult {
   int64_t step = 0;           // 0-based index of the step just taken
   TrainStats train;
-  int64_t generated_tokens = 0;
-  double sample_seconds = 0;
+  int64_t generated_tokens = 0;  // over all processes
+  double sample_seconds = 0;     // this process's
   double train_seconds = 0;
 };
 

@@ -12,6 +12,7 @@ struct Rollout {
   std::vector<float> sampler_logprobs;  // per completion token; empty if unknown
   double reward = 0.0;
   int64_t group = 0;  // rollouts of the same prompt share a group (the k samples RLOO/GRPO compare)
+  int64_t chunk = 0;  // which of the step's fixed chunks it belongs to (the unit spread over processes)
 };
 
 }  // namespace soar

@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "core/error.h"
+#include "dist/tree_sum.h"
 #include "rl/logprobs.h"
 
 namespace soar {
@@ -69,25 +70,76 @@ double PolicyTrainer::learning_rate_at(int64_t step) const {
   return base * (config_.min_lr_ratio + (1.0 - config_.min_lr_ratio) * cosine);
 }
 
-TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts) {
-  if (rollouts.empty()) fail("a training step needs rollouts");
-  std::vector<double> advantages = group_advantages(rollouts, config_.estimator);
-  TrainStats stats;
-  double total_tokens = 0, advantage_abs = 0;
-  for (size_t i = 0; i < rollouts.size(); ++i) {
-    total_tokens += static_cast<double>(rollouts[i].completion.size());
-    stats.mean_reward += rollouts[i].reward;
-    advantage_abs += std::abs(advantages[i]);
+namespace {
+
+// The parameters' gradients as one flat vector (an undefined gradient counts as zeros).
+at::Tensor flatten_gradients(const std::vector<at::Tensor>& parameters) {
+  std::vector<at::Tensor> parts;
+  for (const at::Tensor& p : parameters) {
+    parts.push_back(p.grad().defined() ? p.grad().reshape({-1}) : at::zeros({p.numel()}, p.options()));
   }
-  stats.mean_reward /= static_cast<double>(rollouts.size());
-  stats.mean_advantage_abs = advantage_abs / static_cast<double>(rollouts.size());
+  return at::cat(parts);
+}
+
+void assign_gradients(const std::vector<at::Tensor>& parameters, const at::Tensor& flat) {
+  int64_t offset = 0;
+  for (const at::Tensor& p : parameters) {
+    at::Tensor piece = flat.narrow(0, offset, p.numel()).view(p.sizes());
+    if (p.grad().defined()) {
+      p.mutable_grad().copy_(piece);
+    } else {
+      p.mutable_grad() = piece.clone();
+    }
+    offset += p.numel();
+  }
+}
+
+}  // namespace
+
+TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepLayout& layout) {
+  dist::Group single;
+  dist::Group& group = layout.group != nullptr ? *layout.group : single;
+  const dist::ChunkRange mine = dist::chunk_range(layout.total_chunks, group.rank(), group.world_size());
+  if (mine.count == 0) fail("rank ", group.rank(), " holds none of the step's ", layout.total_chunks, " chunks: use at least as many chunks as processes");
+  if (rollouts.empty()) fail("a training step needs rollouts");
+  // This rank's rollouts by chunk, in order (micro-batches stay inside a chunk).
+  std::vector<std::vector<size_t>> chunks(static_cast<size_t>(mine.count));
+  for (size_t i = 0; i < rollouts.size(); ++i) {
+    const int64_t local = rollouts[i].chunk - mine.first;
+    if (local < 0 || local >= mine.count) {
+      fail("rollout ", i, " is in chunk ", rollouts[i].chunk, ", outside this rank's chunks [", mine.first, ", ", mine.first + mine.count, ")");
+    }
+    chunks[static_cast<size_t>(local)].push_back(i);
+  }
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    if (chunks[c].empty()) fail("chunk ", mine.first + static_cast<int64_t>(c), " has no rollouts");
+  }
+  std::vector<double> advantages = group_advantages(rollouts, config_.estimator);
+
+  // Whole-step totals (sequences, tokens, rewards, |advantages|): the loss normalisers must be
+  // global so that the chunks' losses add up to the full step's loss.
+  std::vector<at::Tensor> chunk_totals;
+  for (const auto& members : chunks) {
+    double sequences = 0, tokens = 0, reward = 0, advantage_abs = 0;
+    for (size_t i : members) {
+      sequences += 1;
+      tokens += static_cast<double>(rollouts[i].completion.size());
+      reward += rollouts[i].reward;
+      advantage_abs += std::abs(advantages[i]);
+    }
+    chunk_totals.push_back(at::tensor({sequences, tokens, reward, advantage_abs}, at::kDouble));
+  }
+  at::Tensor totals = group.tree_sum(chunk_totals, layout.total_chunks, chunk_totals[0]);
+  const double total_sequences = totals[0].item<double>(), total_tokens = totals[1].item<double>();
+  TrainStats stats;
+  stats.mean_reward = totals[2].item<double>() / total_sequences;
+  stats.mean_advantage_abs = totals[3].item<double>() / total_sequences;
   stats.tokens = static_cast<int64_t>(total_tokens);
   const double lr = learning_rate_at(steps_done_);
   stats.learning_rate = lr;
   if (total_tokens == 0) fail("every rollout has an empty completion: nothing to train on");
 
-  PolicyLossOptions loss_options{config_.aggregation, config_.clip_epsilon, config_.kl_coef,
-                                 static_cast<double>(rollouts.size()), total_tokens,
+  PolicyLossOptions loss_options{config_.aggregation, config_.clip_epsilon, config_.kl_coef, total_sequences, total_tokens,
                                  static_cast<double>(config_.max_completion_length)};
   const at::Device device = policy_.device();
 
@@ -97,52 +149,67 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts) {
     PackedRollouts packed;
     at::Tensor old_logprobs, ref_logprobs, advantages;
   };
-  std::vector<MicroBatch> batches;
-  for (size_t start = 0; start < rollouts.size(); start += config_.micro_batch_size) {
-    MicroBatch mb;
-    std::vector<double> adv;
-    for (size_t i = start; i < std::min(rollouts.size(), start + config_.micro_batch_size); ++i) {
-      mb.rollouts.push_back(&rollouts[i]);
-      adv.push_back(advantages[i]);
+  std::vector<std::vector<MicroBatch>> batches(chunks.size());
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const std::vector<size_t>& members = chunks[c];
+    for (size_t start = 0; start < members.size(); start += static_cast<size_t>(config_.micro_batch_size)) {
+      MicroBatch mb;
+      std::vector<double> adv;
+      for (size_t j = start; j < std::min(members.size(), start + static_cast<size_t>(config_.micro_batch_size)); ++j) {
+        mb.rollouts.push_back(&rollouts[members[j]]);
+        adv.push_back(advantages[members[j]]);
+      }
+      mb.packed = pack_rollouts(mb.rollouts, device);
+      mb.advantages = at::tensor(adv, at::kDouble).to(at::kFloat).to(device);
+      bool have_sampler_logprobs = true;
+      for (const Rollout* r : mb.rollouts) have_sampler_logprobs = have_sampler_logprobs && r->sampler_logprobs.size() == r->completion.size();
+      if (have_sampler_logprobs) {
+        mb.old_logprobs = sampler_logprobs(mb.rollouts, mb.packed);
+      } else {
+        at::NoGradGuard no_grad;
+        mb.old_logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
+      }
+      if (config_.kl_coef > 0) {
+        at::NoGradGuard no_grad;
+        mb.ref_logprobs = completion_logprobs(*reference_, mb.packed, config_.temperature);
+      }
+      batches[c].push_back(std::move(mb));
     }
-    mb.packed = pack_rollouts(mb.rollouts, device);
-    mb.advantages = at::tensor(adv, at::kDouble).to(at::kFloat).to(device);
-    bool have_sampler_logprobs = true;
-    for (const Rollout* r : mb.rollouts) have_sampler_logprobs = have_sampler_logprobs && r->sampler_logprobs.size() == r->completion.size();
-    if (have_sampler_logprobs) {
-      mb.old_logprobs = sampler_logprobs(mb.rollouts, mb.packed);
-    } else {
-      at::NoGradGuard no_grad;
-      mb.old_logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
-    }
-    if (config_.kl_coef > 0) {
-      at::NoGradGuard no_grad;
-      mb.ref_logprobs = completion_logprobs(*reference_, mb.packed, config_.temperature);
-    }
-    batches.push_back(std::move(mb));
   }
 
-  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  // One process with one chunk accumulates straight into .grad; otherwise each chunk's gradient
+  // is taken out flat and the chunks are combined by the canonical tree.
+  const bool combine_chunks = group.distributed() || chunks.size() > 1;
+  std::vector<at::Tensor> parameters = policy_.parameters();
+  for (auto& param_group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(param_group.options()).lr(lr);
   for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
-    optimizer_->zero_grad();
-    double loss_sum = 0, clipped = 0, kl = 0;
-    for (auto& mb : batches) {
-      at::Tensor logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
-      PolicyLossOutput out = policy_loss({logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask},
-                                         loss_options);
-      out.loss.backward();
-      loss_sum += out.loss.item<double>();
-      clipped += out.clipped_tokens;
-      kl += out.kl_sum;
+    std::vector<at::Tensor> chunk_gradients, chunk_stats;
+    for (auto& chunk_batches : batches) {
+      optimizer_->zero_grad();
+      double loss_sum = 0, clipped = 0, kl = 0;
+      for (auto& mb : chunk_batches) {
+        at::Tensor logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
+        PolicyLossOutput out = policy_loss({logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask},
+                                           loss_options);
+        out.loss.backward();
+        loss_sum += out.loss.item<double>();
+        clipped += out.clipped_tokens;
+        kl += out.kl_sum;
+      }
+      if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters));
+      chunk_stats.push_back(at::tensor({loss_sum, clipped, kl}, at::kDouble));
     }
-    std::vector<at::Tensor> parameters = policy_.parameters();
+    if (combine_chunks) {
+      assign_gradients(parameters, group.tree_sum(chunk_gradients, layout.total_chunks, chunk_gradients[0]));
+    }
+    at::Tensor epoch_stats = group.tree_sum(chunk_stats, layout.total_chunks, chunk_stats[0]);
     stats.grad_norm = config_.max_grad_norm > 0
                           ? torch::nn::utils::clip_grad_norm_(parameters, config_.max_grad_norm)
                           : torch::nn::utils::clip_grad_norm_(parameters, std::numeric_limits<double>::infinity());
     optimizer_->step();
-    stats.loss = loss_sum;
-    stats.clip_fraction = clipped / total_tokens;
-    stats.kl = kl / total_tokens;
+    stats.loss = epoch_stats[0].item<double>();
+    stats.clip_fraction = epoch_stats[1].item<double>() / total_tokens;
+    stats.kl = epoch_stats[2].item<double>() / total_tokens;
   }
   ++steps_done_;
   return stats;

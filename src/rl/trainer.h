@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "dist/group.h"
 #include "model/causal_lm.h"
 #include "rl/advantages.h"
 #include "rl/policy_loss.h"
@@ -46,12 +47,24 @@ struct TrainStats {
   int64_t tokens = 0;         // completion tokens trained on
 };
 
+// How one step's rollouts are spread over processes. The step is cut into `total_chunks` fixed
+// chunks (by the caller, independently of the world size); this process holds the chunks
+// dist::chunk_range(total_chunks, rank, world) and each rollout names its chunk. Gradients and
+// statistics are summed per chunk and combined with Group::tree_sum, so the update is the same
+// bits at every world size where dist::tree_is_exact holds. Micro-batches never cross chunks.
+struct StepLayout {
+  int64_t total_chunks = 1;
+  dist::Group* group = nullptr;  // nullptr: this process alone
+};
+
 class PolicyTrainer {
  public:
   PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalLMImpl* reference = nullptr);
 
   // Rollouts of the same group must be k samples of one prompt; every group must have the same k.
-  TrainStats step(const std::vector<Rollout>& rollouts);
+  // With a layout of several processes, every process calls step() with its own chunks' rollouts
+  // and all of them take the same optimizer step.
+  TrainStats step(const std::vector<Rollout>& rollouts, const StepLayout& layout = {});
 
   double learning_rate_at(int64_t step) const;
   int64_t steps_done() const { return steps_done_; }

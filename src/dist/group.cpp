@@ -1,0 +1,206 @@
+#include "dist/group.h"
+
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef SOAR_CUDA
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <cstdlib>
+#include <sstream>
+
+#include "core/error.h"
+#include "dist/tree_sum.h"
+
+namespace soar::dist {
+namespace {
+
+std::string progress_key(int rank) { return cat("soar/progress/", rank); }
+
+std::vector<uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+
+// The interface Gloo's connections use: GLOO_SOCKET_IFNAME if set (torch's convention), loopback
+// for a run on one host, else the address this host's name resolves to.
+std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master_addr) {
+  if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface != nullptr && *interface != '\0') {
+    return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+  }
+  if (master_addr == "localhost" || master_addr.rfind("127.", 0) == 0) {
+    return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  }
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+}  // namespace
+
+Group::Group() = default;
+
+Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds timeout)
+    : rank_(env.rank), world_size_(env.world_size), timeout_(timeout), device_(device) {
+  if (world_size_ == 1) return;
+  store_address_ = cat(env.master_addr, ":", env.master_port);
+  c10d::TCPStoreOptions options;
+  options.port = static_cast<uint16_t>(env.master_port);
+  options.isServer = env.rank == 0 && !env.launcher_hosts_store;
+  options.numWorkers = std::nullopt;
+  options.waitWorkers = false;
+  options.timeout = timeout;
+  try {
+    store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
+    // Every rank announces itself, then waits for all: a rank that never starts is named here.
+    store_->set(progress_key(rank_), bytes_of("0"));
+    std::vector<std::string> keys;
+    for (int r = 0; r < world_size_; ++r) keys.push_back(progress_key(r));
+    store_->wait(keys, timeout);
+  } catch (const std::exception& e) {
+    std::string missing = store_ ? diagnose_missing_ranks() : std::string();
+    fail("rank ", rank_, " of ", world_size_, " could not join the run at ", store_address_, " within ",
+         timeout.count() / 1000.0, " s", missing.empty() ? "" : ": ", missing, " (", e.what(), ")");
+  }
+  auto prefixed = c10::make_intrusive<c10d::PrefixStore>("soar/backend", store_);
+  if (device.is_cuda()) {
+#ifdef SOAR_CUDA
+    auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+    nccl_options->timeout = timeout;
+    backend_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank_, world_size_, nccl_options);
+#else
+    fail("distributed runs on CUDA need the CUDA build (cmake --preset cuda)");
+#endif
+  } else {
+    auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
+    gloo_options->devices.push_back(gloo_device(env.master_addr));
+    backend_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank_, world_size_, gloo_options);
+  }
+}
+
+Group::~Group() = default;
+
+std::string Group::diagnose_missing_ranks() const {
+  std::vector<std::string> behind;
+  try {
+    for (int r = 0; r < world_size_; ++r) {
+      if (r == rank_) continue;
+      if (!store_->check({progress_key(r)})) {
+        behind.push_back(cat("rank ", r, " never joined"));
+        continue;
+      }
+      std::vector<uint8_t> value = store_->get(progress_key(r));
+      int64_t reached = std::stoll(std::string(value.begin(), value.end()));
+      if (reached < sequence_) behind.push_back(cat("rank ", r, " (stuck at or died before collective #", reached + 1, ")"));
+    }
+  } catch (const std::exception&) {
+    return cat("the rendezvous store at ", store_address_,
+               " is unreachable: the process hosting it (the launcher, or rank 0) has exited");
+  }
+  if (behind.empty()) return "every rank reached it; a peer failed inside the collective";
+  std::ostringstream out;
+  out << "missing: ";
+  for (size_t i = 0; i < behind.size(); ++i) out << (i ? ", " : "") << behind[i];
+  return out.str();
+}
+
+void Group::run(const char* what, const std::function<void()>& body) {
+  ++sequence_;
+  try {
+    store_->set(progress_key(rank_), bytes_of(std::to_string(sequence_)));
+    body();
+  } catch (const soar::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string first_line = e.what();
+    first_line = first_line.substr(0, first_line.find('\n'));
+    fail("distributed ", what, " (collective #", sequence_, ") failed on rank ", rank_, " of ", world_size_,
+         " after at most ", timeout_.count() / 1000.0, " s: ", diagnose_missing_ranks(), ". [", first_line, "]");
+  }
+}
+
+void Group::all_reduce_sum(at::Tensor& tensor) {
+  if (!distributed()) return;
+  run("all_reduce", [&] {
+    std::vector<at::Tensor> tensors{tensor};
+    backend_->allreduce(tensors)->wait();
+  });
+}
+
+void Group::exchange(at::Tensor& send, at::Tensor& receive, int partner) {
+  std::vector<at::Tensor> out{send}, in{receive};
+  auto sent = backend_->send(out, partner, 0);
+  auto received = backend_->recv(in, partner, 0);
+  sent->wait();
+  received->wait();
+}
+
+at::Tensor Group::tree_sum(const std::vector<at::Tensor>& local, int64_t total_chunks, const at::Tensor& zeros_like) {
+  const ChunkRange mine = chunk_range(total_chunks, rank_, world_size_);
+  if (static_cast<int64_t>(local.size()) != mine.count) {
+    fail("rank ", rank_, " holds ", local.size(), " chunk values but chunk_range gives it ", mine.count);
+  }
+  at::Tensor sum = local.empty() ? at::zeros_like(zeros_like) : canonical_sum(local);
+  if (!distributed()) return sum;
+  if (!tree_is_exact(total_chunks, world_size_)) {
+    all_reduce_sum(sum);
+    return sum;
+  }
+  run("tree_sum", [&] {
+    at::Tensor other = at::empty_like(sum);
+    for (int distance = 1; distance < world_size_; distance *= 2) {
+      const int partner = rank_ ^ distance;
+      exchange(sum, other, partner);
+      // The lower rank's node is the left operand on both sides, so both compute the same bits.
+      sum = (rank_ & distance) ? other + sum : sum + other;
+    }
+  });
+  return sum;
+}
+
+void Group::broadcast(at::Tensor& tensor, int root) {
+  if (!distributed()) return;
+  run("broadcast", [&] {
+    std::vector<at::Tensor> tensors{tensor};
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    backend_->broadcast(tensors, options)->wait();
+  });
+}
+
+std::vector<std::string> Group::all_gather_bytes(const std::string& mine) {
+  if (!distributed()) return {mine};
+  std::vector<std::string> out(static_cast<size_t>(world_size_));
+  run("all_gather", [&] {
+    at::Tensor length = at::tensor({static_cast<int64_t>(mine.size())}, at::kLong);
+    std::vector<std::vector<at::Tensor>> lengths(1);
+    for (int r = 0; r < world_size_; ++r) lengths[0].push_back(at::empty({1}, at::kLong));
+    std::vector<at::Tensor> length_in{length};
+    backend_->allgather(lengths, length_in)->wait();
+    int64_t longest = 0;
+    for (const auto& l : lengths[0]) longest = std::max(longest, l.item<int64_t>());
+    at::Tensor padded = at::zeros({std::max<int64_t>(longest, 1)}, at::kByte);
+    std::memcpy(padded.data_ptr(), mine.data(), mine.size());
+    std::vector<std::vector<at::Tensor>> gathered(1);
+    for (int r = 0; r < world_size_; ++r) gathered[0].push_back(at::empty_like(padded));
+    std::vector<at::Tensor> in{padded};
+    backend_->allgather(gathered, in)->wait();
+    for (int r = 0; r < world_size_; ++r) {
+      const auto* data = static_cast<const char*>(gathered[0][static_cast<size_t>(r)].data_ptr());
+      out[static_cast<size_t>(r)].assign(data, static_cast<size_t>(lengths[0][static_cast<size_t>(r)].item<int64_t>()));
+    }
+  });
+  return out;
+}
+
+std::string Group::broadcast_bytes(const std::string& mine, int root) {
+  if (!distributed()) return mine;
+  return all_gather_bytes(rank_ == root ? mine : std::string())[static_cast<size_t>(root)];
+}
+
+void Group::barrier() {
+  if (!distributed()) return;
+  run("barrier", [&] {
+    at::Tensor token = at::zeros({1}, at::kFloat);
+    std::vector<at::Tensor> tensors{token};
+    backend_->allreduce(tensors)->wait();
+  });
+}
+
+}  // namespace soar::dist
