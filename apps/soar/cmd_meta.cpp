@@ -4,6 +4,7 @@
 // final teacher and student to the run directory. After every outer step an atomic checkpoint;
 // the same command run again resumes after the last complete step.
 #include <iomanip>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -90,10 +91,13 @@ Action add_meta_command(CLI::App& app) {
     if (o->domain != "testbed") fail("--domain '", o->domain, "' is not supported yet (testbed)");
     meta::MetaConfig config = o->config;
     config.teacher_reward = meta::parse_teacher_reward(o->teacher_reward);
+    std::unique_ptr<dist::Group> group = join_run(o->policy);
+    const bool root = group->is_root();
+    config.group = group.get();
     Policy policy = o->policy.load();
     CausalLM teacher = copy_of(*policy.model), scratch = copy_of(*policy.model), best = copy_of(*policy.model);
     std::filesystem::path out = o->out;
-    prepare_output_dir(out / "datasets");
+    if (root) prepare_output_dir(out / "datasets");
 
     meta::MetaTask task;
     task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->questions)), true);
@@ -119,16 +123,21 @@ Action add_meta_command(CLI::App& app) {
       teacher_trainer.set_steps_done(state->teacher_updates);
       promotion.restore(state->promotion_window);
       promoted_questions = state->promoted_questions;
-      std::cerr << "soar: resuming " << out << " after outer step " << start << "\n";
+      if (root) std::cerr << "soar: resuming " << out << " after outer step " << start << "\n";
     }
-    MetricsLog metrics(out / "metrics.jsonl");
-    metrics.append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
+    require_same_on_all_ranks(*group, "the starting teacher, student and step",
+                              cat(start, "/", parameter_fingerprint(*teacher), "/", parameter_fingerprint(*policy.model)));
+    // Only rank 0 writes; the others compute the same records.
+    std::optional<MetricsLog> metrics;
+    if (root) metrics.emplace(out / "metrics.jsonl");
+    if (root) metrics->append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
                     {"n", o->questions}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
                     {"q_samples", config.reward_samples}, {"tau", config.promotion.tau}, {"window", config.promotion.window},
                     {"seed", config.seed}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
     meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, start,
                    [&](const meta::OuterStepRecord& r) {
-                     metrics.append(to_json(r));
+                     if (!root) return;
+                     metrics->append(to_json(r));
                      std::string texts;
                      for (size_t i = 0; i < r.teacher_texts.size(); ++i) texts += cat("### dataset ", i, "\n", r.teacher_texts[i], "\n");
                      write_text_atomically(out / "datasets" / cat("step_", r.step, ".txt"), texts);
@@ -154,6 +163,7 @@ Action add_meta_command(CLI::App& app) {
                                << (r.promoted ? "  PROMOTED" : "") << "  " << std::setprecision(1)
                                << r.seconds_teacher + r.seconds_inner + r.seconds_measure + r.seconds_update << " s\n";
                    });
+    if (!root) return;
     save_model(*policy.model, out / "student");
     copy_tokenizer_files(o->policy.model_dir, out / "student");
     save_model(*teacher, out / "teacher");

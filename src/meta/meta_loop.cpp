@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <set>
 
 #include "core/error.h"
 #include "core/seed.h"
+#include "dist/fault.h"
+#include "dist/tree_sum.h"
 
 namespace soar::meta {
 namespace {
@@ -25,6 +28,38 @@ std::vector<Problem> sample_reward_problems(const std::vector<Problem>& set, int
   std::vector<Problem> sample;
   for (size_t i = 0; i < std::min(order.size(), static_cast<size_t>(count)); ++i) sample.push_back(set[order[i]]);
   return sample;
+}
+
+// A dataset's record as numbers, to send it from the rank that ran its inner loop to every rank.
+std::vector<double> record_numbers(const DatasetRecord& d) {
+  return {static_cast<double>(d.questions), static_cast<double>(d.malformed), d.grounded_reward, d.standard_error,
+          d.student_success, d.teacher_reward, d.distinct_bigrams, d.duplicate_rate, d.inner_final_reward};
+}
+
+DatasetRecord record_from(const double* v) {
+  DatasetRecord d;
+  d.questions = static_cast<int64_t>(v[0]), d.malformed = static_cast<int64_t>(v[1]);
+  d.grounded_reward = v[2], d.standard_error = v[3], d.student_success = v[4], d.teacher_reward = v[5];
+  d.distinct_bigrams = v[6], d.duplicate_rate = v[7], d.inner_final_reward = v[8];
+  return d;
+}
+constexpr size_t kRecordNumbers = 9;
+
+// Every rank's records (its contiguous share of the g datasets), in dataset order on every rank.
+std::vector<DatasetRecord> gather_records(dist::Group& group, const std::vector<DatasetRecord>& mine) {
+  std::string bytes;
+  for (const DatasetRecord& d : mine) {
+    std::vector<double> numbers = record_numbers(d);
+    bytes.append(reinterpret_cast<const char*>(numbers.data()), numbers.size() * sizeof(double));
+  }
+  std::vector<DatasetRecord> all;
+  for (const std::string& part : group.all_gather_bytes(bytes)) {
+    if (part.size() % (kRecordNumbers * sizeof(double)) != 0) fail("corrupt dataset records received from another rank");
+    std::vector<double> numbers(part.size() / sizeof(double));
+    std::memcpy(numbers.data(), part.data(), part.size());
+    for (size_t at = 0; at < numbers.size(); at += kRecordNumbers) all.push_back(record_from(numbers.data() + at));
+  }
+  return all;
 }
 
 }  // namespace
@@ -50,6 +85,10 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
               int64_t start_step, const std::function<void(const OuterStepRecord&)>& after_step) {
   if (task.reward_set.empty()) fail("SOAR needs a non-empty D_train to reward the teacher");
   using clock = std::chrono::steady_clock;
+  dist::Group single;
+  dist::Group& group = config.group != nullptr ? *config.group : single;
+  std::vector<int64_t> owners;  // first dataset of each rank
+  for (int r = 0; r < group.world_size(); ++r) owners.push_back(dist::chunk_range(config.datasets, r, group.world_size()).first);
   for (int64_t step = start_step; step < config.outer_steps; ++step) {
     OuterStepRecord record;
     record.step = step + 1;
@@ -72,10 +111,11 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
     record.baseline_success = baseline_success.mean;
     record.seconds_measure += seconds_since(t1);
 
-    // 2-3. Inner loops and grounded rewards; the best student is kept for promotion.
-    double best_reward = -std::numeric_limits<double>::infinity();
-    int64_t best_index = -1;
-    for (int64_t i = 0; i < config.datasets; ++i) {
+    // 2-3. Inner loops and grounded rewards for this rank's datasets; its best student is kept.
+    const dist::ChunkRange mine = dist::chunk_range(config.datasets, group.rank(), group.world_size());
+    double local_best_reward = -std::numeric_limits<double>::infinity();
+    std::vector<DatasetRecord> local_records;
+    for (int64_t i = mine.first; i < mine.first + mine.count; ++i) {
       const TeacherSample& sample = samples[static_cast<size_t>(i)];
       DatasetRecord d;
       d.questions = static_cast<int64_t>(sample.dataset.problems.size());
@@ -105,24 +145,48 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
         d.teacher_reward = d.grounded_reward;
       }
       record.seconds_measure += seconds_since(t3);
-      if (d.grounded_reward > best_reward) {
-        best_reward = d.grounded_reward;
+      if (d.grounded_reward > local_best_reward) {
+        local_best_reward = d.grounded_reward;
         best.copy_parameters_from(scratch);
+      }
+      local_records.push_back(d);
+    }
+    dist::kill_point(group.rank(), cat("meta/step/", step, "/inner"));
+    record.datasets = gather_records(group, local_records);
+    // The best student overall: the first maximum in dataset order, as one process would find it.
+    double best_reward = -std::numeric_limits<double>::infinity();
+    int64_t best_index = -1;
+    for (int64_t i = 0; i < config.datasets; ++i) {
+      if (record.datasets[static_cast<size_t>(i)].grounded_reward > best_reward) {
+        best_reward = record.datasets[static_cast<size_t>(i)].grounded_reward;
         best_index = i;
       }
-      record.datasets.push_back(d);
     }
 
-    // 4. Teacher update: RLOO across the g datasets, the advantage on every token it wrote.
+    // 4. Teacher update: RLOO across the g datasets, the advantage on every token it wrote. Every
+    // rank computes the advantages from all g rewards and trains on its own datasets' text; the
+    // gradients are combined per dataset (trainer.h StepLayout), so every rank takes the same step.
     auto t4 = clock::now();
     if (config.teacher_reward != TeacherRewardKind::None) {
-      std::vector<Rollout> rollouts;
+      std::vector<int64_t> trained;  // datasets with text
       for (int64_t i = 0; i < config.datasets; ++i) {
-        const TeacherSample& sample = samples[static_cast<size_t>(i)];
-        if (sample.completion.empty()) continue;
-        rollouts.push_back({task.teacher_prompt, sample.completion, sample.logprobs, record.datasets[i].teacher_reward, 0});
+        if (!samples[static_cast<size_t>(i)].completion.empty()) trained.push_back(i);
       }
-      if (rollouts.size() >= 2) teacher_trainer.step(rollouts);
+      if (trained.size() >= 2) {
+        at::Tensor rewards = at::zeros({1, static_cast<int64_t>(trained.size())}, at::kDouble);
+        for (size_t j = 0; j < trained.size(); ++j) rewards[0][static_cast<int64_t>(j)] = record.datasets[static_cast<size_t>(trained[j])].teacher_reward;
+        at::Tensor advantages = compute_advantages(rewards, AdvantageEstimator::RLOO);
+        StepLayout layout{config.datasets, &group, {}};
+        std::vector<Rollout> rollouts;
+        for (size_t j = 0; j < trained.size(); ++j) {
+          const int64_t i = trained[j];
+          if (i < mine.first || i >= mine.first + mine.count) continue;
+          const TeacherSample& sample = samples[static_cast<size_t>(i)];
+          rollouts.push_back({task.teacher_prompt, sample.completion, sample.logprobs, record.datasets[static_cast<size_t>(i)].teacher_reward, 0, i});
+          layout.advantages.push_back(advantages[0][static_cast<int64_t>(j)].item<double>());
+        }
+        teacher_trainer.step(rollouts, layout);
+      }
     }
     record.seconds_update = seconds_since(t4);
 
@@ -130,6 +194,15 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
     record.promoted = promotion.record(best_reward);
     record.promotion_average = promotion.moving_average();
     if (record.promoted) {
+      // The rank that trained the best student sends it to every rank.
+      const int owner = static_cast<int>(std::upper_bound(owners.begin(), owners.end(), best_index) - owners.begin()) - 1;
+      if (group.distributed()) {
+        at::NoGradGuard no_grad;
+        for (at::Tensor& p : best.parameters()) {
+          at::Tensor value = p.detach();
+          group.broadcast(value, owner);
+        }
+      }
       baseline.copy_parameters_from(best);
       record.promoted_dataset = best_index;
       record.promoted_questions = samples[static_cast<size_t>(best_index)].dataset.problems;

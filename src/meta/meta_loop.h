@@ -29,6 +29,10 @@ struct MetaConfig {
   SamplingParams student_sampling;   // for success estimates (inner loops use inner.sampling)
   PromotionRule promotion;
   uint64_t seed = 0;
+  // Processes sharing the work (nullptr: this one alone): dataset i's inner loop runs on the rank
+  // dist::chunk_range(g, ...) assigns it; every draw is named by (step, dataset), never by rank, so
+  // any number of processes gives the same run.
+  dist::Group* group = nullptr;
 };
 
 struct DatasetRecord {

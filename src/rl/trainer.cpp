@@ -100,8 +100,6 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
   dist::Group single;
   dist::Group& group = layout.group != nullptr ? *layout.group : single;
   const dist::ChunkRange mine = dist::chunk_range(layout.total_chunks, group.rank(), group.world_size());
-  if (mine.count == 0) fail("rank ", group.rank(), " holds none of the step's ", layout.total_chunks, " chunks: use at least as many chunks as processes");
-  if (rollouts.empty()) fail("a training step needs rollouts");
   // This rank's rollouts by chunk, in order (micro-batches stay inside a chunk).
   std::vector<std::vector<size_t>> chunks(static_cast<size_t>(mine.count));
   for (size_t i = 0; i < rollouts.size(); ++i) {
@@ -111,10 +109,12 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
     }
     chunks[static_cast<size_t>(local)].push_back(i);
   }
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    if (chunks[c].empty()) fail("chunk ", mine.first + static_cast<int64_t>(c), " has no rollouts");
+  if (!layout.advantages.empty() && layout.advantages.size() != rollouts.size()) {
+    fail("the step layout gives ", layout.advantages.size(), " advantages for ", rollouts.size(), " rollouts");
   }
-  std::vector<double> advantages = group_advantages(rollouts, config_.estimator);
+  std::vector<double> advantages = !layout.advantages.empty() ? layout.advantages
+                                   : rollouts.empty()         ? std::vector<double>()
+                                                              : group_advantages(rollouts, config_.estimator);
 
   // Whole-step totals (sequences, tokens, rewards, |advantages|): the loss normalisers must be
   // global so that the chunks' losses add up to the full step's loss.
@@ -129,8 +129,9 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
     }
     chunk_totals.push_back(at::tensor({sequences, tokens, reward, advantage_abs}, at::kDouble));
   }
-  at::Tensor totals = group.tree_sum(chunk_totals, layout.total_chunks, chunk_totals[0]);
+  at::Tensor totals = group.tree_sum(chunk_totals, layout.total_chunks, at::zeros({4}, at::kDouble));
   const double total_sequences = totals[0].item<double>(), total_tokens = totals[1].item<double>();
+  if (total_sequences == 0) fail("a training step needs rollouts");
   TrainStats stats;
   stats.mean_reward = totals[2].item<double>() / total_sequences;
   stats.mean_advantage_abs = totals[3].item<double>() / total_sequences;
@@ -196,13 +197,15 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
         clipped += out.clipped_tokens;
         kl += out.kl_sum;
       }
-      if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters));
+      if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters));  // zeros for an empty chunk
       chunk_stats.push_back(at::tensor({loss_sum, clipped, kl}, at::kDouble));
     }
     if (combine_chunks) {
-      assign_gradients(parameters, group.tree_sum(chunk_gradients, layout.total_chunks, chunk_gradients[0]));
+      optimizer_->zero_grad();
+      at::Tensor zeros = chunk_gradients.empty() ? flatten_gradients(parameters) : at::Tensor();
+      assign_gradients(parameters, group.tree_sum(chunk_gradients, layout.total_chunks, zeros));
     }
-    at::Tensor epoch_stats = group.tree_sum(chunk_stats, layout.total_chunks, chunk_stats[0]);
+    at::Tensor epoch_stats = group.tree_sum(chunk_stats, layout.total_chunks, at::zeros({3}, at::kDouble));
     stats.grad_norm = config_.max_grad_norm > 0
                           ? torch::nn::utils::clip_grad_norm_(parameters, config_.max_grad_norm)
                           : torch::nn::utils::clip_grad_norm_(parameters, std::numeric_limits<double>::infinity());

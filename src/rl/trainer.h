@@ -55,6 +55,9 @@ struct TrainStats {
 struct StepLayout {
   int64_t total_chunks = 1;
   dist::Group* group = nullptr;  // nullptr: this process alone
+  // One advantage per rollout, computed by the caller when a group of samples spans processes
+  // (SOAR's teacher: one group of g datasets); empty: from the rollouts' groups.
+  std::vector<double> advantages;
 };
 
 class PolicyTrainer {
@@ -63,7 +66,7 @@ class PolicyTrainer {
 
   // Rollouts of the same group must be k samples of one prompt; every group must have the same k.
   // With a layout of several processes, every process calls step() with its own chunks' rollouts
-  // and all of them take the same optimizer step.
+  // (a chunk, or a whole process, may have none) and all of them take the same optimizer step.
   TrainStats step(const std::vector<Rollout>& rollouts, const StepLayout& layout = {});
 
   double learning_rate_at(int64_t step) const;

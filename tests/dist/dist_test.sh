@@ -6,7 +6,10 @@
 #     within the timeout naming rank 1, the checkpoint of step 2 is intact, and resuming it with ONE
 #     process reproduces the uninterrupted run's steps 3-4 and final model bit for bit;
 #     a rank frozen with SIGSTOP makes the collective time out with an error naming it;
-#  3. mine with 2 processes equals mine with 1.
+#  3. mine with 2 processes equals mine with 1;
+#  4. SOAR (3 outer steps, g = 4) gives the same teacher, student and records with 1, 2 and 4
+#     processes, and a rank killed in outer step 2 stops the run after step 1; resuming with one
+#     process ends like the uninterrupted run.
 # Usage: dist_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
@@ -107,6 +110,47 @@ if cmp -s mine1/mining_log.jsonl mine2/mining_log.jsonl && cmp -s mine1/summary.
   ok "mine: 2 processes = 1 process"
 else
   bad "mine: 2 processes differ from 1"
+fi
+# 4. SOAR outer steps: a small testbed model (pretrained here, ~15 s) and level-1 problems, so that
+# inner loops get rewards, the teacher is updated and a trained student is promoted.
+"$soar" --threads 1 pretrain --out tb --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 400 --batch-rows 32 \
+  --seq-len 64 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
+  --log-every 400 > tb.log 2>&1 || { bad "testbed pretrain failed"; tail tb.log; }
+"$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
+meta() {  # meta NPROC T OUT [env...]
+  local nproc=$1 steps=$2 out=$3; shift 3
+  env "$@" "$soar" --threads 1 launch --nproc "$nproc" --master-port 0 -- meta --model tb/model --train level1.jsonl -T "$steps" \
+    -g 4 -n 2 -K 2 --inner-prompts 4 --inner-samples 4 --q-size 8 --q-samples 8 --student-lr 3e-3 --teacher-lr 1e-3 \
+    --tau -1 --window 1 --seed 1 --out "$out" > "$out.log" 2>&1
+}
+outer_steps() { metrics "$1/metrics.jsonl" | grep -v '"event": "config"'; }
+for n in 1 2 4; do meta $n 3 soar$n || { bad "meta with $n processes failed"; tail soar$n.log; }; done
+if ! cmp -s tb/model/model.safetensors soar1/student/model.safetensors && ! cmp -s tb/model/model.safetensors soar1/teacher/model.safetensors; then
+  ok "meta: teacher updated and a trained student promoted (the comparison is not vacuous)"
+else
+  bad "meta: the teacher or the student never changed"
+fi
+for n in 2 4; do
+  if cmp -s soar1/student/model.safetensors soar$n/student/model.safetensors && cmp -s soar1/teacher/model.safetensors soar$n/teacher/model.safetensors \
+     && diff <(outer_steps soar1) <(outer_steps soar$n) > /dev/null; then
+    ok "meta: $n processes = 1 process (teacher, student, per-step records)"
+  else
+    bad "meta: $n processes differ from 1"; diff <(outer_steps soar1) <(outer_steps soar$n) | head
+  fi
+done
+meta 2 3 soar-killed SOAR_TEST_KILL_AT=1:meta/step/1/inner; rc=$?
+if [[ $rc -ne 0 ]] && grep -q "failed on rank 0 of 2.*rank 1" soar-killed.log && [[ $(outer_steps soar-killed | wc -l) -eq 1 ]]; then
+  ok "meta: rank 1 killed in outer step 2 stops the run after step 1, rank 1 named"
+else
+  bad "meta: killed run (exit $rc)"; cat soar-killed.log
+fi
+meta 1 3 soar-killed; rc=$?
+if [[ $rc -eq 0 ]] && cmp -s soar1/student/model.safetensors soar-killed/student/model.safetensors \
+   && cmp -s soar1/teacher/model.safetensors soar-killed/teacher/model.safetensors \
+   && diff <(outer_steps soar1) <(outer_steps soar-killed) > /dev/null; then
+  ok "meta: resumed with 1 process = uninterrupted run"
+else
+  bad "meta: resume after the kill differs"; diff <(outer_steps soar1) <(outer_steps soar-killed) | head
 fi
 echo "dist: $failures failure(s)"
 exit $((failures > 0))
