@@ -164,6 +164,10 @@ Action add_meta_command(CLI::App& app) {
                                << r.seconds_teacher + r.seconds_inner + r.seconds_measure + r.seconds_update << " s\n";
                    });
     if (!root) return;
+    if (group->distributed()) {
+      std::cerr << "soar: rank 0 took part in " << group->collectives() << " collectives and sent "
+                << group->bytes_sent() / 1e6 << " MB\n";
+    }
     save_model(*policy.model, out / "student");
     copy_tokenizer_files(o->policy.model_dir, out / "student");
     save_model(*teacher, out / "teacher");

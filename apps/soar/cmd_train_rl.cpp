@@ -129,6 +129,10 @@ Action add_train_rl_command(CLI::App& app) {
            });
     run_eval(loop.steps);
     if (!root) return;
+    if (group->distributed()) {
+      std::cerr << "soar: rank 0 took part in " << group->collectives() << " collectives and sent "
+                << group->bytes_sent() / 1e6 << " MB\n";
+    }
     save_model(*policy.model, out / "model");
     copy_tokenizer_files(o->job.policy.model_dir, out / "model");
     std::cerr << "soar: trained model written to " << (out / "model") << "\n";

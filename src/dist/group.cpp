@@ -117,6 +117,7 @@ void Group::run(const char* what, const std::function<void()>& body) {
 
 void Group::all_reduce_sum(at::Tensor& tensor) {
   if (!distributed()) return;
+  bytes_sent_ += 2 * (world_size_ - 1) * static_cast<int64_t>(tensor.nbytes()) / world_size_;
   run("all_reduce", [&] {
     std::vector<at::Tensor> tensors{tensor};
     backend_->allreduce(tensors)->wait();
@@ -124,6 +125,7 @@ void Group::all_reduce_sum(at::Tensor& tensor) {
 }
 
 void Group::exchange(at::Tensor& send, at::Tensor& receive, int partner) {
+  bytes_sent_ += static_cast<int64_t>(send.nbytes());
   std::vector<at::Tensor> out{send}, in{receive};
   auto sent = backend_->send(out, partner, 0);
   auto received = backend_->recv(in, partner, 0);
@@ -156,6 +158,7 @@ at::Tensor Group::tree_sum(const std::vector<at::Tensor>& local, int64_t total_c
 
 void Group::broadcast(at::Tensor& tensor, int root) {
   if (!distributed()) return;
+  if (rank_ == root) bytes_sent_ += (world_size_ - 1) * static_cast<int64_t>(tensor.nbytes());
   run("broadcast", [&] {
     std::vector<at::Tensor> tensors{tensor};
     c10d::BroadcastOptions options;
@@ -176,6 +179,7 @@ std::vector<std::string> Group::all_gather_bytes(const std::string& mine) {
     int64_t longest = 0;
     for (const auto& l : lengths[0]) longest = std::max(longest, l.item<int64_t>());
     at::Tensor padded = at::zeros({std::max<int64_t>(longest, 1)}, at::kByte);
+    bytes_sent_ += (world_size_ - 1) * (8 + padded.numel());
     std::memcpy(padded.data_ptr(), mine.data(), mine.size());
     std::vector<std::vector<at::Tensor>> gathered(1);
     for (int r = 0; r < world_size_; ++r) gathered[0].push_back(at::empty_like(padded));

@@ -57,6 +57,12 @@ class Group {
   std::string broadcast_bytes(const std::string& mine, int root);
   void barrier();
 
+  // Traffic so far: collectives entered and the bytes this rank sent (exact for tree_sum's pairwise
+  // exchanges; for all_reduce, all_gather and broadcast the ring-algorithm figure
+  // 2 (W-1)/W n, (W-1) n and (W-1) n, which is what Gloo's and NCCL's ring implementations send).
+  int64_t collectives() const { return sequence_; }
+  int64_t bytes_sent() const { return bytes_sent_; }
+
  private:
   // Runs one collective with progress recording and failure diagnosis.
   void run(const char* what, const std::function<void()>& body);
@@ -68,6 +74,7 @@ class Group {
   std::string store_address_;
   std::chrono::milliseconds timeout_{0};
   int64_t sequence_ = 0;  // collectives this rank has entered
+  int64_t bytes_sent_ = 0;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::Backend> backend_;
   at::Device device_{at::kCPU};
