@@ -15,6 +15,7 @@
 #include "options.h"
 #include "run/meta_checkpoint.h"
 #include "run/metrics.h"
+#include "testbed/datasets.h"
 #include "testbed/prompts.h"
 
 namespace soar::app {
@@ -41,10 +42,12 @@ nlohmann::json to_json(const meta::OuterStepRecord& r) {
     datasets.push_back({{"questions", d.questions}, {"malformed", d.malformed}, {"grounded_reward", d.grounded_reward},
                         {"standard_error", d.standard_error}, {"student_success", d.student_success},
                         {"teacher_reward", d.teacher_reward}, {"distinct_bigrams", d.distinct_bigrams},
-                        {"duplicate_rate", d.duplicate_rate}, {"inner_final_reward", d.inner_final_reward}});
+                        {"duplicate_rate", d.duplicate_rate}, {"inner_final_reward", d.inner_final_reward},
+                        {"inner_samples", d.inner_samples}, {"measure_samples", d.measure_samples}});
   }
   return {{"step", r.step}, {"baseline_success", r.baseline_success}, {"datasets", datasets}, {"promoted", r.promoted},
           {"promoted_dataset", r.promoted_dataset}, {"promotion_average", r.promotion_average},
+          {"samples", {{"teacher", r.teacher_samples}, {"inner", r.inner_samples}, {"measure", r.measure_samples}}},
           {"seconds", {{"teacher", r.seconds_teacher}, {"inner", r.seconds_inner}, {"measure", r.seconds_measure},
                        {"update", r.seconds_update}}}};
 }
@@ -56,6 +59,7 @@ Action add_meta_command(CLI::App& app) {
     PolicyOptions policy;
     ProblemOptions train;
     std::string out, domain = "testbed", teacher_reward = "grounded";
+    std::string oracle_levels, corrupt = "none";
     int64_t questions = 16;  // n
     double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
     int64_t student_max_tokens = 16;
@@ -86,6 +90,11 @@ Action add_meta_command(CLI::App& app) {
   command->add_option("--window", c.promotion.window, "Promotion window (outer steps)")->capture_default_str();
   command->add_option("--temperature", o->temperature, "Sampling temperature (teacher and student)")->capture_default_str();
   command->add_option("--seed", c.seed, "Run seed")->capture_default_str();
+  command->add_option("--oracle-levels", o->oracle_levels,
+                      "Baseline: datasets of n fresh problems at these levels (e.g. 6-10) instead of the teacher's");
+  command->add_option("--corrupt", o->corrupt,
+                      "Ablation: none, answers (random wrong answers) or structure (scrambled questions, answers kept)")
+      ->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
     if (o->domain != "testbed") fail("--domain '", o->domain, "' is not supported yet (testbed)");
@@ -106,6 +115,27 @@ Action add_meta_command(CLI::App& app) {
     task.detokenize = policy.detokenizer();
     task.reward = exact_match_reward();
     task.reward_set = o->train.load();
+    if (!o->oracle_levels.empty()) {
+      std::vector<int> levels = testbed::parse_levels(o->oracle_levels);
+      const int64_t count = o->questions;
+      task.oracle = [levels, count](uint64_t seed) {
+        SplitMix64 rng(seed);
+        return testbed::oracle_problems(levels, count, rng);
+      };
+    }
+    if (o->corrupt == "answers") {
+      task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
+        SplitMix64 rng(seed);
+        return testbed::corrupt_answers(problems, rng);
+      };
+    } else if (o->corrupt == "structure") {
+      task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
+        SplitMix64 rng(seed);
+        return testbed::corrupt_structure(problems, rng);
+      };
+    } else if (o->corrupt != "none") {
+      fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
+    }
     std::vector<int32_t> eos = policy.eos_token_ids();
     config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = o->questions * 30, .eos_token_ids = eos};
     config.student_sampling = {.temperature = o->temperature, .max_new_tokens = o->student_max_tokens, .eos_token_ids = eos,
@@ -133,7 +163,7 @@ Action add_meta_command(CLI::App& app) {
     if (root) metrics->append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
                     {"n", o->questions}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
                     {"q_samples", config.reward_samples}, {"tau", config.promotion.tau}, {"window", config.promotion.window},
-                    {"seed", config.seed}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
+                    {"seed", config.seed}, {"oracle_levels", o->oracle_levels}, {"corrupt", o->corrupt}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
     meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, start,
                    [&](const meta::OuterStepRecord& r) {
                      if (!root) return;

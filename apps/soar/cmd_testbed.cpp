@@ -14,31 +14,12 @@
 #include "core/seed.h"
 #include "options.h"
 #include "rl/evaluate.h"
+#include "testbed/datasets.h"
 #include "testbed/domain.h"
 #include "testbed/prompts.h"
 
 namespace soar::app {
 namespace {
-
-// "3,5-7" -> {3, 5, 6, 7}
-std::vector<int> parse_levels(const std::string& text) {
-  std::vector<int> levels;
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, ',')) {
-    const size_t dash = part.find('-');
-    try {
-      const int low = std::stoi(part.substr(0, dash));
-      const int high = dash == std::string::npos ? low : std::stoi(part.substr(dash + 1));
-      if (low < testbed::kMinLevel || high > testbed::kMaxLevel || low > high) throw std::out_of_range(part);
-      for (int level = low; level <= high; ++level) levels.push_back(level);
-    } catch (const std::exception&) {
-      fail("--levels: '", part, "' is not a level or range within [", testbed::kMinLevel, ", ", testbed::kMaxLevel, "] (e.g. 3,5-7)");
-    }
-  }
-  if (levels.empty()) fail("--levels is empty");
-  return levels;
-}
 
 std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed) {
   SplitMix64 rng(derive_seed(seed, "testbed/problems/L" + std::to_string(level)));
@@ -65,7 +46,7 @@ Action add_problems(CLI::App& parent) {
   return [o, command] {
     if (!command->parsed()) return;
     std::vector<Problem> all;
-    for (int level : parse_levels(o->levels)) {
+    for (int level : testbed::parse_levels(o->levels)) {
       auto problems = level_problems(level, o->count, o->seed);
       all.insert(all.end(), problems.begin(), problems.end());
     }
@@ -99,7 +80,7 @@ Action add_levels(CLI::App& parent) {
     format.template_text = testbed::kStudentTemplate;
     nlohmann::json table = nlohmann::json::array();
     std::cout << "level  pass@1   pass@" << o->samples << "  never-solved  seconds\n";
-    for (int level : parse_levels(o->levels)) {
+    for (int level : testbed::parse_levels(o->levels)) {
       // Offset seed: these problems must not be the ones `problems --seed S` writes for D_train/D_test.
       std::vector<Problem> problems = level_problems(level, o->count, o->seed + 1000);
       EvalOptions options;

@@ -33,7 +33,8 @@ std::vector<Problem> sample_reward_problems(const std::vector<Problem>& set, int
 // A dataset's record as numbers, to send it from the rank that ran its inner loop to every rank.
 std::vector<double> record_numbers(const DatasetRecord& d) {
   return {static_cast<double>(d.questions), static_cast<double>(d.malformed), d.grounded_reward, d.standard_error,
-          d.student_success, d.teacher_reward, d.distinct_bigrams, d.duplicate_rate, d.inner_final_reward};
+          d.student_success, d.teacher_reward, d.distinct_bigrams, d.duplicate_rate, d.inner_final_reward,
+          static_cast<double>(d.inner_samples), static_cast<double>(d.measure_samples)};
 }
 
 DatasetRecord record_from(const double* v) {
@@ -41,9 +42,10 @@ DatasetRecord record_from(const double* v) {
   d.questions = static_cast<int64_t>(v[0]), d.malformed = static_cast<int64_t>(v[1]);
   d.grounded_reward = v[2], d.standard_error = v[3], d.student_success = v[4], d.teacher_reward = v[5];
   d.distinct_bigrams = v[6], d.duplicate_rate = v[7], d.inner_final_reward = v[8];
+  d.inner_samples = static_cast<int64_t>(v[9]), d.measure_samples = static_cast<int64_t>(v[10]);
   return d;
 }
-constexpr size_t kRecordNumbers = 9;
+constexpr size_t kRecordNumbers = 11;
 
 // Every rank's records (its contiguous share of the g datasets), in dataset order on every rank.
 std::vector<DatasetRecord> gather_records(dist::Group& group, const std::vector<DatasetRecord>& mine) {
@@ -96,8 +98,22 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
     auto t0 = clock::now();
     SamplingParams teacher_sampling = config.teacher_sampling;
     teacher_sampling.seed = derive_seed(config.seed, cat("meta/teacher/", step));
-    std::vector<TeacherSample> samples =
-        sample_datasets(teacher, task.teacher_prompt, task.detokenize, task.parse, config.datasets, teacher_sampling);
+    std::vector<TeacherSample> samples;
+    if (task.oracle) {
+      samples.resize(static_cast<size_t>(config.datasets));
+      for (int64_t i = 0; i < config.datasets; ++i) {
+        samples[static_cast<size_t>(i)].dataset.problems = task.oracle(derive_seed(config.seed, cat("meta/oracle/", step, "/", i)));
+      }
+    } else {
+      samples = sample_datasets(teacher, task.teacher_prompt, task.detokenize, task.parse, config.datasets, teacher_sampling);
+      record.teacher_samples = config.datasets;
+    }
+    if (task.transform) {
+      for (int64_t i = 0; i < config.datasets; ++i) {
+        auto& dataset = samples[static_cast<size_t>(i)].dataset.problems;
+        dataset = task.transform(dataset, derive_seed(config.seed, cat("meta/transform/", step, "/", i)));
+      }
+    }
     record.seconds_teacher = seconds_since(t0);
 
     // The baseline's success on Q_t (the same sample and sampling seed for every student).
@@ -109,6 +125,7 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
     SuccessEstimate baseline_success = measure_success(baseline, reward_problems, task.encode_student, task.detokenize,
                                                        task.reward, config.reward_samples, measure);
     record.baseline_success = baseline_success.mean;
+    record.measure_samples += baseline_success.samples;
     record.seconds_measure += seconds_since(t1);
 
     // 2-3. Inner loops and grounded rewards for this rank's datasets; its best student is kept.
@@ -127,6 +144,7 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
       std::vector<double> inner = train_student(scratch, sample.dataset.problems, task.encode_student, task.detokenize,
                                                 task.reward, config.inner, derive_seed(config.seed, cat("meta/inner/", step, "/", i)));
       d.inner_final_reward = inner.empty() ? 0.0 : inner.back();
+      d.inner_samples = static_cast<int64_t>(inner.size()) * config.inner.prompts_per_step * config.inner.samples_per_prompt;
       record.seconds_inner += seconds_since(t2);
       auto t3 = clock::now();
       SuccessEstimate student_success = measure_success(scratch, reward_problems, task.encode_student, task.detokenize,
@@ -135,12 +153,14 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
       d.grounded_reward = improvement.reward;
       d.standard_error = improvement.standard_error;
       d.student_success = student_success.mean;
+      d.measure_samples = student_success.samples;
       if (config.teacher_reward == TeacherRewardKind::Learnability || config.teacher_reward == TeacherRewardKind::Uncertainty) {
         SamplingParams own = config.student_sampling;
         own.seed = derive_seed(config.seed, cat("meta/intrinsic/", step, "/", i));
         SuccessEstimate on_own = measure_success(baseline, sample.dataset.problems, task.encode_student, task.detokenize,
                                                  task.reward, config.intrinsic_samples, own);
         d.teacher_reward = intrinsic_reward(config.teacher_reward, on_own.per_problem);
+        d.measure_samples += on_own.samples;
       } else {
         d.teacher_reward = d.grounded_reward;
       }
@@ -153,6 +173,10 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
     }
     dist::kill_point(group.rank(), cat("meta/step/", step, "/inner"));
     record.datasets = gather_records(group, local_records);
+    for (const DatasetRecord& d : record.datasets) {
+      record.inner_samples += d.inner_samples;
+      record.measure_samples += d.measure_samples;
+    }
     // The best student overall: the first maximum in dataset order, as one process would find it.
     double best_reward = -std::numeric_limits<double>::infinity();
     int64_t best_index = -1;

@@ -42,6 +42,7 @@ struct DatasetRecord {
   double distinct_bigrams = 0;        // distinct / total character bigrams over its questions
   double duplicate_rate = 0;          // fraction of questions that repeat an earlier one
   double inner_final_reward = 0;      // mean reward of the inner loop's last step
+  int64_t inner_samples = 0, measure_samples = 0;
 };
 
 struct OuterStepRecord {
@@ -52,6 +53,10 @@ struct OuterStepRecord {
   int64_t promoted_dataset = -1;
   double promotion_average = 0;
   double seconds_teacher = 0, seconds_inner = 0, seconds_measure = 0, seconds_update = 0;
+  // Budget accounting: sequences sampled this step, by whom (equal-budget baseline comparisons).
+  int64_t teacher_samples = 0;  // teacher completions (g, or 0 for the oracle)
+  int64_t inner_samples = 0;    // student rollouts in the inner loops
+  int64_t measure_samples = 0;  // student samples for success estimates (baseline, students, intrinsic)
   std::vector<std::string> teacher_texts;  // the generated datasets, for the run directory
   std::vector<Problem> promoted_questions; // PQ added this step
 };
@@ -63,6 +68,12 @@ struct MetaTask {
   Detokenizer detokenize;
   RewardFunction reward;               // student answer vs a problem's answer
   std::vector<Problem> reward_set;     // D_train
+  // Optional: datasets from a fixed generator instead of the teacher (the oracle-curriculum
+  // baseline); the teacher is then neither sampled nor updated. Called with a seed per (step, i).
+  std::function<std::vector<Problem>(uint64_t seed)> oracle;
+  // Optional: rewrites each parsed dataset before its inner loop (the answer / structure corruption
+  // ablations); the teacher is still updated on what it wrote. Called with a seed per (step, i).
+  std::function<std::vector<Problem>(const std::vector<Problem>&, uint64_t seed)> transform;
 };
 
 // Runs outer steps [start_step, T). teacher and baseline are updated in place; `scratch` and

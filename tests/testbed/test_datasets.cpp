@@ -1,0 +1,63 @@
+// The testbed's baseline and ablation datasets, checked with the domain's own checker.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.h"
+#include "testbed/datasets.h"
+#include "testbed/domain.h"
+
+namespace soar::testbed {
+namespace {
+
+TEST(Datasets, ParseLevels) {
+  EXPECT_EQ(parse_levels("3,5-7"), (std::vector<int>{3, 5, 6, 7}));
+  EXPECT_THROW(parse_levels("0-3"), Error);
+  EXPECT_THROW(parse_levels("7-5"), Error);
+  EXPECT_THROW(parse_levels("x"), Error);
+  EXPECT_THROW(parse_levels(""), Error);
+}
+
+TEST(Datasets, OracleProblemsAreCorrectAndAtTheRequestedLevels) {
+  SplitMix64 rng(1);
+  std::vector<Problem> problems = oracle_problems({6, 8}, 400, rng);
+  ASSERT_EQ(problems.size(), 400u);
+  std::set<int> seen;
+  for (const Problem& p : problems) {
+    auto parsed = parse_statement(p.problem);
+    ASSERT_TRUE(parsed) << p.problem;
+    EXPECT_TRUE(check_answer(*parsed, p.answer));
+    seen.insert(parsed->level());
+  }
+  EXPECT_EQ(seen, (std::set<int>{6, 8}));
+}
+
+TEST(Datasets, CorruptedAnswersKeepQuestionsAndAreAlwaysWrong) {
+  SplitMix64 rng(2);
+  std::vector<Problem> original = oracle_problems({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 600, rng);
+  std::vector<Problem> corrupted = corrupt_answers(original, rng);
+  ASSERT_EQ(corrupted.size(), original.size());
+  for (size_t i = 0; i < original.size(); ++i) {
+    EXPECT_EQ(corrupted[i].problem, original[i].problem);
+    EXPECT_EQ(corrupted[i].answer.size(), original[i].answer.size());
+    EXPECT_FALSE(check_answer(*parse_statement(corrupted[i].problem), corrupted[i].answer));
+  }
+}
+
+TEST(Datasets, CorruptedStructureKeepsAnswersAndSymbolsButNeverParses) {
+  SplitMix64 rng(3);
+  std::vector<Problem> original = oracle_problems({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 600, rng);
+  std::vector<Problem> corrupted = corrupt_structure(original, rng);
+  for (size_t i = 0; i < original.size(); ++i) {
+    EXPECT_EQ(corrupted[i].answer, original[i].answer);
+    EXPECT_FALSE(parse_statement(corrupted[i].problem)) << corrupted[i].problem;
+    std::string a = corrupted[i].problem, b = original[i].problem;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    EXPECT_EQ(a, b);
+  }
+}
+
+}  // namespace
+}  // namespace soar::testbed
