@@ -1,0 +1,212 @@
+"""Writes a SOAR report (report.md + PNG plots) from one or more experiment directories.
+
+Usage: soar_report.py --out REPORT_DIR [--title TEXT] EXP_DIR [EXP_DIR ...]
+
+Each EXP_DIR is one seed of an experiment, laid out as scripts/demo.sh and scripts/results.sh
+write it:
+  eval-<arm>/per_problem.jsonl   D_test successes per problem for each arm (pass@k is computed here
+                                 with the unbiased estimator for k = 1, 2, 4, ..., n)
+  <arm>/metrics.jsonl            for meta arms: one record per outer step (soar meta)
+  <arm>/datasets/step_<t>.txt    what the teacher wrote (levels of its problems are read back)
+Numbers are means over the EXP_DIRs, with the standard deviation where there are several.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+WIDTH = 12  # testbed operand field width (src/testbed/domain.h kWidth)
+FIELD = re.compile(r"^(\d{1,12})_*$")
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def pass_at_k(n, c, k):
+    """Unbiased pass@k (Chen et al.): 1 - C(n-c, k) / C(n, k)."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.prod((n - c - i) / (n - i) for i in range(k))
+
+
+def statement_level(statement):
+    """Level of a testbed statement 'a___+b___' (two WIDTH-wide fields), or None."""
+    parts = statement.strip().split("+")
+    if len(parts) != 2 or any(len(p) != WIDTH for p in parts):
+        return None
+    digits = [FIELD.match(p) for p in parts]
+    if not all(digits):
+        return None
+    return max(len(d.group(1)) for d in digits)
+
+
+def teacher_levels(run_dir):
+    """Level of every well-formed statement the teacher wrote, from datasets/step_*.txt."""
+    levels = []
+    folder = os.path.join(run_dir, "datasets")
+    if not os.path.isdir(folder):
+        return levels
+    for name in os.listdir(folder):
+        for line in open(os.path.join(folder, name)):
+            line = line.strip()
+            if line.startswith("Q:"):
+                line = line[2:]
+            level = statement_level(line.split("=")[0])
+            if level is not None:
+                levels.append(level)
+    return levels
+
+
+def mean_sd(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else None)
+
+
+def fmt(values, digits=3):
+    m, sd = mean_sd(values)
+    if m is None:
+        return "–"
+    return f"{m:.{digits}f}" + (f" ± {sd:.{digits}f}" if sd is not None else "")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--title", default="SOAR report")
+    parser.add_argument("experiments", nargs="+")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    seeds = args.experiments
+
+    arms = sorted({name[len("eval-"):] for exp in seeds for name in os.listdir(exp) if name.startswith("eval-")},
+                  key=lambda a: (a != "base", a != "hard-only", a))
+    meta_arms = sorted({name for exp in seeds for name in os.listdir(exp)
+                        if os.path.exists(os.path.join(exp, name, "metrics.jsonl"))
+                        and any("datasets" in r for r in read_jsonl(os.path.join(exp, name, "metrics.jsonl")))})
+
+    # pass@k on D_test.
+    curves = {}  # arm -> k -> [value per seed]
+    for arm in arms:
+        for exp in seeds:
+            path = os.path.join(exp, f"eval-{arm}", "per_problem.jsonl")
+            if not os.path.exists(path):
+                continue
+            problems = read_jsonl(path)
+            n = min(p["samples"] for p in problems)
+            k = 1
+            while k <= n:
+                value = statistics.mean(pass_at_k(p["samples"], p["successes"], k) for p in problems)
+                curves.setdefault(arm, {}).setdefault(k, []).append(value)
+                k *= 2
+    ks = sorted({k for c in curves.values() for k in c})
+    out = [f"# {args.title}\n", f"{len(seeds)} seed(s): " + ", ".join(f"`{s}`" for s in seeds) + "\n",
+           "## Held-out hard set D_test: pass@k (mean ± sd over seeds)\n",
+           "| arm | " + " | ".join(f"pass@{k}" for k in ks) + " |", "| --- |" + " --- |" * len(ks)]
+    for arm in arms:
+        out.append(f"| {arm} | " + " | ".join(fmt(curves.get(arm, {}).get(k, [])) for k in ks) + " |")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for arm in arms:
+        xs = sorted(curves.get(arm, {}))
+        ys = [statistics.mean(curves[arm][k]) for k in xs]
+        errs = [statistics.stdev(curves[arm][k]) if len(curves[arm][k]) > 1 else 0 for k in xs]
+        ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3, label=arm)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("k")
+    ax.set_ylabel("D_test pass@k")
+    ax.set_title("Hard test set")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "pass_at_k.png"), dpi=120)
+    plt.close(fig)
+    out.append("\n![pass@k](pass_at_k.png)\n")
+
+    if meta_arms:
+        # Per outer step: mean and best grounded reward, promotions, diversity, samples.
+        series = {}  # arm -> metric -> step -> [per seed]
+        levels = {}
+        totals = {}
+        for arm in meta_arms:
+            for exp in seeds:
+                path = os.path.join(exp, arm, "metrics.jsonl")
+                if not os.path.exists(path):
+                    continue
+                promoted = 0
+                samples = 0
+                for r in read_jsonl(path):
+                    if "datasets" not in r:
+                        continue
+                    rewards = [d["grounded_reward"] for d in r["datasets"]]
+                    promoted += int(r["promoted"])
+                    samples += sum(r.get("samples", {}).values())
+                    questions = [d for d in r["datasets"] if d["questions"] > 0]
+                    values = {
+                        "mean grounded reward": statistics.mean(rewards),
+                        "best grounded reward": max(rewards),
+                        "baseline success on Q_t": r["baseline_success"],
+                        "promotions (cumulative)": promoted,
+                        "distinct-bigram ratio": statistics.mean(d["distinct_bigrams"] for d in questions) if questions else None,
+                        "duplicate rate": statistics.mean(d["duplicate_rate"] for d in questions) if questions else None,
+                        "questions parsed per dataset": statistics.mean(d["questions"] for d in r["datasets"]),
+                    }
+                    for metric, value in values.items():
+                        series.setdefault(arm, {}).setdefault(metric, {}).setdefault(r["step"], []).append(value)
+                totals.setdefault(arm, []).append(samples)
+                levels.setdefault(arm, []).extend(teacher_levels(os.path.join(exp, arm)))
+        metrics = ["mean grounded reward", "best grounded reward", "baseline success on Q_t", "promotions (cumulative)",
+                   "distinct-bigram ratio", "duplicate rate"]
+        fig, axes = plt.subplots(3, 2, figsize=(10, 10))
+        for ax, metric in zip(axes.flat, metrics):
+            for arm in meta_arms:
+                steps = sorted(series.get(arm, {}).get(metric, {}))
+                ys = [mean_sd(series[arm][metric][s])[0] for s in steps]
+                ax.plot(steps, ys, marker="o", label=arm)
+            ax.set_title(metric)
+            ax.set_xlabel("outer step")
+        axes.flat[0].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(args.out, "outer_steps.png"), dpi=110)
+        plt.close(fig)
+        out += ["## Meta-loop arms, per outer step\n", "![outer steps](outer_steps.png)\n",
+                "| arm | mean grounded reward (all steps) | best grounded reward | promotions | distinct bigrams | duplicates | questions / dataset | samples per run |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for arm in meta_arms:
+            s = series.get(arm, {})
+            per_seed = lambda metric, reduce=statistics.mean: [reduce(v) for v in zip(*[s[metric][t] for t in sorted(s.get(metric, {}))])] if s.get(metric) else []  # noqa: E731
+            last = max(s.get("promotions (cumulative)", {0: [0]}))
+            out.append(f"| {arm} | {fmt(per_seed('mean grounded reward'))} | {fmt(per_seed('best grounded reward'))} | "
+                       f"{fmt(s.get('promotions (cumulative)', {}).get(last, []), 1)} | "
+                       f"{fmt(per_seed('distinct-bigram ratio', lambda v: statistics.mean([x for x in v if x is not None] or [0])))} | "
+                       f"{fmt(per_seed('duplicate rate', lambda v: statistics.mean([x for x in v if x is not None] or [0])))} | "
+                       f"{fmt(per_seed('questions parsed per dataset'), 1)} | {fmt(totals.get(arm, []), 0)} |")
+        if any(levels.values()):
+            fig, ax = plt.subplots(figsize=(7, 4))
+            width = 0.8 / max(1, len(meta_arms))
+            for j, arm in enumerate(meta_arms):
+                counts = [levels[arm].count(level) for level in range(1, WIDTH + 1)]
+                total = max(1, sum(counts))
+                ax.bar([level + j * width for level in range(1, WIDTH + 1)], [c / total for c in counts], width=width, label=arm)
+            ax.set_xlabel("level of a teacher-written problem")
+            ax.set_ylabel("fraction")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            fig.savefig(os.path.join(args.out, "teacher_levels.png"), dpi=110)
+            plt.close(fig)
+            out.append("\nLevels of the problems the teachers wrote (all outer steps, all seeds):\n\n![levels](teacher_levels.png)\n")
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write("\n".join(out) + "\n")
+    print(os.path.join(args.out, "report.md"))
+
+
+if __name__ == "__main__":
+    main()
