@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# One seed of the SOAR experiment on the testbed: every arm at the same budget, evaluated on the
+# held-out hard set. Used by scripts/demo.sh (small budget) and for docs/results.md (several seeds).
+#
+# Usage: soar_experiment.sh BASE_MODEL_DIR EXP_DIR SEED
+# Budget and setting from the environment (defaults = the demo's):
+#   HARD_LEVELS (11)  POOL (64 per level)  ORACLE_LEVELS (6-10)
+#   T (4) G (4) N (8) K (4) INNER_PROMPTS (8) INNER_SAMPLES (8) Q_SIZE (16) Q_SAMPLES (8) TAU (0.01) WINDOW (2)
+#   STUDENT_LR (1e-4) TEACHER_LR (1e-5) ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
+#   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
+#   EVAL_SAMPLES (32)
+# Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; scripts/soar_report.py turns them into a report.
+set -euo pipefail
+base=$1 exp=$2 seed=$3
+soar="${SOAR_BIN:-build/release/apps/soar/soar}"
+python="${SOAR_HOME:-$HOME/.cache/soar}/venv/bin/python"
+HARD_LEVELS=${HARD_LEVELS:-11} POOL=${POOL:-64} ORACLE_LEVELS=${ORACLE_LEVELS:-6-10}
+T=${T:-4} G=${G:-4} N=${N:-8} K=${K:-4} INNER_PROMPTS=${INNER_PROMPTS:-8} INNER_SAMPLES=${INNER_SAMPLES:-8}
+Q_SIZE=${Q_SIZE:-16} Q_SAMPLES=${Q_SAMPLES:-8} TAU=${TAU:-0.01} WINDOW=${WINDOW:-2}
+STUDENT_LR=${STUDENT_LR:-1e-4} TEACHER_LR=${TEACHER_LR:-1e-5} NPROC=${NPROC:-2} EVAL_SAMPLES=${EVAL_SAMPLES:-32}
+ARMS=${ARMS:-"soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure"}
+student=$'Q:{problem}\nA:'
+generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 16)
+mkdir -p "$exp"
+step() { printf '\n--- [seed %s] %s\n' "$seed" "$*"; }
+launch() { "$soar" --threads 1 launch --nproc "$NPROC" --master-port 0 -- "$@"; }
+
+if [[ ! -s "$exp/hard/train.jsonl" ]]; then
+  step "hard set: levels $HARD_LEVELS, $POOL problems per level, fail@128"
+  "$soar" testbed problems --levels "$HARD_LEVELS" --count "$POOL" --seed "$seed" --out "$exp/pool.jsonl"
+  launch mine --model "$base" --problems "$exp/pool.jsonl" "${generation[@]}" -K 128 --batch 512 \
+    --train-fraction 0.5 --split-seed "$seed" --seed "$seed" --out "$exp/hard"
+fi
+[[ -s "$exp/hard/train.jsonl" && -s "$exp/hard/test.jsonl" ]] || { echo "empty hard set at levels $HARD_LEVELS"; exit 1; }
+
+meta_flags=(-T "$T" -g "$G" -n "$N" -K "$K" --inner-prompts "$INNER_PROMPTS" --inner-samples "$INNER_SAMPLES"
+            --q-size "$Q_SIZE" --q-samples "$Q_SAMPLES" --tau "$TAU" --window "$WINDOW" --student-lr "$STUDENT_LR"
+            --teacher-lr "$TEACHER_LR" --seed "$seed")
+for arm in $ARMS; do
+  case $arm in
+    soar) extra=(--teacher-reward grounded) ;;
+    base-teacher) extra=(--teacher-reward none) ;;
+    learnability|uncertainty) extra=(--teacher-reward "$arm") ;;
+    oracle) extra=(--teacher-reward none --oracle-levels "$ORACLE_LEVELS") ;;
+    corrupt-answers) extra=(--teacher-reward grounded --corrupt answers) ;;
+    corrupt-structure) extra=(--teacher-reward grounded --corrupt structure) ;;
+    *) echo "unknown arm $arm"; exit 1 ;;
+  esac
+  step "meta arm '$arm'"
+  launch meta --model "$base" --train "$exp/hard/train.jsonl" "${meta_flags[@]}" "${extra[@]}" --out "$exp/$arm"
+done
+
+# Equal budget: the hard-only baseline and the fresh PQ student get as many student samples as
+# SOAR's students used (inner loops + success measurements), in RL steps of INNER_PROMPTS x INNER_SAMPLES.
+budget_arm=soar; [[ -f "$exp/soar/metrics.jsonl" ]] || budget_arm=$(echo $ARMS | cut -d' ' -f1)
+samples=$("$python" -c 'import json, sys
+print(sum(r["samples"]["inner"] + r["samples"]["measure"] for r in map(json.loads, open(sys.argv[1])) if "samples" in r))' \
+  "$exp/$budget_arm/metrics.jsonl")
+rl_steps=$(( (samples + INNER_PROMPTS * INNER_SAMPLES - 1) / (INNER_PROMPTS * INNER_SAMPLES) ))
+echo "equal budget: $samples student samples = $rl_steps RL steps of $INNER_PROMPTS x $INNER_SAMPLES" | tee "$exp/budget.txt"
+rl_flags=(--steps "$rl_steps" --prompts-per-step "$INNER_PROMPTS" -k "$INNER_SAMPLES" --lr "$STUDENT_LR" --seed "$seed"
+          --rollout-chunks "$NPROC" --checkpoint-every 1000)
+step "hard-only RLVR on D_train ($rl_steps steps)"
+launch train-rl --model "$base" --problems "$exp/hard/train.jsonl" "${generation[@]}" "${rl_flags[@]}" --out "$exp/hard-only"
+if [[ -s "$exp/soar/promoted_questions.jsonl" ]]; then
+  step "fresh student trained on SOAR's promoted questions (PQ) ($rl_steps steps)"
+  launch train-rl --model "$base" --problems "$exp/soar/promoted_questions.jsonl" "${generation[@]}" "${rl_flags[@]}" --out "$exp/pq-fresh"
+else
+  echo "no promoted questions: SOAR promoted no student, so there is no PQ student" > "$exp/pq-fresh.txt"
+fi
+
+step "pass@k on D_test"
+ks=1,$EVAL_SAMPLES; (( EVAL_SAMPLES > 8 )) && ks=1,8,$EVAL_SAMPLES
+evaluate() { launch eval --model "$2" --problems "$exp/hard/test.jsonl" "${generation[@]}" -n "$EVAL_SAMPLES" -k "$ks" \
+               --seed "$seed" --out "$exp/eval-$1" > /dev/null; }
+evaluate base "$base"
+evaluate hard-only "$exp/hard-only/model"
+[[ -d "$exp/pq-fresh/model" ]] && evaluate pq-fresh "$exp/pq-fresh/model"
+for arm in $ARMS; do evaluate "$arm" "$exp/$arm/student"; done
+echo "seed $seed done: $exp"
