@@ -38,17 +38,24 @@ void PretrainConfig::validate() const {
   if (hidden_size % num_heads != 0) fail("pretrain.hidden_size = ", hidden_size, " is not a multiple of num_heads = ", num_heads);
   if (sequence_length > max_positions) fail("pretrain.sequence_length = ", sequence_length, " exceeds max_positions = ", max_positions);
   if (!(learning_rate > 0)) fail("pretrain.learning_rate = ", learning_rate, " must be positive");
+  if (corpus.teacher_set_fraction > 0 && max_teacher_set_tokens(corpus) > sequence_length + 1) {
+    fail("pretrain.sequence_length = ", sequence_length, " cannot hold a whole teacher set of corpus.max_set_size = ",
+         corpus.max_set_size, " (", max_teacher_set_tokens(corpus), " tokens with <|bos|> and <|eos|>)");
+  }
   if (warmup_steps < 0 || warmup_steps > steps) fail("pretrain.warmup_steps = ", warmup_steps, " must lie in [0, steps]");
 }
 
 std::string PretrainConfig::to_json() const {
   nlohmann::ordered_json j = {
-      {"format", "soar-testbed-pretrain/1"},
+      // Version 2: teacher items in the student's layout, teacher sets packed whole and first in
+      // their row, hard answers in sets untrained. A model made under another version never matches.
+      {"format", "soar-testbed-pretrain/2"},
       {"corpus",
        {{"solved_max_level", corpus.solved_max_level},
         {"statement_max_level", corpus.statement_max_level},
         {"teacher_set_fraction", corpus.teacher_set_fraction},
         {"max_set_size", corpus.max_set_size},
+        {"train_hard_answers", corpus.train_hard_answers},
         {"answer_only_loss", corpus.answer_only_loss},
         {"uneven_fraction", corpus.uneven_fraction}}},
       {"hidden_size", hidden_size},
