@@ -48,6 +48,7 @@ void CorpusConfig::validate() const {
   }
   if (!(uneven_fraction >= 0 && uneven_fraction <= 1)) fail("corpus.uneven_fraction = ", uneven_fraction, " is outside [0, 1]");
   if (!(teacher_set_fraction >= 0 && teacher_set_fraction <= 1)) fail("corpus.teacher_set_fraction = ", teacher_set_fraction, " is outside [0, 1]");
+  if (!(set_statement_weight >= 0 && set_statement_weight <= 1)) fail("corpus.set_statement_weight = ", set_statement_weight, " is outside [0, 1]");
   if (max_set_size < 1 || max_set_size > 64) fail("corpus.max_set_size = ", max_set_size, " is outside [1, 64]");
 }
 
@@ -79,21 +80,23 @@ std::string sample_document(const CorpusConfig& config, SplitMix64& rng) {
   return solved_sample(config, rng);
 }
 
-std::vector<uint8_t> document_targets(const CorpusConfig& config, std::string_view document) {
-  std::vector<uint8_t> target(document.size(), 1);
+std::vector<float> document_targets(const CorpusConfig& config, std::string_view document) {
+  std::vector<float> target(document.size(), 1.0f);
   if (!is_teacher_set(document)) {
     // In a solved document the prompt ends at "A:"; everything after it is the answer.
     const size_t answer_at = document.find("\nA:");
     if (config.answer_only_loss && answer_at != std::string_view::npos) std::fill(target.begin(), target.begin() + answer_at + 3, 0);
     return target;
   }
-  if (config.train_hard_answers) return target;
-  // Items are "Q:<statement>\nA:<answer>\n": untrain the answer and its newline above level E.
+  // Items are "Q:<statement>\nA:<answer>\n": down-weight the statement, every character of it (a
+  // weight that depended on the token, e.g. only on digits, would bias the choice between a digit
+  // and '_', i.e. the level: measured, docs/testbed.md); untrain the answer and its newline above E.
   for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
     const size_t newline = document.find('\n', q);
     if (newline == std::string_view::npos) break;
+    std::fill(target.begin() + q + 2, target.begin() + newline, static_cast<float>(config.set_statement_weight));
     const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
-    if (!problem || problem->level() <= config.solved_max_level) continue;
+    if (config.train_hard_answers || !problem || problem->level() <= config.solved_max_level) continue;
     const size_t answer_at = newline + 3, end = document.find('\n', answer_at);
     std::fill(target.begin() + answer_at, end == std::string_view::npos ? target.end() : target.begin() + end + 1, 0);
   }
@@ -130,7 +133,7 @@ PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_
       packed.tokens.push_back(CharVocab::kBos);
       packed.target.push_back(1);
       vocab.append_text(doc, packed.tokens);
-      const std::vector<uint8_t> target = document_targets(config, doc);
+      const std::vector<float> target = document_targets(config, doc);
       packed.target.insert(packed.target.end(), target.begin(), target.end());
       packed.tokens.push_back(CharVocab::kEos);
       packed.target.push_back(1);

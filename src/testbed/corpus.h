@@ -27,6 +27,12 @@ struct CorpusConfig {
   // Train the (random) answers of teacher-set items above solved_max_level. Off: they are in the
   // text, so the set reads like a teacher's, but carry no loss (docs/testbed.md says why).
   bool train_hard_answers = false;
+  // Loss weight of the statements of teacher-set items, every character from after "Q:" to the
+  // newline (1 for everything else trained). Their digits are random: at full weight they are most
+  // of the trained tokens (docs/testbed.md). The weight is the same for every token at a position,
+  // so the model's distribution over statements (and levels) stays unbiased; it is only learned
+  // with a smaller step.
+  double set_statement_weight = 0.25;
   // Train solved problems on their answers only (the statement's random digits are unpredictable
   // noise that drowns the answer's gradient); teacher sets are always trained on every token, so
   // the model still learns to write statements of every level.
@@ -52,14 +58,15 @@ int64_t max_teacher_set_tokens(const CorpusConfig& config);
 // One document's text (without special tokens), drawn from the mixture.
 std::string sample_document(const CorpusConfig& config, SplitMix64& rng);
 
-// 1 for every character of `document` that is a prediction target: a solved document's answer (all
-// of it without answer_only_loss); every character of a teacher set except, unless
-// train_hard_answers, the answer digits and newline of items above solved_max_level.
-std::vector<uint8_t> document_targets(const CorpusConfig& config, std::string_view document);
+// The loss weight of every character of `document` (0 = not a prediction target): a solved
+// document's answer (all of it without answer_only_loss) at 1; every character of a teacher set at
+// 1 except its items' statements (set_statement_weight) and, unless
+// train_hard_answers, the answer digits and newline of items above solved_max_level (0).
+std::vector<float> document_targets(const CorpusConfig& config, std::string_view document);
 
 struct PackedRow {
   std::vector<int32_t> tokens;  // length + 1
-  std::vector<uint8_t> target;  // length + 1: 1 where the token is a prediction target
+  std::vector<float> target;    // length + 1: the token's loss weight as a prediction target (0 = none)
 };
 
 // A packed training row of `length` + 1 tokens: <|bos|> doc <|eos|> <|bos|> doc ... Teacher sets

@@ -153,14 +153,18 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       for (const auto& item : set.items) items += teacher_item(item.problem, item.stated_answer);
       ASSERT_EQ(doc.substr(doc.find('\n') + 1), items);
       // The answers of items above E are not trained (unless train_hard_answers); all else is.
-      const std::vector<uint8_t> target = document_targets(config, doc);
+      // Statements (every character) have the statement weight.
+      const std::vector<float> target = document_targets(config, doc);
       size_t at = doc.find('\n') + 1;
+      for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
       for (const auto& item : set.items) {
         const std::string text = teacher_item(item.problem, item.stated_answer);
-        const size_t answer_at = text.find("\nA:") + 3;
+        const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
         for (size_t i = 0; i < text.size(); ++i) {
           const bool hard_answer = i >= answer_at && item.problem.level() > config.solved_max_level;
-          ASSERT_EQ(target[at + i], hard_answer ? 0 : 1) << doc << " at " << at + i;
+          const bool statement = i >= 2 && i < statement_end;
+          const float expected = hard_answer ? 0.0f : statement ? static_cast<float>(config.set_statement_weight) : 1.0f;
+          ASSERT_EQ(target[at + i], expected) << doc << " at " << at + i;
         }
         at += text.size();
       }
@@ -217,7 +221,7 @@ TEST(Corpus, PackedRowsNeverCutATeacherSet) {
       const TeacherSet set = parse_teacher_set(text.substr(text.find('\n') + 1));
       ASSERT_EQ(set.malformed_lines, 0);
       ASSERT_EQ(text.substr(0, text.find('\n') + 1), teacher_prompt(static_cast<int>(set.items.size())));
-      const std::vector<uint8_t> target = document_targets(config, text);
+      const std::vector<float> target = document_targets(config, text);
       for (size_t i = 0; i < target.size(); ++i) ASSERT_EQ(row.target[begin + i], target[i]);
       ++sizes[set.items.size()];
       four_item_sets += set.items.size() == 4;
@@ -246,7 +250,7 @@ TEST(Corpus, PackedRowsAreDeterministicAndFramed) {
   // checker's answer, and no statement digit of a solved document is a target.
   const std::string text = vocab.decode(row.tokens);
   size_t trained = 0;
-  for (size_t i = 0; i < row.tokens.size(); ++i) trained += row.target[i];
+  for (size_t i = 0; i < row.tokens.size(); ++i) trained += row.target[i] > 0;
   EXPECT_LT(trained, row.tokens.size());
   EXPECT_GT(trained, 0u);
   for (size_t i = 0; i + 1 < row.tokens.size(); ++i) {
@@ -256,9 +260,10 @@ TEST(Corpus, PackedRowsAreDeterministicAndFramed) {
   }
   config.answer_only_loss = false;
   config.train_hard_answers = true;
+  config.set_statement_weight = 1;
   const PackedRow full = packed_row(config, vocab, 5, 3, 1, 256);
   EXPECT_EQ(full.tokens, row.tokens);
-  for (uint8_t t : full.target) EXPECT_EQ(t, 1);
+  for (float t : full.target) EXPECT_EQ(t, 1.0f);
 }
 
 }  // namespace

@@ -98,6 +98,9 @@ TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   other.corpus.train_hard_answers = true;
   EXPECT_NE(other.cache_key(), config.cache_key());
   other = config;
+  other.corpus.set_statement_weight = 0.5;
+  EXPECT_NE(other.cache_key(), config.cache_key());
+  other = config;
   other.corpus.teacher_set_fraction = 0.2;
   EXPECT_NE(other.cache_key(), config.cache_key());
   // A row too short for the largest teacher set is refused, not silently emptied of sets.
