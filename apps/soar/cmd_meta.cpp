@@ -21,7 +21,7 @@
 namespace soar::app {
 namespace {
 
-// The testbed's teacher format: "Write n problems:\n" then lines "<statement>=<answer>".
+// The testbed's teacher format: "Write n problems:\n" then items "Q:<statement>\nA:<answer>\n".
 meta::DatasetParser testbed_parser() {
   return [](std::string_view text) {
     testbed::TeacherSet set = testbed::parse_teacher_set(text);
@@ -137,7 +137,7 @@ Action add_meta_command(CLI::App& app) {
       fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
     }
     std::vector<int32_t> eos = policy.eos_token_ids();
-    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = o->questions * 30, .eos_token_ids = eos};
+    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = testbed::teacher_max_new_tokens(o->questions), .eos_token_ids = eos};
     config.student_sampling = {.temperature = o->temperature, .max_new_tokens = o->student_max_tokens, .eos_token_ids = eos,
                                .stop_strings = {testbed::kStudentStop}};
     config.inner.sampling = config.student_sampling;

@@ -38,6 +38,9 @@ Action add_pretrain_command(CLI::App& app) {
   command->add_option("--teacher-set-fraction", c.corpus.teacher_set_fraction, "Fraction of documents that are teacher-format problem sets")->capture_default_str();
   command->add_option("--uneven-fraction", c.corpus.uneven_fraction, "Fraction of solved problems with a shorter operand")->capture_default_str();
   command->add_option("--max-set-size", c.corpus.max_set_size, "Largest teacher-format set in the corpus")->capture_default_str();
+  command->add_flag("--train-hard-answers", c.corpus.train_hard_answers,
+                    "Train the random answers of teacher-set items above the solved levels (default: in the text, untrained)");
+  command->add_option("--set-statement-weight", c.corpus.set_statement_weight, "Loss weight of the statements in teacher sets")->capture_default_str();
   command->add_option("--hidden", c.hidden_size, "Hidden size")->capture_default_str();
   command->add_option("--layers", c.num_layers, "Decoder layers")->capture_default_str();
   command->add_option("--heads", c.num_heads, "Attention heads")->capture_default_str();

@@ -135,8 +135,8 @@ Action add_teacher(CLI::App& parent) {
       const int64_t size = std::min(o->batch, o->sets - done);
       SamplingParams params;
       params.temperature = o->temperature;
-      // A full line is two fields, '+', '=', an answer of up to kWidth + 1 digits and the newline.
-      params.max_new_tokens = o->n * (3 * testbed::kWidth + 4) + 1;
+      // n of the longest well-formed items and <|eos|>.
+      params.max_new_tokens = testbed::teacher_max_new_tokens(o->n);
       params.eos_token_ids = policy.eos_token_ids();
       params.seed = derive_seed(o->seed, "testbed/teacher/" + std::to_string(done));
       for (const Completion& c : sampler.generate(std::vector<std::vector<int32_t>>(size, prompt), params)) {

@@ -12,15 +12,31 @@ namespace {
 int uniform_level(int low, int high, SplitMix64& rng) { return low + static_cast<int>(rng.below(high - low + 1)); }
 
 // A plausible answer for a problem whose real answer the corpus must not reveal: the length a
-// sum of two level-L numbers has (L or L + 1 digits, as often as real sums), top digit non-zero.
-std::string random_answer(int level, SplitMix64& rng) {
-  const int length = level + (rng.uniform() < 0.55 ? 1 : 0);
-  std::string digits;
-  for (int i = 0; i < length; ++i) {
-    const bool top = i == length - 1 && length > 1;
-    digits.push_back(static_cast<char>(top ? '1' + rng.below(9) : '0' + rng.below(10)));
+// sum of two level-L numbers has (L or L + 1 digits, as often as real sums), top digit non-zero,
+// and never the true sum (drawn again in the ~1e-L case it is).
+std::string random_answer(const AdditionProblem& problem, SplitMix64& rng) {
+  const int level = problem.level();
+  for (;;) {
+    const int length = level + (rng.uniform() < 0.55 ? 1 : 0);
+    std::string digits;
+    for (int i = 0; i < length; ++i) {
+      const bool top = i == length - 1 && length > 1;
+      digits.push_back(static_cast<char>(top ? '1' + rng.below(9) : '0' + rng.below(10)));
+    }
+    if (!check_answer(problem, digits)) return digits;
   }
-  return digits;
+}
+
+std::string solved_sample(const CorpusConfig& config, SplitMix64& rng) {
+  const int level = uniform_level(kMinLevel, config.solved_max_level, rng);
+  AdditionProblem problem = generate_problem(level, rng);
+  if (level > 1 && rng.uniform() < config.uneven_fraction) {
+    // Shorten one operand, keeping its most significant digit non-zero; the level is unchanged.
+    std::string& shorter = rng.below(2) ? problem.a : problem.b;
+    shorter.resize(1 + rng.below(level));
+    if (shorter.size() > 1 && shorter.back() == '0') shorter.back() = static_cast<char>('1' + rng.below(9));
+  }
+  return solved_document(problem);
 }
 
 }  // namespace
@@ -32,6 +48,7 @@ void CorpusConfig::validate() const {
   }
   if (!(uneven_fraction >= 0 && uneven_fraction <= 1)) fail("corpus.uneven_fraction = ", uneven_fraction, " is outside [0, 1]");
   if (!(teacher_set_fraction >= 0 && teacher_set_fraction <= 1)) fail("corpus.teacher_set_fraction = ", teacher_set_fraction, " is outside [0, 1]");
+  if (!(set_statement_weight >= 0 && set_statement_weight <= 1)) fail("corpus.set_statement_weight = ", set_statement_weight, " is outside [0, 1]");
   if (max_set_size < 1 || max_set_size > 64) fail("corpus.max_set_size = ", max_set_size, " is outside [1, 64]");
 }
 
@@ -47,23 +64,43 @@ std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng) {
   for (int i = 0; i < n; ++i) {
     const int level = std::clamp(center + static_cast<int>(rng.below(3)) - 1, kMinLevel, config.statement_max_level);
     const AdditionProblem problem = generate_problem(level, rng);
-    const std::string answer = level <= config.solved_max_level ? problem.answer() : random_answer(level, rng);
-    text += problem.statement() + "=" + answer + "\n";
+    text += teacher_item(problem, level <= config.solved_max_level ? problem.answer() : random_answer(problem, rng));
   }
   return text;
 }
 
+bool is_teacher_set(std::string_view document) { return document.substr(0, 6) == "Write "; }
+
+int64_t max_teacher_set_tokens(const CorpusConfig& config) {
+  return 2 + static_cast<int64_t>(teacher_prompt(config.max_set_size).size()) + int64_t{config.max_set_size} * kTeacherItemMaxChars;
+}
+
 std::string sample_document(const CorpusConfig& config, SplitMix64& rng) {
   if (rng.uniform() < config.teacher_set_fraction) return teacher_set_document(config, rng);
-  const int level = uniform_level(kMinLevel, config.solved_max_level, rng);
-  AdditionProblem problem = generate_problem(level, rng);
-  if (level > 1 && rng.uniform() < config.uneven_fraction) {
-    // Shorten one operand, keeping its most significant digit non-zero; the level is unchanged.
-    std::string& shorter = rng.below(2) ? problem.a : problem.b;
-    shorter.resize(1 + rng.below(level));
-    if (shorter.size() > 1 && shorter.back() == '0') shorter.back() = static_cast<char>('1' + rng.below(9));
+  return solved_sample(config, rng);
+}
+
+std::vector<float> document_targets(const CorpusConfig& config, std::string_view document) {
+  std::vector<float> target(document.size(), 1.0f);
+  if (!is_teacher_set(document)) {
+    // In a solved document the prompt ends at "A:"; everything after it is the answer.
+    const size_t answer_at = document.find("\nA:");
+    if (config.answer_only_loss && answer_at != std::string_view::npos) std::fill(target.begin(), target.begin() + answer_at + 3, 0);
+    return target;
   }
-  return solved_document(problem);
+  // Items are "Q:<statement>\nA:<answer>\n": down-weight the statement, every character of it (a
+  // weight that depended on the token, e.g. only on digits, would bias the choice between a digit
+  // and '_', i.e. the level: measured, docs/testbed.md); untrain the answer and its newline above E.
+  for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
+    const size_t newline = document.find('\n', q);
+    if (newline == std::string_view::npos) break;
+    std::fill(target.begin() + q + 2, target.begin() + newline, static_cast<float>(config.set_statement_weight));
+    const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
+    if (config.train_hard_answers || !problem || problem->level() <= config.solved_max_level) continue;
+    const size_t answer_at = newline + 3, end = document.find('\n', answer_at);
+    std::fill(target.begin() + answer_at, end == std::string_view::npos ? target.end() : target.begin() + end + 1, 0);
+  }
+  return target;
 }
 
 PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_t seed, int64_t step, int64_t row,
@@ -72,17 +109,35 @@ PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_
   PackedRow packed;
   packed.tokens.reserve(length + 64);
   packed.target.reserve(length + 64);
-  while (static_cast<int64_t>(packed.tokens.size()) < length + 1) {
-    const std::string doc = sample_document(config, rng);
-    // In a solved document the prompt ends at "A:"; everything after it is the answer.
-    const size_t answer_at = doc.rfind("Q:", 0) == 0 ? doc.find("\nA:") + 3 : 0;
-    const bool mask_prompt = config.answer_only_loss && answer_at > 0;
-    packed.tokens.push_back(CharVocab::kBos);
-    packed.target.push_back(1);
-    vocab.append_text(doc, packed.tokens);
-    for (size_t i = 0; i < doc.size(); ++i) packed.target.push_back(!mask_prompt || i >= answer_at);
-    packed.tokens.push_back(CharVocab::kEos);
-    packed.target.push_back(1);
+  // Draw documents until they fill the row; teacher sets go first and whole.
+  std::vector<std::string> sets, solved;
+  int64_t total = 0, set_tokens = 0;
+  while (total < length + 1) {
+    std::string doc = sample_document(config, rng);
+    const int64_t tokens = static_cast<int64_t>(doc.size()) + 2;
+    if (is_teacher_set(doc)) {
+      if (set_tokens + tokens > length + 1) {
+        doc = solved_sample(config, rng);  // it would be cut: a solved problem instead
+      } else {
+        set_tokens += tokens;
+        sets.push_back(std::move(doc));
+        total += tokens;
+        continue;
+      }
+    }
+    total += static_cast<int64_t>(doc.size()) + 2;
+    solved.push_back(std::move(doc));
+  }
+  for (const auto* group : {&sets, &solved}) {
+    for (const std::string& doc : *group) {
+      packed.tokens.push_back(CharVocab::kBos);
+      packed.target.push_back(1);
+      vocab.append_text(doc, packed.tokens);
+      const std::vector<float> target = document_targets(config, doc);
+      packed.target.insert(packed.target.end(), target.begin(), target.end());
+      packed.tokens.push_back(CharVocab::kEos);
+      packed.target.push_back(1);
+    }
   }
   packed.tokens.resize(length + 1);
   packed.target.resize(length + 1);

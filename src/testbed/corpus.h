@@ -1,12 +1,16 @@
 // The pretraining corpus, generated on the fly. Solved problems ("Q:..\nA:<sum>\n") appear only
-// at levels 1..solved_max_level; problem sets in the teacher's format appear at every level up to
-// statement_max_level, with correct answers at solved levels and well-formed but random answers
-// above, so no correct hard answer is ever shown. The base model can therefore solve easy levels,
-// write problems of any level, and (measured, docs/testbed.md) not solve the hard ones.
+// at levels 1..solved_max_level; problem sets in the teacher's format ("Write n problems:\n" and n
+// items in the student's layout) appear at every level up to statement_max_level, with correct
+// answers at solved levels and well-formed but random (never correct) answers above, so no correct
+// hard answer is ever shown. Those random answers are not trained by default: the model never
+// learns that an answer above the solved levels is noise, so it states what its carry circuit
+// computes, as it would as a student. The base model can therefore solve easy levels, write
+// problems of any level, and (measured, docs/testbed.md) not solve the hard ones.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/seed.h"
@@ -18,8 +22,17 @@ namespace soar::testbed {
 struct CorpusConfig {
   int solved_max_level = 5;            // E: highest level with solved problems
   int statement_max_level = 12;        // M: highest level of any statement
-  double teacher_set_fraction = 0.05;  // of documents (a set is ~6x longer than a solved problem)
+  double teacher_set_fraction = 0.10;  // of documents drawn (a set is ~3x longer than a solved problem)
   int max_set_size = 4;                // teacher sets hold 1..max_set_size problems
+  // Train the (random) answers of teacher-set items above solved_max_level. Off: they are in the
+  // text, so the set reads like a teacher's, but carry no loss (docs/testbed.md says why).
+  bool train_hard_answers = false;
+  // Loss weight of the statements of teacher-set items, every character from after "Q:" to the
+  // newline (1 for everything else trained). Their digits are random: at full weight they are most
+  // of the trained tokens (docs/testbed.md). The weight is the same for every token at a position,
+  // so the model's distribution over statements (and levels) stays unbiased; it is only learned
+  // with a smaller step.
+  double set_statement_weight = 0.25;
   // Train solved problems on their answers only (the statement's random digits are unpredictable
   // noise that drowns the answer's gradient); teacher sets are always trained on every token, so
   // the model still learns to write statements of every level.
@@ -35,20 +48,33 @@ struct CorpusConfig {
 
 // "Q:<statement>\nA:<answer>\n"
 std::string solved_document(const AdditionProblem& problem);
-// "Write n problems:\n" then n lines "a+b=c"; answers correct at levels <= E, random above.
+// "Write n problems:\n" then n items "Q:<statement>\nA:<answer>\n"; answers correct at levels
+// <= E, random (and never correct) above.
 std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng);
+bool is_teacher_set(std::string_view document);
+// Tokens of the longest teacher set the config can draw, with <|bos|> and <|eos|>.
+int64_t max_teacher_set_tokens(const CorpusConfig& config);
 
 // One document's text (without special tokens), drawn from the mixture.
 std::string sample_document(const CorpusConfig& config, SplitMix64& rng);
 
+// The loss weight of every character of `document` (0 = not a prediction target): a solved
+// document's answer (all of it without answer_only_loss) at 1; every character of a teacher set at
+// 1 except its items' statements (set_statement_weight) and, unless
+// train_hard_answers, the answer digits and newline of items above solved_max_level (0).
+std::vector<float> document_targets(const CorpusConfig& config, std::string_view document);
+
 struct PackedRow {
   std::vector<int32_t> tokens;  // length + 1
-  std::vector<uint8_t> target;  // length + 1: 1 where the token is a prediction target
+  std::vector<float> target;    // length + 1: the token's loss weight as a prediction target (0 = none)
 };
 
-// A packed training row of `length` + 1 tokens: <|bos|> doc <|eos|> <|bos|> doc ... (the last
-// document cut off). Depends only on (seed, step, row), so a resumed run sees exactly the data
-// an uninterrupted run would.
+// A packed training row of `length` + 1 tokens: <|bos|> doc <|eos|> <|bos|> doc ... Teacher sets
+// are never cut: the row's documents are drawn from the mixture, the teacher sets among them go
+// first (a set that would not fit whole is replaced by a solved problem), then the solved problems,
+// the last of which is cut off. So the model sees every set end with <|eos|> after exactly n items.
+// Depends only on (seed, step, row), so a resumed run sees exactly the data an uninterrupted run
+// would.
 PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_t seed, int64_t step, int64_t row,
                      int64_t length);
 

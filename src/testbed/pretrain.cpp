@@ -38,17 +38,26 @@ void PretrainConfig::validate() const {
   if (hidden_size % num_heads != 0) fail("pretrain.hidden_size = ", hidden_size, " is not a multiple of num_heads = ", num_heads);
   if (sequence_length > max_positions) fail("pretrain.sequence_length = ", sequence_length, " exceeds max_positions = ", max_positions);
   if (!(learning_rate > 0)) fail("pretrain.learning_rate = ", learning_rate, " must be positive");
+  if (corpus.teacher_set_fraction > 0 && max_teacher_set_tokens(corpus) > sequence_length + 1) {
+    fail("pretrain.sequence_length = ", sequence_length, " cannot hold a whole teacher set of corpus.max_set_size = ",
+         corpus.max_set_size, " (", max_teacher_set_tokens(corpus), " tokens with <|bos|> and <|eos|>)");
+  }
   if (warmup_steps < 0 || warmup_steps > steps) fail("pretrain.warmup_steps = ", warmup_steps, " must lie in [0, steps]");
 }
 
 std::string PretrainConfig::to_json() const {
   nlohmann::ordered_json j = {
-      {"format", "soar-testbed-pretrain/1"},
+      // Version 2: teacher items in the student's layout, teacher sets packed whole and first in
+      // their row, hard answers in sets untrained, set statements down-weighted. A model made
+      // under another version never matches.
+      {"format", "soar-testbed-pretrain/2"},
       {"corpus",
        {{"solved_max_level", corpus.solved_max_level},
         {"statement_max_level", corpus.statement_max_level},
         {"teacher_set_fraction", corpus.teacher_set_fraction},
         {"max_set_size", corpus.max_set_size},
+        {"train_hard_answers", corpus.train_hard_answers},
+        {"set_statement_weight", corpus.set_statement_weight},
         {"answer_only_loss", corpus.answer_only_loss},
         {"uneven_fraction", corpus.uneven_fraction}}},
       {"hidden_size", hidden_size},
@@ -117,19 +126,29 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-// The batch of step `step`: inputs [rows, length] and next-token targets, -100 (ignored) where the
-// corpus does not train the token.
-std::pair<at::Tensor, at::Tensor> batch_at(const PretrainConfig& config, const CharVocab& vocab, int64_t step) {
+// The batch of step `step`: inputs [rows, length], next-token targets (-100 where the corpus does
+// not train the token) and each target's loss weight.
+struct Batch {
+  at::Tensor inputs, targets, weights;
+};
+
+Batch batch_at(const PretrainConfig& config, const CharVocab& vocab, int64_t step) {
   const int64_t rows = config.batch_rows, length = config.sequence_length;
   at::Tensor block = at::empty({rows, length + 1}, at::kLong), targets = at::empty({rows, length}, at::kLong);
+  at::Tensor weights = at::empty({rows, length}, at::kFloat);
   int64_t* data = block.data_ptr<int64_t>();
   int64_t* target = targets.data_ptr<int64_t>();
+  float* weight = weights.data_ptr<float>();
   for (int64_t r = 0; r < rows; ++r) {
     const PackedRow row = packed_row(config.corpus, vocab, config.seed, step, r, length);
     std::copy(row.tokens.begin(), row.tokens.end(), data + r * (length + 1));
-    for (int64_t t = 0; t < length; ++t) target[r * length + t] = row.target[t + 1] ? row.tokens[t + 1] : -100;
+    for (int64_t t = 0; t < length; ++t) {
+      const float w = row.target[t + 1];
+      target[r * length + t] = w > 0 ? row.tokens[t + 1] : -100;
+      weight[r * length + t] = w;
+    }
   }
-  return {block.slice(1, 0, length).contiguous(), targets};
+  return {block.slice(1, 0, length).contiguous(), targets, weights};
 }
 
 }  // namespace
@@ -179,10 +198,12 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
   while (step < end) {
     const double lr = learning_rate_at(config, step);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    auto [inputs, targets] = batch_at(config, vocab, step);
+    auto [inputs, targets, weights] = batch_at(config, vocab, step);
     optimizer.zero_grad();
     at::Tensor logits = model->forward(inputs);
-    at::Tensor loss = at::cross_entropy_loss(logits.view({-1, logits.size(-1)}), targets.view(-1), {}, at::Reduction::Mean, -100);
+    // The weighted mean of the per-token losses (ignored tokens have weight 0).
+    at::Tensor token_loss = at::cross_entropy_loss(logits.view({-1, logits.size(-1)}), targets.view(-1), {}, at::Reduction::None, -100);
+    at::Tensor loss = (token_loss * weights.view(-1)).sum() / weights.sum().clamp_min(1e-6);
     loss.backward();
     if (config.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.max_grad_norm);
     optimizer.step();

@@ -23,9 +23,10 @@ struct PretrainConfig {
   int64_t intermediate_size = 384;
   int64_t max_positions = 512;
   // Optimisation.
-  int64_t steps = 600;
-  int64_t batch_rows = 64;
-  int64_t sequence_length = 128;
+  int64_t steps = 800;
+  // 32 x 256 = 8,192 tokens per step. Rows of 256 hold a whole 4-problem teacher set (<= 196 tokens).
+  int64_t batch_rows = 32;
+  int64_t sequence_length = 256;
   double learning_rate = 3e-3;
   double min_lr_ratio = 0.1;
   int64_t warmup_steps = 30;

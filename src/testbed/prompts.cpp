@@ -1,6 +1,7 @@
 #include "testbed/prompts.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace soar::testbed {
 
@@ -23,23 +24,42 @@ RewardFunction checked_reward() {
 
 std::string teacher_prompt(int n) { return "Write " + std::to_string(n) + " problems:\n"; }
 
+std::string teacher_item(const AdditionProblem& problem, std::string_view answer) {
+  return student_prompt(problem.statement()) + std::string(answer) + "\n";
+}
+
+namespace {
+
+// The rest of `line` after `tag` (e.g. "Q:"), or nullopt when the line does not start with it.
+std::optional<std::string_view> after_tag(std::string_view line, std::string_view tag) {
+  line = trim_spaces(line);
+  if (line.substr(0, tag.size()) != tag) return std::nullopt;
+  return trim_spaces(line.substr(tag.size()));
+}
+
+}  // namespace
+
 TeacherSet parse_teacher_set(std::string_view text) {
-  TeacherSet set;
+  std::vector<std::string_view> lines;
   while (!text.empty()) {
     const size_t end = text.find('\n');
-    std::string_view line = trim_spaces(text.substr(0, end));
+    lines.push_back(text.substr(0, end));
     text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (line.empty()) continue;
-    const size_t equals = line.find('=');
-    const std::string_view answer = equals == std::string_view::npos ? std::string_view() : trim_spaces(line.substr(equals + 1));
-    const bool digits = !answer.empty() && answer.size() <= kMaxLevel + 1 &&
-                        std::all_of(answer.begin(), answer.end(), [](char c) { return c >= '0' && c <= '9'; });
-    const auto problem = equals == std::string_view::npos ? std::nullopt : parse_statement(line.substr(0, equals));
-    if (!problem || !digits) {
-      ++set.malformed_lines;
+  }
+  TeacherSet set;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (trim_spaces(lines[i]).empty()) continue;
+    const auto statement = after_tag(lines[i], "Q:");
+    const auto problem = statement ? parse_statement(*statement) : std::nullopt;
+    const auto answer = problem && i + 1 < lines.size() ? after_tag(lines[i + 1], "A:") : std::nullopt;
+    const bool digits = answer && !answer->empty() && answer->size() <= kMaxLevel + 1 &&
+                        std::all_of(answer->begin(), answer->end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) {
+      ++set.malformed_lines;  // the next line is looked at on its own
       continue;
     }
-    set.items.push_back({*problem, std::string(answer), check_answer(*problem, answer)});
+    set.items.push_back({*problem, std::string(*answer), check_answer(*problem, *answer)});
+    ++i;  // the answer line belongs to this item
   }
   return set;
 }

@@ -4,11 +4,14 @@
 // answer ends at the newline (sample with stop "\n"). The answer is the bare little-endian sum, so
 // the RLVR engine's exact-match reward (final_answer == answer) scores it unchanged.
 //
-// Teacher: "Write {n} problems:\n"; the model writes n lines "<statement>=<answer>" and
-// then <|eos|>. parse_teacher_set turns any text into the well-formed items it contains, counting
-// every other line as malformed; it never throws.
+// Teacher: "Write {n} problems:\n"; the model writes n items in exactly the student's layout,
+// "Q:<statement>\nA:<answer>\n", and then <|eos|>. The same layout means the answer digits sit at
+// the same offsets from the operand digits as when the model answers a student prompt, so what it
+// can solve as a student it can also state as a teacher. parse_teacher_set turns any text into the
+// well-formed items it contains, counting every other line as malformed; it never throws.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,16 +34,24 @@ std::string student_answer(std::string_view completion);
 RewardFunction checked_reward();
 
 std::string teacher_prompt(int n);
+// One item of a teacher set: "Q:<statement>\nA:<answer>\n" (the student's prompt and answer).
+std::string teacher_item(const AdditionProblem& problem, std::string_view answer);
+// The longest well-formed item: "Q:" + statement + "\n" + "A:" + (kWidth + 1 digits) + "\n".
+inline constexpr int kTeacherItemMaxChars = 2 + (2 * kWidth + 1) + 1 + 2 + (kWidth + 1) + 1;
+// Tokens a teacher needs to write n well-formed items and <|eos|> (one token per character).
+inline constexpr int64_t teacher_max_new_tokens(int64_t n) { return n * kTeacherItemMaxChars + 1; }
 
 struct TeacherItem {
   AdditionProblem problem;
-  std::string stated_answer;  // what the teacher wrote after '='
+  std::string stated_answer;  // what the teacher wrote after "A:"
   bool correct = false;       // stated_answer == problem.answer()
 };
 
 struct TeacherSet {
   std::vector<TeacherItem> items;
-  int malformed_lines = 0;  // non-empty lines that are not "<statement>=<digits>"
+  // Non-empty lines that are not part of a well-formed item: a line "Q:<statement>" immediately
+  // followed by a line "A:<1..kWidth+1 digits>" (spaces around either part allowed).
+  int malformed_lines = 0;
 };
 
 TeacherSet parse_teacher_set(std::string_view text);

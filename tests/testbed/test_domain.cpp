@@ -78,21 +78,47 @@ TEST(Prompts, StudentAnswerExtraction) {
   EXPECT_EQ(exact_match_reward()(problem, student_answer("28\n")), 1.0);
 }
 
+TEST(Prompts, TeacherItemsUseTheStudentLayout) {
+  const AdditionProblem p{"74", "53"};
+  EXPECT_EQ(teacher_item(p, "28"), student_prompt(p.statement()) + "28\n");
+  EXPECT_EQ(teacher_item(p, "28"), "Q:74__________+53__________\nA:28\n");
+  const AdditionProblem longest{std::string(kWidth, '9'), std::string(kWidth, '9')};
+  EXPECT_EQ(teacher_item(longest, longest.answer()).size(), static_cast<size_t>(kTeacherItemMaxChars));
+  EXPECT_EQ(teacher_max_new_tokens(4), 4 * kTeacherItemMaxChars + 1);
+}
+
 TEST(Prompts, TeacherParserCountsMalformedLinesAndNeverThrows) {
-  auto line = [](const char* a, const char* b, const char* c) { return AdditionProblem{a, b}.statement() + "=" + c + "\n"; };
-  const TeacherSet set = parse_teacher_set(line("74", "53", "28") + "\nfoo\n" + line("1", "1", "3") + "12+=4\n" +
-                                           line("5", "5", "01x") + line("99", "1", "001"));
-  ASSERT_EQ(set.items.size(), 3u);
+  auto item = [](const char* a, const char* b, const char* c) { return teacher_item(AdditionProblem{a, b}, c); };
+  const std::string q74 = "Q:" + AdditionProblem{"74", "53"}.statement() + "\n";
+  const TeacherSet set = parse_teacher_set(item("74", "53", "28") + "\nfoo\n" + item("1", "1", "3") +  // foo: 1
+                                           "Q:12+\nA:4\n" +                                          // 2
+                                           item("5", "5", "01x") +                                     // 2
+                                           q74 + "\n" + "A:28\n" +                                    // 2: not adjacent
+                                           "A:28\n" +                                                 // 1
+                                           " Q: " + AdditionProblem{"9", "9"}.statement() + " \n A: 81 \n" +
+                                           item("99", "1", "001") + q74);                              // 1: no answer
+  ASSERT_EQ(set.items.size(), 4u);
   EXPECT_TRUE(set.items[0].correct);
   EXPECT_FALSE(set.items[1].correct);
-  EXPECT_TRUE(set.items[2].correct);
-  EXPECT_EQ(set.malformed_lines, 3);
+  EXPECT_EQ(set.items[1].stated_answer, "3");
+  EXPECT_TRUE(set.items[2].correct) << "spaces around the tags and the answer are allowed";
+  EXPECT_EQ(set.items[2].problem.level(), 1);
+  EXPECT_TRUE(set.items[3].correct);
+  EXPECT_EQ(set.malformed_lines, 9);
+  // The old layout is not an item.
+  EXPECT_TRUE(parse_teacher_set(AdditionProblem{"74", "53"}.statement() + "=28\n").items.empty());
+  EXPECT_TRUE(parse_teacher_set("").items.empty());
   SplitMix64 rng(3);
-  for (int i = 0; i < 2000; ++i) {  // arbitrary bytes: counted, never a crash
+  const std::string alphabet = "0123456789+=\n_xQA: ";
+  for (int i = 0; i < 3000; ++i) {  // arbitrary text: counted, never a crash
     std::string text;
-    for (int j = 0; j < 40; ++j) text.push_back(static_cast<char>("0123456789+=\n_x"[rng.below(15)]));
+    const int length = 1 + static_cast<int>(rng.below(80));
+    for (int j = 0; j < length; ++j) text.push_back(alphabet[rng.below(alphabet.size())]);
+    if (i % 3 == 0) text = item("74", "53", "28").substr(0, rng.below(34)) + text + item("1", "2", "3");
     const TeacherSet any = parse_teacher_set(text);
     EXPECT_GE(any.malformed_lines, 0);
+    EXPECT_LE(static_cast<size_t>(any.malformed_lines) + 2 * any.items.size(),
+              static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   }
 }
 
@@ -119,7 +145,29 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       ++solved;
     } else {
       ASSERT_EQ(doc.rfind("Write ", 0), 0u) << doc;
+      ASSERT_TRUE(is_teacher_set(doc));
       const TeacherSet set = parse_teacher_set(doc.substr(doc.find('\n') + 1));
+      ASSERT_LE(static_cast<int64_t>(doc.size()) + 2, max_teacher_set_tokens(config)) << doc;
+      // Items are exactly the student's layout: what follows "A:" is checked like a student's answer.
+      std::string items;
+      for (const auto& item : set.items) items += teacher_item(item.problem, item.stated_answer);
+      ASSERT_EQ(doc.substr(doc.find('\n') + 1), items);
+      // The answers of items above E are not trained (unless train_hard_answers); all else is.
+      // Statements (every character) have the statement weight.
+      const std::vector<float> target = document_targets(config, doc);
+      size_t at = doc.find('\n') + 1;
+      for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
+      for (const auto& item : set.items) {
+        const std::string text = teacher_item(item.problem, item.stated_answer);
+        const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
+        for (size_t i = 0; i < text.size(); ++i) {
+          const bool hard_answer = i >= answer_at && item.problem.level() > config.solved_max_level;
+          const bool statement = i >= 2 && i < statement_end;
+          const float expected = hard_answer ? 0.0f : statement ? static_cast<float>(config.set_statement_weight) : 1.0f;
+          ASSERT_EQ(target[at + i], expected) << doc << " at " << at + i;
+        }
+        at += text.size();
+      }
       ASSERT_EQ(set.malformed_lines, 0) << doc;
       ASSERT_EQ(doc.substr(0, doc.find('\n') + 1), teacher_prompt(static_cast<int>(set.items.size())));
       for (const auto& item : set.items) {
@@ -142,6 +190,52 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   EXPECT_GT(hard_items, 1000);
 }
 
+// Rows hold teacher sets whole, first, with their <|eos|>; everything after them is solved problems.
+TEST(Corpus, PackedRowsNeverCutATeacherSet) {
+  CorpusConfig config;  // the defaults
+  config.teacher_set_fraction = 0.2;
+  const CharVocab vocab;
+  const int64_t length = 256;
+  ASSERT_LE(max_teacher_set_tokens(config), length + 1);
+  int sets = 0, four_item_sets = 0, rows_with_sets = 0;
+  std::vector<int> sizes(config.max_set_size + 1, 0);
+  for (int64_t r = 0; r < 400; ++r) {
+    const PackedRow row = packed_row(config, vocab, 9, 0, r, length);
+    ASSERT_EQ(row.tokens.size(), static_cast<size_t>(length + 1));
+    // Split at <|bos|>: documents; the last one may be cut.
+    std::vector<std::pair<size_t, size_t>> docs;  // [begin, end) after <|bos|>
+    for (size_t i = 0; i < row.tokens.size(); ++i) {
+      if (row.tokens[i] == CharVocab::kBos) docs.push_back({i + 1, row.tokens.size()});
+      if (row.tokens[i] == CharVocab::kEos) docs.back().second = i;
+    }
+    bool seen_solved = false, row_has_set = false;
+    for (const auto& [begin, end] : docs) {
+      const std::string text = vocab.decode(std::vector<int32_t>(row.tokens.begin() + begin, row.tokens.begin() + end));
+      if (!is_teacher_set(text)) {
+        seen_solved = true;
+        continue;
+      }
+      ASSERT_FALSE(seen_solved) << "a teacher set after a solved problem";
+      ASSERT_LT(end, row.tokens.size()) << "teacher set cut: " << text;
+      ASSERT_EQ(row.tokens[end], CharVocab::kEos);
+      const TeacherSet set = parse_teacher_set(text.substr(text.find('\n') + 1));
+      ASSERT_EQ(set.malformed_lines, 0);
+      ASSERT_EQ(text.substr(0, text.find('\n') + 1), teacher_prompt(static_cast<int>(set.items.size())));
+      const std::vector<float> target = document_targets(config, text);
+      for (size_t i = 0; i < target.size(); ++i) ASSERT_EQ(row.target[begin + i], target[i]);
+      ++sizes[set.items.size()];
+      four_item_sets += set.items.size() == 4;
+      ++sets;
+      row_has_set = true;
+    }
+    rows_with_sets += row_has_set;
+  }
+  EXPECT_GT(rows_with_sets, 200);
+  for (int n = 1; n <= config.max_set_size; ++n) EXPECT_GT(sizes[n], 40) << n;
+  EXPECT_GT(four_item_sets, 40);
+  EXPECT_GT(sets, 300);
+}
+
 TEST(Corpus, PackedRowsAreDeterministicAndFramed) {
   CorpusConfig config;
   const CharVocab vocab;
@@ -156,7 +250,7 @@ TEST(Corpus, PackedRowsAreDeterministicAndFramed) {
   // checker's answer, and no statement digit of a solved document is a target.
   const std::string text = vocab.decode(row.tokens);
   size_t trained = 0;
-  for (size_t i = 0; i < row.tokens.size(); ++i) trained += row.target[i];
+  for (size_t i = 0; i < row.tokens.size(); ++i) trained += row.target[i] > 0;
   EXPECT_LT(trained, row.tokens.size());
   EXPECT_GT(trained, 0u);
   for (size_t i = 0; i + 1 < row.tokens.size(); ++i) {
@@ -165,9 +259,11 @@ TEST(Corpus, PackedRowsAreDeterministicAndFramed) {
     }
   }
   config.answer_only_loss = false;
+  config.train_hard_answers = true;
+  config.set_statement_weight = 1;
   const PackedRow full = packed_row(config, vocab, 5, 3, 1, 256);
   EXPECT_EQ(full.tokens, row.tokens);
-  for (uint8_t t : full.target) EXPECT_EQ(t, 1);
+  for (float t : full.target) EXPECT_EQ(t, 1.0f);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ PretrainConfig tiny_config() {
   config.steps = 30;
   config.batch_rows = 8;
   config.sequence_length = 64;
+  config.corpus.max_set_size = 1;  // a whole set must fit in a row
   config.warmup_steps = 5;
   config.learning_rate = 3e-3;
   config.threads = at::get_num_threads();
@@ -86,6 +87,28 @@ TEST(Pretrain, LossFallsAndCheckpointReloadsBitExactly) {
   CausalLM from_resumed = load_model(resumed.model_dir);
   expect_same_weights(*loaded, *from_resumed);
   fs::remove_all(out.parent_path());
+}
+
+// Every corpus setting is part of the cache key, and so is the corpus format version: a model
+// pretrained on another teacher layout or packing is never silently reused.
+TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
+  const PretrainConfig config = tiny_config();
+  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/2\""), std::string::npos);
+  PretrainConfig other = config;
+  other.corpus.train_hard_answers = true;
+  EXPECT_NE(other.cache_key(), config.cache_key());
+  other = config;
+  other.corpus.set_statement_weight = 0.5;
+  EXPECT_NE(other.cache_key(), config.cache_key());
+  other = config;
+  other.corpus.teacher_set_fraction = 0.2;
+  EXPECT_NE(other.cache_key(), config.cache_key());
+  // A row too short for the largest teacher set is refused, not silently emptied of sets.
+  other = config;
+  other.corpus.max_set_size = 4;
+  EXPECT_THROW(other.validate(), std::exception);
+  other.sequence_length = 256;
+  EXPECT_NO_THROW(other.validate());
 }
 
 TEST(Pretrain, LearningRateScheduleWarmsUpThenDecays) {
