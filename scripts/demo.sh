@@ -38,8 +38,13 @@ base="$run/base/model"
 banner "2/4 the base model's success per level"
 "$soar" --threads "$threads" testbed levels --model "$base" --levels 1-12 --count 32 -n 4 | tee "$run/levels.txt"
 
-banner "3/4 SOAR and its baselines on the hard set (2 processes each)"
-ARMS="${SOAR_DEMO_ARMS:-soar base-teacher oracle}" HARD_LEVELS="${SOAR_DEMO_HARD_LEVELS:-11}" \
+# The hard set sits at the base model's edge: the lowest level it solves at pass@1 < 0.05 (its
+# fail@128 problems are hard, and the level below is a stepping stone an inner loop can use).
+edge=$(awk '$1 ~ /^[0-9]+$/ && $2 < 0.05 { print $1; exit }' "$run/levels.txt")
+hard="${SOAR_DEMO_HARD_LEVELS:-${edge:-12}}"
+banner "3/4 SOAR and its baselines on the level-$hard hard set (2 processes each)"
+ARMS="${SOAR_DEMO_ARMS:-soar base-teacher oracle}" HARD_LEVELS="$hard" ORACLE_LEVELS="$((hard > 1 ? hard - 1 : 1))-$hard" \
+  T="${SOAR_DEMO_T:-3}" K=8 N=4 \
   bash scripts/soar_experiment.sh "$base" "$run/experiment" "$seed"
 
 banner "4/4 report"
