@@ -7,7 +7,8 @@ write it:
   eval-<arm>/per_problem.jsonl   D_test successes per problem for each arm (pass@k is computed here
                                  with the unbiased estimator for k = 1, 2, 4, ..., n)
   <arm>/metrics.jsonl            for meta arms: one record per outer step (soar meta)
-  <arm>/datasets/step_<t>.txt    what the teacher wrote (levels of its problems are read back)
+  <arm>/datasets/step_<t>.jsonl  what each student trained on (levels and answer correctness are
+                                 checked here with exact arithmetic)
 Numbers are means over the EXP_DIRs, with the standard deviation where there are several.
 """
 import argparse
@@ -49,21 +50,36 @@ def statement_level(statement):
     return max(len(d.group(1)) for d in digits)
 
 
-def teacher_levels(run_dir):
-    """Level of every well-formed statement the teacher wrote, from datasets/step_*.txt."""
-    levels = []
+def little_endian_sum(statement):
+    """The true answer of a well-formed statement, written as the testbed writes answers."""
+    a, b = (field.rstrip("_") for field in statement.strip().split("+"))
+    return str(int(a[::-1]) + int(b[::-1]))[::-1]
+
+
+def trained_problems(run_dir):
+    """(level or None, answer correct) of every problem a student trained on: datasets/step_*.jsonl
+    (written by soar meta: the parsed, possibly corrupted datasets; None = not a well-formed
+    statement)."""
+    out = []
     folder = os.path.join(run_dir, "datasets")
     if not os.path.isdir(folder):
-        return levels
-    for name in os.listdir(folder):
-        for line in open(os.path.join(folder, name)):
-            line = line.strip()
-            if line.startswith("Q:"):
-                line = line[2:]
-            level = statement_level(line.split("=")[0])
-            if level is not None:
-                levels.append(level)
-    return levels
+        return out
+    names = sorted(os.listdir(folder))
+    have_jsonl = any(name.endswith(".jsonl") for name in names)
+    for name in names:
+        if have_jsonl and name.endswith(".jsonl"):
+            pairs = [(item["problem"], item["answer"]) for item in read_jsonl(os.path.join(folder, name))]
+        elif not have_jsonl and name.endswith(".txt"):
+            # Older runs: what the teacher wrote, read as "Q:<statement>" / "A:<answer>" pairs.
+            lines = [line.rstrip("\n") for line in open(os.path.join(folder, name))]
+            pairs = [(q[2:], a[2:]) for q, a in zip(lines, lines[1:]) if q.startswith("Q:") and a.startswith("A:")]
+        else:
+            continue
+        for problem, answer in pairs:
+            level = statement_level(problem)
+            correct = level is not None and little_endian_sum(problem) == answer.strip()
+            out.append((level, correct))
+    return out
 
 
 def mean_sd(values):
@@ -162,7 +178,7 @@ def main():
                     for metric, value in values.items():
                         series.setdefault(arm, {}).setdefault(metric, {}).setdefault(r["step"], []).append(value)
                 totals.setdefault(arm, []).append(samples)
-                levels.setdefault(arm, []).extend(teacher_levels(os.path.join(exp, arm)))
+                levels.setdefault(arm, []).extend(trained_problems(os.path.join(exp, arm)))
         metrics = ["mean grounded reward", "best grounded reward", "baseline success on Q_t", "promotions (cumulative)",
                    "distinct-bigram ratio", "duplicate rate"]
         fig, axes = plt.subplots(3, 2, figsize=(10, 10))
@@ -190,19 +206,38 @@ def main():
                        f"{fmt(per_seed('duplicate rate', lambda v: statistics.mean([x for x in v if x is not None] or [0])))} | "
                        f"{fmt(per_seed('questions parsed per dataset'), 1)} | {fmt(totals.get(arm, []), 0)} |")
         if any(levels.values()):
-            fig, ax = plt.subplots(figsize=(7, 4))
+            fig, ax = plt.subplots(figsize=(8, 4))
             width = 0.8 / max(1, len(meta_arms))
+            names = ["bad"] + [str(level) for level in range(1, WIDTH + 1)]
             for j, arm in enumerate(meta_arms):
-                counts = [levels[arm].count(level) for level in range(1, WIDTH + 1)]
+                items = levels.get(arm, [])
+                counts = [sum(1 for level, _ in items if level is None)] + \
+                         [sum(1 for level, _ in items if level == L) for L in range(1, WIDTH + 1)]
                 total = max(1, sum(counts))
-                ax.bar([level + j * width for level in range(1, WIDTH + 1)], [c / total for c in counts], width=width, label=arm)
-            ax.set_xlabel("level of a teacher-written problem")
+                ax.bar([x + j * width for x in range(len(names))], [c / total for c in counts], width=width, label=arm)
+            ax.set_xticks([x + 0.4 for x in range(len(names))], names)
+            ax.set_xlabel("level of a problem a student trained on ('bad': not a well-formed statement)")
             ax.set_ylabel("fraction")
             ax.legend(fontsize=7)
             fig.tight_layout()
-            fig.savefig(os.path.join(args.out, "teacher_levels.png"), dpi=110)
+            fig.savefig(os.path.join(args.out, "trained_levels.png"), dpi=110)
             plt.close(fig)
-            out.append("\nLevels of the problems the teachers wrote (all outer steps, all seeds):\n\n![levels](teacher_levels.png)\n")
+            out += ["\n## What the students trained on (all outer steps and seeds)\n",
+                    "![levels](trained_levels.png)\n",
+                    "Per arm: problems, share that are well-formed, and the share of correct answers per level "
+                    "(checked with the testbed's exact arithmetic):\n",
+                    "| arm | problems | well-formed | " + " | ".join(f"L{L}" for L in range(1, WIDTH + 1)) + " |",
+                    "| --- | --- | --- |" + " --- |" * WIDTH]
+            for arm in meta_arms:
+                items = levels.get(arm, [])
+                if not items:
+                    continue
+                cells = []
+                for L in range(1, WIDTH + 1):
+                    at = [c for level, c in items if level == L]
+                    cells.append(f"{sum(at)}/{len(at)}" if at else "–")
+                well = sum(1 for level, _ in items if level is not None)
+                out.append(f"| {arm} | {len(items)} | {well / len(items):.2f} | " + " | ".join(cells) + " |")
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write("\n".join(out) + "\n")
     print(os.path.join(args.out, "report.md"))

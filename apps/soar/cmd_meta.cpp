@@ -171,6 +171,13 @@ Action add_meta_command(CLI::App& app) {
                      std::string texts;
                      for (size_t i = 0; i < r.teacher_texts.size(); ++i) texts += cat("### dataset ", i, "\n", r.teacher_texts[i], "\n");
                      write_text_atomically(out / "datasets" / cat("step_", r.step, ".txt"), texts);
+                     std::string trained;
+                     for (size_t i = 0; i < r.trained_datasets.size(); ++i) {
+                       for (const Problem& p : r.trained_datasets[i]) {
+                         trained += nlohmann::json{{"dataset", i}, {"problem", p.problem}, {"answer", p.answer}}.dump() + "\n";
+                       }
+                     }
+                     write_text_atomically(out / "datasets" / cat("step_", r.step, ".jsonl"), trained);
                      if (r.promoted) {
                        for (const auto& p : r.promoted_questions) {
                          promoted_questions.push_back(p);

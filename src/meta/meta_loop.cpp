@@ -231,7 +231,10 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
       record.promoted_dataset = best_index;
       record.promoted_questions = samples[static_cast<size_t>(best_index)].dataset.problems;
     }
-    for (const auto& s : samples) record.teacher_texts.push_back(s.text);
+    for (const auto& s : samples) {
+      record.teacher_texts.push_back(s.text);
+      record.trained_datasets.push_back(s.dataset.problems);
+    }
     if (after_step) after_step(record);
   }
 }

@@ -58,6 +58,7 @@ struct OuterStepRecord {
   int64_t inner_samples = 0;    // student rollouts in the inner loops
   int64_t measure_samples = 0;  // student samples for success estimates (baseline, students, intrinsic)
   std::vector<std::string> teacher_texts;  // the generated datasets, for the run directory
+  std::vector<std::vector<Problem>> trained_datasets;  // what each student trained on (parsed, transformed)
   std::vector<Problem> promoted_questions; // PQ added this step
 };
 
