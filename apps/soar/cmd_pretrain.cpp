@@ -53,6 +53,8 @@ Action add_pretrain_command(CLI::App& app) {
   command->add_option("--warmup-steps", c.warmup_steps, "Linear warm-up steps")->capture_default_str();
   command->add_option("--weight-decay", c.weight_decay, "AdamW weight decay")->capture_default_str();
   command->add_option("--max-grad-norm", c.max_grad_norm, "Gradient clipping")->capture_default_str();
+  command->add_option("--document-attention", c.document_attention,
+                      "Each packed document attends only to itself (false: the whole row)")->capture_default_str();
   command->add_option("--checkpoint-every", o->run.checkpoint_every, "Steps between checkpoints")->capture_default_str();
   command->add_option("--log-every", o->run.log_every, "Steps between progress lines")->capture_default_str();
   command->add_option("--stop-after", o->run.stop_after, "Stop after this many steps in total (resume later)")->capture_default_str();

@@ -88,17 +88,28 @@ std::vector<float> document_targets(const CorpusConfig& config, std::string_view
     if (config.answer_only_loss && answer_at != std::string_view::npos) std::fill(target.begin(), target.begin() + answer_at + 3, 0);
     return target;
   }
-  // Items are "Q:<statement>\nA:<answer>\n": down-weight the statement, every character of it (a
-  // weight that depended on the token, e.g. only on digits, would bias the choice between a digit
-  // and '_', i.e. the level: measured, docs/testbed.md); untrain the answer and its newline above E.
+  // Items are "Q:<statement>\nA:<answer>\n": down-weight the statement's random choices; untrain the
+  // answer above level E.
   for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
     const size_t newline = document.find('\n', q);
     if (newline == std::string_view::npos) break;
-    std::fill(target.begin() + q + 2, target.begin() + newline, static_cast<float>(config.set_statement_weight));
+    // The random choices of a statement: every digit, and where the first field ends (its first
+    // '_'). The rest of the layout ('_' padding, '+', the second field's end) follows from them.
+    const size_t first_pad = document.find('_', q + 2);
+    for (size_t i = q + 2; i < newline; ++i) {
+      const bool digit = document[i] >= '0' && document[i] <= '9';
+      if (digit || i == first_pad) target[i] = static_cast<float>(config.set_statement_weight);
+    }
     const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
     if (config.train_hard_answers || !problem || problem->level() <= config.solved_max_level) continue;
-    const size_t answer_at = newline + 3, end = document.find('\n', answer_at);
-    std::fill(target.begin() + answer_at, end == std::string_view::npos ? target.end() : target.begin() + end + 1, 0);
+    const size_t answer_at = newline + 3, end = std::min(document.find('\n', answer_at), document.size());
+    std::fill(target.begin() + answer_at, target.begin() + end, 0);
+    // The newline is trained only after level + 1 digits, the most any sum of two level-L numbers
+    // has: a rule true of every problem, so it reveals nothing about this one, and it teaches the
+    // model to end an answer it cannot compute (untrained, it wrote hundreds of digits at levels
+    // 8-12 and no set with such an item ended). Where the sum may end (after L digits) stays
+    // untrained: the random length says nothing about the true one.
+    if (end < document.size() && end - answer_at != static_cast<size_t>(problem->level()) + 1) target[end] = 0;
   }
   return target;
 }

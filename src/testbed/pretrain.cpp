@@ -15,6 +15,7 @@
 #include "core/seed.h"
 #include "model/causal_lm.h"
 #include "model/checkpoint.h"
+#include "model/rope.h"
 #include "run/metrics.h"
 #include "run/rl_checkpoint.h"
 #include "testbed/char_tokenizer.h"
@@ -47,10 +48,11 @@ void PretrainConfig::validate() const {
 
 std::string PretrainConfig::to_json() const {
   nlohmann::ordered_json j = {
-      // Version 2: teacher items in the student's layout, teacher sets packed whole and first in
-      // their row, hard answers in sets untrained, set statements down-weighted. A model made
-      // under another version never matches.
-      {"format", "soar-testbed-pretrain/2"},
+      // Version 3: teacher items in the student's layout, teacher sets packed whole and first in
+      // their row, hard answers in sets untrained but for the newline after level + 1 digits, the
+      // random choices of set statements down-weighted (version 2: the development variants of
+      // docs/testbed.md table 5). A model made under another version never matches.
+      {"format", "soar-testbed-pretrain/3"},
       {"corpus",
        {{"solved_max_level", corpus.solved_max_level},
         {"statement_max_level", corpus.statement_max_level},
@@ -75,6 +77,7 @@ std::string PretrainConfig::to_json() const {
       {"adam_beta1", adam_beta1},
       {"adam_beta2", adam_beta2},
       {"max_grad_norm", max_grad_norm},
+      {"document_attention", document_attention},
       {"seed", seed},
       {"threads", threads},
   };
@@ -114,6 +117,24 @@ double learning_rate_at(const PretrainConfig& config, int64_t step) {
   const double progress = std::min(1.0, static_cast<double>(step - config.warmup_steps) / span);
   const double cosine = 0.5 * (1.0 + std::cos(M_PI * progress));
   return config.learning_rate * (config.min_lr_ratio + (1.0 - config.min_lr_ratio) * cosine);
+}
+
+at::Tensor document_logits(CausalLMImpl& model, const at::Tensor& input_ids) {
+  const int64_t length = input_ids.size(1);
+  const auto options = at::TensorOptions().device(input_ids.device());
+  // Document index of each token and its position within the document.
+  const at::Tensor segments = (input_ids == CharVocab::kBos).to(at::kLong).cumsum(1);
+  const at::Tensor index = at::arange(length, options.dtype(at::kLong)).expand_as(input_ids);
+  at::Tensor starts = at::where(input_ids == CharVocab::kBos, index, at::zeros_like(index));
+  const at::Tensor positions = index - std::get<0>(starts.cummax(1));
+  const at::Tensor causal = at::ones({length, length}, options.dtype(at::kBool)).tril();
+  const at::Tensor mask = (segments.unsqueeze(2) == segments.unsqueeze(1)) & causal.unsqueeze(0);
+  at::Tensor x = model.model->embed_tokens->forward(input_ids);
+  const RopeTables rope = rope_tables(rope_inverse_frequencies(model.config()).to(x.device()), positions, x.scalar_type());
+  for (int64_t i = 0; i < model.config().num_hidden_layers; ++i) {
+    x = model.model->layers->ptr<DecoderLayerImpl>(i)->forward(x, rope, mask.unsqueeze(1), {}, i);
+  }
+  return model.logits(model.model->norm->forward(x));
 }
 
 namespace {
@@ -200,7 +221,7 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     auto [inputs, targets, weights] = batch_at(config, vocab, step);
     optimizer.zero_grad();
-    at::Tensor logits = model->forward(inputs);
+    at::Tensor logits = config.document_attention ? document_logits(*model, inputs) : model->forward(inputs);
     // The weighted mean of the per-token losses (ignored tokens have weight 0).
     at::Tensor token_loss = at::cross_entropy_loss(logits.view({-1, logits.size(-1)}), targets.view(-1), {}, at::Reduction::None, -100);
     at::Tensor loss = (token_loss * weights.view(-1)).sum() / weights.sum().clamp_min(1e-6);

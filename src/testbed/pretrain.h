@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "model/causal_lm.h"
 #include "model/config.h"
 #include "testbed/corpus.h"
 
@@ -33,6 +34,9 @@ struct PretrainConfig {
   double weight_decay = 0.01;
   double adam_beta1 = 0.9, adam_beta2 = 0.95;
   double max_grad_norm = 1.0;
+  // Each packed document attends only to itself (block-diagonal causal mask, positions from 0 at
+  // its <|bos|>), as at inference, where a prompt starts the sequence. Off: the whole row, causal.
+  bool document_attention = true;
   uint64_t seed = 1;
   int threads = 1;  // part of the identity of a result: it changes floating-point reduction order
 
@@ -45,6 +49,11 @@ struct PretrainConfig {
 ModelConfig testbed_model_config(const PretrainConfig& config);
 
 double learning_rate_at(const PretrainConfig& config, int64_t step);
+
+// Logits [B, T, vocab] of packed rows input_ids [B, T] where every <|bos|> starts a document that
+// attends only to itself, with positions counted from its <|bos|> (tokens before a row's first
+// <|bos|> form a document of their own).
+at::Tensor document_logits(CausalLMImpl& model, const at::Tensor& input_ids);
 
 struct PretrainProgress {
   int64_t step = 0;          // steps done

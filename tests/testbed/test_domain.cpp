@@ -153,7 +153,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       for (const auto& item : set.items) items += teacher_item(item.problem, item.stated_answer);
       ASSERT_EQ(doc.substr(doc.find('\n') + 1), items);
       // The answers of items above E are not trained (unless train_hard_answers); all else is.
-      // Statements (every character) have the statement weight.
+      // Statement digits and the first field's first '_' (the random choices) have the statement weight.
       const std::vector<float> target = document_targets(config, doc);
       size_t at = doc.find('\n') + 1;
       for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
@@ -161,8 +161,11 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
         const std::string text = teacher_item(item.problem, item.stated_answer);
         const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
         for (size_t i = 0; i < text.size(); ++i) {
-          const bool hard_answer = i >= answer_at && item.problem.level() > config.solved_max_level;
-          const bool statement = i >= 2 && i < statement_end;
+          const bool longest = item.stated_answer.size() == static_cast<size_t>(item.problem.level()) + 1;
+          const bool hard_answer = i >= answer_at && item.problem.level() > config.solved_max_level &&
+                                   !(longest && i + 1 == text.size());  // that newline is trained
+          const bool statement = i >= 2 && i < statement_end &&
+                                 ((text[i] >= '0' && text[i] <= '9') || i == text.find('_'));
           const float expected = hard_answer ? 0.0f : statement ? static_cast<float>(config.set_statement_weight) : 1.0f;
           ASSERT_EQ(target[at + i], expected) << doc << " at " << at + i;
         }

@@ -93,7 +93,7 @@ TEST(Pretrain, LossFallsAndCheckpointReloadsBitExactly) {
 // pretrained on another teacher layout or packing is never silently reused.
 TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   const PretrainConfig config = tiny_config();
-  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/2\""), std::string::npos);
+  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/3\""), std::string::npos);
   PretrainConfig other = config;
   other.corpus.train_hard_answers = true;
   EXPECT_NE(other.cache_key(), config.cache_key());
@@ -109,6 +109,33 @@ TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   EXPECT_THROW(other.validate(), std::exception);
   other.sequence_length = 256;
   EXPECT_NO_THROW(other.validate());
+}
+
+// Document attention: one document is the model's own forward; a later document does not see an
+// earlier one and is computed as if it started the sequence.
+TEST(Pretrain, DocumentLogitsIsolateDocuments) {
+  const PretrainConfig config = tiny_config();
+  CausalLM model(testbed_model_config(config));
+  model->initialize_weights(3);
+  model->eval();
+  at::NoGradGuard no_grad;
+  const CharVocab vocab;
+  auto doc = [&](const std::string& text) {
+    std::vector<int32_t> ids = {CharVocab::kBos};
+    vocab.append_text(text, ids);
+    return ids;
+  };
+  auto tensor = [](std::vector<int32_t> ids) { return at::tensor(std::vector<int64_t>(ids.begin(), ids.end())).unsqueeze(0); };
+  const std::vector<int32_t> first = doc("Q:12+3\nA:"), second = doc("Q:74+53\nA:28");
+  std::vector<int32_t> row = first;
+  row.insert(row.end(), second.begin(), second.end());
+  const at::Tensor packed = document_logits(*model, tensor(row));
+  EXPECT_TRUE(at::allclose(document_logits(*model, tensor(first)), model->forward(tensor(first)), 1e-5, 1e-5));
+  EXPECT_TRUE(at::allclose(packed.narrow(1, 0, first.size()), model->forward(tensor(first)), 1e-5, 1e-5));
+  EXPECT_TRUE(at::allclose(packed.narrow(1, first.size(), second.size()), model->forward(tensor(second)), 1e-5, 1e-5));
+  // Whole-row attention differs there: the second document sees the first.
+  EXPECT_FALSE(at::allclose(model->forward(tensor(row)).narrow(1, first.size(), second.size()), model->forward(tensor(second)),
+                            1e-5, 1e-5));
 }
 
 TEST(Pretrain, LearningRateScheduleWarmsUpThenDecays) {
