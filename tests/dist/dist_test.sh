@@ -113,15 +113,15 @@ else
 fi
 # 4. SOAR outer steps: a small testbed model (pretrained here, ~15 s) and level-1 problems, so that
 # inner loops get rewards, the teacher is updated and a trained student is promoted.
-"$soar" --threads 1 pretrain --out tb --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 400 --batch-rows 32 \
-  --seq-len 64 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
+"$soar" --threads 1 pretrain --out tb --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 400 --batch-rows 16 \
+  --seq-len 128 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
   --log-every 400 > tb.log 2>&1 || { bad "testbed pretrain failed"; tail tb.log; }
 "$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
 meta() {  # meta NPROC T OUT [env...]
   local nproc=$1 steps=$2 out=$3; shift 3
   env "$@" "$soar" --threads 1 launch --nproc "$nproc" --master-port 0 -- meta --model tb/model --train level1.jsonl -T "$steps" \
     -g 4 -n 2 -K 2 --inner-prompts 4 --inner-samples 4 --q-size 8 --q-samples 8 --student-lr 3e-3 --teacher-lr 1e-3 \
-    --tau -1 --window 1 --seed 1 --out "$out" > "$out.log" 2>&1
+    --tau -1 --window 1 --seed 3 --out "$out" > "$out.log" 2>&1
 }
 outer_steps() { metrics "$1/metrics.jsonl" | grep -v '"event": "config"'; }
 for n in 1 2 4; do meta $n 3 soar$n || { bad "meta with $n processes failed"; tail soar$n.log; }; done
