@@ -111,6 +111,15 @@ TEST(CanonicalSum, RanksReproduceTheTreeBitForBit) {
   }
 }
 
+// A rendezvous store on a free loopback port, as `soar launch` hosts it.
+c10::intrusive_ptr<c10d::TCPStore> store_server() {
+  c10d::TCPStoreOptions options;
+  options.port = 0;
+  options.isServer = true;
+  options.waitWorkers = false;
+  return c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
+}
+
 TEST(Group, OneProcessIsTheIdentity) {
   Group group;
   EXPECT_FALSE(group.distributed());
@@ -120,11 +129,7 @@ TEST(Group, OneProcessIsTheIdentity) {
 }
 
 TEST(Group, TwoRanksOverGlooInOneProcess) {
-  c10d::TCPStoreOptions server_options;
-  server_options.port = 0;
-  server_options.isServer = true;
-  server_options.waitWorkers = false;
-  auto server = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", server_options);
+  auto server = store_server();
   std::vector<at::Tensor> chunks;
   for (int c = 0; c < 4; ++c) chunks.push_back(at::randn({257}) * std::pow(10.0, c));
   const at::Tensor expected = canonical_sum(chunks);
@@ -160,11 +165,7 @@ TEST(Group, TwoRanksOverGlooInOneProcess) {
 }
 
 TEST(Group, AMissingRankIsNamedWhenJoining) {
-  c10d::TCPStoreOptions server_options;
-  server_options.port = 0;
-  server_options.isServer = true;
-  server_options.waitWorkers = false;
-  auto server = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", server_options);
+  auto server = store_server();
   LaunchEnv env;
   env.rank = 0, env.world_size = 3, env.master_port = server->getPort(), env.launcher_hosts_store = true;
   try {
