@@ -48,12 +48,13 @@ void PretrainConfig::validate() const {
 
 std::string PretrainConfig::to_json() const {
   nlohmann::ordered_json j = {
-      // Version 3: teacher items in the student's layout, teacher sets packed whole and first in
+      // Version 4: teacher items in the student's layout, teacher sets packed whole and first in
       // their row, hard answers in sets trained only as "some digit" for their first L characters
-      // and on the newline after level + 1 digits, the
-      // random choices of set statements down-weighted (version 2: the development variants of
-      // docs/testbed.md table 5). A model made under another version never matches.
-      {"format", "soar-testbed-pretrain/3"},
+      // and on the newline after level + 1 digits, the random choices of set statements
+      // down-weighted, document attention. Versions 2 and 3 were the development variants of
+      // docs/testbed.md table 5 (3: without the "some digit" targets). A model made under another
+      // version never matches.
+      {"format", "soar-testbed-pretrain/4"},
       {"corpus",
        {{"solved_max_level", corpus.solved_max_level},
         {"statement_max_level", corpus.statement_max_level},
