@@ -48,7 +48,9 @@ banner "4/6 hard-only baseline: RLVR directly on D_train"
   --steps 24 --prompts-per-step 16 -k 8 --lr 3e-4 --seed "$seed" --checkpoint-every 8 --out "$run/hard-only"
 
 banner "5/6 SOAR: teacher writes problem sets, students learn from them, grounded reward on D_train"
-"$soar" --threads "$threads" meta --model "$base" --train "$run/hard/train.jsonl" -T 4 -g 4 -n 8 -K 4 \
+# -n 4: the testbed corpus has teacher sets of 1-4 problems; asked for 8, the base model writes one
+# (docs/testbed.md, table 4b).
+"$soar" --threads "$threads" meta --model "$base" --train "$run/hard/train.jsonl" -T 4 -g 4 -n 4 -K 4 \
   --inner-prompts 8 --inner-samples 8 --q-size 16 --q-samples 8 --window 2 --seed "$seed" --out "$run/soar"
 
 banner "6/6 pass@k on the held-out hard set D_test"
