@@ -60,7 +60,7 @@ Action add_meta_command(CLI::App& app) {
     ProblemOptions train;
     std::string out, domain = "testbed", teacher_reward = "grounded";
     std::string oracle_levels, corrupt = "none";
-    int64_t questions = 16;  // n
+    int64_t questions = 4;  // n: the testbed corpus has teacher sets of 1-4 problems (docs/testbed.md)
     double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
     int64_t student_max_tokens = 16;
     meta::MetaConfig config;

@@ -114,12 +114,27 @@ std::vector<float> document_targets(const CorpusConfig& config, std::string_view
   return target;
 }
 
+std::vector<uint8_t> document_digit_targets(const CorpusConfig& config, std::string_view document) {
+  std::vector<uint8_t> any_digit(document.size(), 0);
+  if (!is_teacher_set(document) || config.train_hard_answers) return any_digit;
+  for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
+    const size_t newline = document.find('\n', q);
+    if (newline == std::string_view::npos) break;
+    const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
+    if (!problem || problem->level() <= config.solved_max_level) continue;
+    const size_t answer_at = newline + 3, end = std::min(document.find('\n', answer_at), document.size());
+    for (size_t i = answer_at; i < std::min(end, answer_at + problem->level()); ++i) any_digit[i] = 1;
+  }
+  return any_digit;
+}
+
 PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_t seed, int64_t step, int64_t row,
                      int64_t length) {
   SplitMix64 rng(derive_seed(seed, "corpus/" + std::to_string(step) + "/" + std::to_string(row)));
   PackedRow packed;
   packed.tokens.reserve(length + 64);
   packed.target.reserve(length + 64);
+  packed.any_digit.reserve(length + 64);
   // Draw documents until they fill the row; teacher sets go first and whole.
   std::vector<std::string> sets, solved;
   int64_t total = 0, set_tokens = 0;
@@ -146,12 +161,17 @@ PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_
       vocab.append_text(doc, packed.tokens);
       const std::vector<float> target = document_targets(config, doc);
       packed.target.insert(packed.target.end(), target.begin(), target.end());
+      const std::vector<uint8_t> any_digit = document_digit_targets(config, doc);
+      packed.any_digit.push_back(0);  // <|bos|>
+      packed.any_digit.insert(packed.any_digit.end(), any_digit.begin(), any_digit.end());
+      packed.any_digit.push_back(0);  // <|eos|>
       packed.tokens.push_back(CharVocab::kEos);
       packed.target.push_back(1);
     }
   }
   packed.tokens.resize(length + 1);
   packed.target.resize(length + 1);
+  packed.any_digit.resize(length + 1);
   return packed;
 }
 

@@ -67,10 +67,17 @@ std::string sample_document(const CorpusConfig& config, SplitMix64& rng);
 // train_hard_answers, the answer digits of items above solved_max_level, and their newline unless
 // the answer has the most digits a sum can have, level + 1 (0).
 std::vector<float> document_targets(const CorpusConfig& config, std::string_view document);
+// 1 where the target is the class "some digit" rather than one token (weight 1): the first L
+// characters of an answer above level E (unless train_hard_answers). Every sum of two level-L
+// numbers has at least L digits, so this is true of every problem and reveals nothing about this
+// one, while it teaches the model to write an answer there (trained only on the newline after
+// L + 1 digits, the model learned to end hard answers anywhere, even before their first digit).
+std::vector<uint8_t> document_digit_targets(const CorpusConfig& config, std::string_view document);
 
 struct PackedRow {
   std::vector<int32_t> tokens;  // length + 1
   std::vector<float> target;    // length + 1: the token's loss weight as a prediction target (0 = none)
+  std::vector<uint8_t> any_digit;  // length + 1: 1 where the target is "some digit" (weight 1)
 };
 
 // A packed training row of `length` + 1 tokens: <|bos|> doc <|eos|> <|bos|> doc ... Teacher sets

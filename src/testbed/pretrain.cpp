@@ -48,11 +48,13 @@ void PretrainConfig::validate() const {
 
 std::string PretrainConfig::to_json() const {
   nlohmann::ordered_json j = {
-      // Version 3: teacher items in the student's layout, teacher sets packed whole and first in
-      // their row, hard answers in sets untrained but for the newline after level + 1 digits, the
-      // random choices of set statements down-weighted (version 2: the development variants of
-      // docs/testbed.md table 5). A model made under another version never matches.
-      {"format", "soar-testbed-pretrain/3"},
+      // Version 4: teacher items in the student's layout, teacher sets packed whole and first in
+      // their row, hard answers in sets trained only as "some digit" for their first L characters
+      // and on the newline after level + 1 digits, the random choices of set statements
+      // down-weighted, document attention. Versions 2 and 3 were the development variants of
+      // docs/testbed.md table 5 (3: without the "some digit" targets). A model made under another
+      // version never matches.
+      {"format", "soar-testbed-pretrain/4"},
       {"corpus",
        {{"solved_max_level", corpus.solved_max_level},
         {"statement_max_level", corpus.statement_max_level},
@@ -150,7 +152,7 @@ std::string read_text(const fs::path& path) {
 // The batch of step `step`: inputs [rows, length], next-token targets (-100 where the corpus does
 // not train the token) and each target's loss weight.
 struct Batch {
-  at::Tensor inputs, targets, weights;
+  at::Tensor inputs, targets, weights, digit_weights;  // digit_weights: targets that are "some digit"
 };
 
 Batch batch_at(const PretrainConfig& config, const CharVocab& vocab, int64_t step) {
@@ -160,6 +162,8 @@ Batch batch_at(const PretrainConfig& config, const CharVocab& vocab, int64_t ste
   int64_t* data = block.data_ptr<int64_t>();
   int64_t* target = targets.data_ptr<int64_t>();
   float* weight = weights.data_ptr<float>();
+  at::Tensor digit_weights = at::zeros({rows, length}, at::kFloat);
+  float* digit_weight = digit_weights.data_ptr<float>();
   for (int64_t r = 0; r < rows; ++r) {
     const PackedRow row = packed_row(config.corpus, vocab, config.seed, step, r, length);
     std::copy(row.tokens.begin(), row.tokens.end(), data + r * (length + 1));
@@ -167,9 +171,10 @@ Batch batch_at(const PretrainConfig& config, const CharVocab& vocab, int64_t ste
       const float w = row.target[t + 1];
       target[r * length + t] = w > 0 ? row.tokens[t + 1] : -100;
       weight[r * length + t] = w;
+      digit_weight[r * length + t] = row.any_digit[t + 1] ? 1.0f : 0.0f;
     }
   }
-  return {block.slice(1, 0, length).contiguous(), targets, weights};
+  return {block.slice(1, 0, length).contiguous(), targets, weights, digit_weights};
 }
 
 }  // namespace
@@ -210,6 +215,8 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
   int64_t step = 0;
   if (auto resumed = load_rl_checkpoint(checkpoint, *model, optimizer)) step = *resumed;
   MetricsLog metrics(out / "metrics.jsonl");
+  const std::vector<int32_t> digits = vocab.encode_text("0123456789");
+  const at::Tensor digit_ids = at::tensor(std::vector<int64_t>(digits.begin(), digits.end()));
 
   const int64_t end = options.stop_after > 0 ? std::min(options.stop_after, config.steps) : config.steps;
   double loss_sum = 0;
@@ -219,12 +226,16 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
   while (step < end) {
     const double lr = learning_rate_at(config, step);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    auto [inputs, targets, weights] = batch_at(config, vocab, step);
+    auto [inputs, targets, weights, digit_weights] = batch_at(config, vocab, step);
     optimizer.zero_grad();
     at::Tensor logits = config.document_attention ? document_logits(*model, inputs) : model->forward(inputs);
-    // The weighted mean of the per-token losses (ignored tokens have weight 0).
-    at::Tensor token_loss = at::cross_entropy_loss(logits.view({-1, logits.size(-1)}), targets.view(-1), {}, at::Reduction::None, -100);
-    at::Tensor loss = (token_loss * weights.view(-1)).sum() / weights.sum().clamp_min(1e-6);
+    // The weighted mean of the per-token losses (ignored tokens have weight 0) and of the "some
+    // digit" losses, -log P(any digit).
+    at::Tensor log_probs = at::log_softmax(logits.view({-1, logits.size(-1)}), -1);
+    at::Tensor token_loss = at::nll_loss(log_probs, targets.view(-1), {}, at::Reduction::None, -100);
+    at::Tensor digit_loss = -log_probs.index_select(1, digit_ids).logsumexp(1);
+    at::Tensor loss = ((token_loss * weights.view(-1)).sum() + (digit_loss * digit_weights.view(-1)).sum()) /
+                      (weights.sum() + digit_weights.sum()).clamp_min(1e-6);
     loss.backward();
     if (config.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.max_grad_norm);
     optimizer.step();

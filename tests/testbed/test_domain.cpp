@@ -155,6 +155,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       // The answers of items above E are not trained (unless train_hard_answers); all else is.
       // Statement digits and the first field's first '_' (the random choices) have the statement weight.
       const std::vector<float> target = document_targets(config, doc);
+      const std::vector<uint8_t> any_digit = document_digit_targets(config, doc);
       size_t at = doc.find('\n') + 1;
       for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
       for (const auto& item : set.items) {
@@ -168,6 +169,11 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
                                  ((text[i] >= '0' && text[i] <= '9') || i == text.find('_'));
           const float expected = hard_answer ? 0.0f : statement ? static_cast<float>(config.set_statement_weight) : 1.0f;
           ASSERT_EQ(target[at + i], expected) << doc << " at " << at + i;
+          // The first L characters of a hard answer are trained as "some digit" (true of every sum).
+          const bool digit_class = item.problem.level() > config.solved_max_level && i >= answer_at &&
+                                   i < answer_at + item.problem.level();
+          ASSERT_EQ(any_digit[at + i], digit_class ? 1 : 0) << doc << " at " << at + i;
+          if (digit_class) ASSERT_EQ(target[at + i], 0.0f);
         }
         at += text.size();
       }
@@ -226,6 +232,8 @@ TEST(Corpus, PackedRowsNeverCutATeacherSet) {
       ASSERT_EQ(text.substr(0, text.find('\n') + 1), teacher_prompt(static_cast<int>(set.items.size())));
       const std::vector<float> target = document_targets(config, text);
       for (size_t i = 0; i < target.size(); ++i) ASSERT_EQ(row.target[begin + i], target[i]);
+      const std::vector<uint8_t> any_digit = document_digit_targets(config, text);
+      for (size_t i = 0; i < any_digit.size(); ++i) ASSERT_EQ(row.any_digit[begin + i], any_digit[i]);
       ++sizes[set.items.size()];
       four_item_sets += set.items.size() == 4;
       ++sets;

@@ -93,7 +93,7 @@ TEST(Pretrain, LossFallsAndCheckpointReloadsBitExactly) {
 // pretrained on another teacher layout or packing is never silently reused.
 TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   const PretrainConfig config = tiny_config();
-  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/3\""), std::string::npos);
+  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/4\""), std::string::npos);
   PretrainConfig other = config;
   other.corpus.train_hard_answers = true;
   EXPECT_NE(other.cache_key(), config.cache_key());
