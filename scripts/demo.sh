@@ -58,7 +58,7 @@ banner "4/4 report"
   cat "$run/levels.txt"
   echo '```'
   echo
-  echo "Equal budget: $(cat "$run/experiment/budget.txt")."
+  echo "Budget: $(cat "$run/experiment/budget.txt")."
   echo "A one-seed, small-budget demonstration on 2 cores, not a measured result: docs/results.md has"
   echo "the findings over several seeds, docs/testbed.md the testbed's measurements."
 } >> "$run/report/report.md"
