@@ -22,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 WIDTH = 12  # testbed operand field width (src/testbed/domain.h kWidth)
 FIELD = re.compile(r"^(\d{1,12})_*$")
@@ -189,6 +190,7 @@ def main():
                 ax.plot(steps, ys, marker="o", label=arm)
             ax.set_title(metric)
             ax.set_xlabel("outer step")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.flat[0].legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(os.path.join(args.out, "outer_steps.png"), dpi=110)

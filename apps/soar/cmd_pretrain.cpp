@@ -40,6 +40,9 @@ Action add_pretrain_command(CLI::App& app) {
   command->add_option("--max-set-size", c.corpus.max_set_size, "Largest teacher-format set in the corpus")->capture_default_str();
   command->add_flag("--train-hard-answers", c.corpus.train_hard_answers,
                     "Train the random answers of teacher-set items above the solved levels (default: in the text, untrained)");
+  command->add_option("--hard-digit-positions", c.corpus.hard_digit_positions,
+                      "Train at most this many leading characters of a teacher-set answer above the solved levels as \"some digit\" (0: all L)")
+      ->capture_default_str();
   command->add_option("--set-statement-weight", c.corpus.set_statement_weight, "Loss weight of the statements in teacher sets")->capture_default_str();
   command->add_option("--hidden", c.hidden_size, "Hidden size")->capture_default_str();
   command->add_option("--layers", c.num_layers, "Decoder layers")->capture_default_str();

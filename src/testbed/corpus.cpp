@@ -49,6 +49,7 @@ void CorpusConfig::validate() const {
   if (!(uneven_fraction >= 0 && uneven_fraction <= 1)) fail("corpus.uneven_fraction = ", uneven_fraction, " is outside [0, 1]");
   if (!(teacher_set_fraction >= 0 && teacher_set_fraction <= 1)) fail("corpus.teacher_set_fraction = ", teacher_set_fraction, " is outside [0, 1]");
   if (!(set_statement_weight >= 0 && set_statement_weight <= 1)) fail("corpus.set_statement_weight = ", set_statement_weight, " is outside [0, 1]");
+  if (hard_digit_positions < 0 || hard_digit_positions > kMaxLevel) fail("corpus.hard_digit_positions = ", hard_digit_positions, " is outside [0, ", kMaxLevel, "]");
   if (max_set_size < 1 || max_set_size > 64) fail("corpus.max_set_size = ", max_set_size, " is outside [1, 64]");
 }
 
@@ -123,7 +124,9 @@ std::vector<uint8_t> document_digit_targets(const CorpusConfig& config, std::str
     const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
     if (!problem || problem->level() <= config.solved_max_level) continue;
     const size_t answer_at = newline + 3, end = std::min(document.find('\n', answer_at), document.size());
-    for (size_t i = answer_at; i < std::min(end, answer_at + problem->level()); ++i) any_digit[i] = 1;
+    const int positions = config.hard_digit_positions > 0 ? std::min(problem->level(), config.hard_digit_positions)
+                                                          : problem->level();
+    for (size_t i = answer_at; i < std::min(end, answer_at + positions); ++i) any_digit[i] = 1;
   }
   return any_digit;
 }

@@ -28,6 +28,9 @@ struct CorpusConfig {
   // text, so the set reads like a teacher's, but carry no loss, except the newline after an answer
   // of level + 1 digits (docs/testbed.md says why).
   bool train_hard_answers = false;
+  // How many leading characters of such a hard answer are trained as "some digit": min(L, this);
+  // 0 = all L. Capped, no answer position beyond it is ever a trained digit.
+  int hard_digit_positions = 0;
   // Loss weight of the random choices in the statements of teacher-set items: every digit, and the
   // first '_' (where the first operand ends, i.e. the level). Everything else trained has weight 1,
   // the rest of the layout included. The digits are random: at full weight they are much of the
@@ -68,7 +71,7 @@ std::string sample_document(const CorpusConfig& config, SplitMix64& rng);
 // the answer has the most digits a sum can have, level + 1 (0).
 std::vector<float> document_targets(const CorpusConfig& config, std::string_view document);
 // 1 where the target is the class "some digit" rather than one token (weight 1): the first L
-// characters of an answer above level E (unless train_hard_answers). Every sum of two level-L
+// characters of an answer above level E (at most hard_digit_positions of them; unless train_hard_answers). Every sum of two level-L
 // numbers has at least L digits, so this is true of every problem and reveals nothing about this
 // one, while it teaches the model to write an answer there (trained only on the newline after
 // L + 1 digits, the model learned to end hard answers anywhere, even before their first digit).

@@ -61,6 +61,7 @@ std::string PretrainConfig::to_json() const {
         {"teacher_set_fraction", corpus.teacher_set_fraction},
         {"max_set_size", corpus.max_set_size},
         {"train_hard_answers", corpus.train_hard_answers},
+        {"hard_digit_positions", corpus.hard_digit_positions},
         {"set_statement_weight", corpus.set_statement_weight},
         {"answer_only_loss", corpus.answer_only_loss},
         {"uneven_fraction", corpus.uneven_fraction}}},

@@ -98,6 +98,11 @@ TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   other.corpus.train_hard_answers = true;
   EXPECT_NE(other.cache_key(), config.cache_key());
   other = config;
+  other.corpus.hard_digit_positions = 6;
+  EXPECT_NE(other.cache_key(), config.cache_key());
+  other.corpus.hard_digit_positions = -1;
+  EXPECT_THROW(other.validate(), std::exception);
+  other = config;
   other.corpus.set_statement_weight = 0.5;
   EXPECT_NE(other.cache_key(), config.cache_key());
   other = config;
