@@ -2,7 +2,7 @@
 
 Usage: soar_report.py --out REPORT_DIR [--title TEXT] EXP_DIR [EXP_DIR ...]
 
-Each EXP_DIR is one seed of an experiment, laid out as scripts/demo.sh and scripts/results.sh
+Each EXP_DIR is one seed of an experiment, laid out as scripts/demo.sh and scripts/soar_experiment.sh
 write it:
   eval-<arm>/per_problem.jsonl   D_test successes per problem for each arm (pass@k is computed here
                                  with the unbiased estimator for k = 1, 2, 4, ..., n)

@@ -1,0 +1,92 @@
+"""scripts/soar_report.py on two hand-made experiment seeds: its pass@k table equals the closed form
+(math.comb) averaged over problems then over seeds, its meta-loop table the per-seed means of the
+metrics, and its level table the exact sums; the three plots are written."""
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+SOURCE = os.environ.get("SOAR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+REPORT = os.path.join(SOURCE, "scripts", "soar_report.py")
+
+
+def write_jsonl(path, records):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+
+
+def pass_at_k(n, c, k):
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def dataset(reward, questions=4):
+    return {"grounded_reward": reward, "questions": questions, "distinct_bigrams": 0.5, "duplicate_rate": 0.0}
+
+
+def step(t, rewards, promoted, baseline=0.0):
+    return {"step": t, "datasets": [dataset(r) for r in rewards], "promoted": promoted, "baseline_success": baseline,
+            "samples": {"inner": 100, "measure": 20}}
+
+
+def main():
+    # Successes per D_test problem (8 samples each), per seed and arm.
+    successes = {"s1": {"base": [0, 2], "soar": [8, 1]}, "s2": {"base": [0, 0], "soar": [2, 3]}}
+    rewards = {"s1": [[0.0, 0.1], [0.2, -0.1]], "s2": [[0.0, 0.0], [0.05, 0.0]]}
+    with tempfile.TemporaryDirectory() as root:
+        seeds = []
+        for seed, arms in successes.items():
+            exp = os.path.join(root, seed)
+            seeds.append(exp)
+            for arm, counts in arms.items():
+                write_jsonl(os.path.join(exp, f"eval-{arm}", "per_problem.jsonl"),
+                            [{"id": f"p{i}", "samples": 8, "successes": c} for i, c in enumerate(counts)])
+            write_jsonl(os.path.join(exp, "soar", "metrics.jsonl"),
+                        [{"event": "config"}] + [step(t + 1, r, promoted=(t == 1)) for t, r in enumerate(rewards[seed])])
+            # 21 + 43 = 64 ("46" little-endian) correct, a wrong answer, a malformed statement.
+            write_jsonl(os.path.join(exp, "soar", "datasets", "step_1.jsonl"),
+                        [{"problem": "12__________+34__________", "answer": "46"},
+                         {"problem": "12__________+34__________", "answer": "47"},
+                         {"problem": "12+34", "answer": "46"}])
+        out = os.path.join(root, "report")
+        subprocess.run([sys.executable, REPORT, "--out", out] + seeds, check=True, stdout=subprocess.DEVNULL)
+        text = open(os.path.join(out, "report.md")).read()
+        lines = text.splitlines()
+        first = lines.index(next(line for line in lines if line.startswith("| arm |")))
+        table = lines[first:lines.index("", first)]  # the pass@k table: up to the first blank line
+        rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+                for line in table if not line.startswith("| ---")}
+
+        def expected(values):
+            return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+        header = rows["arm"]
+        for arm in ("base", "soar"):
+            for k in (1, 2, 4, 8):
+                per_seed = [statistics.mean(pass_at_k(8, c, k) for c in successes[s][arm]) for s in successes]
+                got = rows[arm][header.index(f"pass@{k}")]
+                assert got == expected(per_seed), (arm, k, got, expected(per_seed))
+        meta = [line for line in lines[lines.index(table[-1]) + 1:] if line.startswith("| soar | ") and "±" in line]
+        mean_reward = [statistics.mean(statistics.mean(r) for r in rewards[s]) for s in rewards]
+        best_reward = [statistics.mean(max(r) for r in rewards[s]) for s in rewards]
+        cells = [c.strip() for c in meta[-1].split("|")[2:-1]]
+        assert cells[0] == expected(mean_reward), (cells[0], expected(mean_reward))
+        assert cells[1] == expected(best_reward), (cells[1], expected(best_reward))
+        assert cells[2] == "1.0 ± 0.0", cells[2]            # one promotion per seed
+        assert cells[6] == "240 ± 0", cells[6]              # 2 steps x 120 samples
+        levels = [line for line in text.splitlines() if line.startswith("| soar | 6 |")]
+        assert levels, text
+        cells = [c.strip() for c in levels[0].split("|")[2:-1]]
+        assert cells[1] == "0.67", cells                    # 4 of 6 well-formed
+        assert cells[2] == "–" and cells[3] == "2/4", cells  # level 2: the correct item of each seed
+        for png in ("pass_at_k.png", "outer_steps.png", "trained_levels.png"):
+            assert os.path.getsize(os.path.join(out, png)) > 1000, png
+    print("soar_report_test: ok")
+
+
+if __name__ == "__main__":
+    main()
