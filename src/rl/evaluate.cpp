@@ -1,7 +1,9 @@
 #include "rl/evaluate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "core/error.h"
 #include "core/progress.h"
@@ -108,12 +110,16 @@ EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, c
   dist::Group& group = options.group != nullptr ? *options.group : single;
   const size_t batch_count = (problems.size() + static_cast<size_t>(problems_per_batch) - 1) / static_cast<size_t>(problems_per_batch);
   const size_t world = static_cast<size_t>(group.world_size());
+  // Problems [first, last) of batch b.
+  const auto batch_range = [&](size_t b) {
+    const size_t first = std::min(problems.size(), b * static_cast<size_t>(problems_per_batch));
+    return std::pair{first, std::min(problems.size(), first + static_cast<size_t>(problems_per_batch))};
+  };
   // Rounds of one batch per rank; after each round every rank receives every result of the round.
   for (size_t round_first = 0; round_first < batch_count; round_first += world) {
     std::string mine;
     const size_t batch = round_first + static_cast<size_t>(group.rank());
-    const size_t first = batch * static_cast<size_t>(problems_per_batch);
-    const size_t last = std::min(problems.size(), first + static_cast<size_t>(problems_per_batch));
+    const auto [first, last] = batch_range(batch);
     bool all_done = static_cast<bool>(callbacks.already_done);
     for (size_t i = first; i < last && all_done; ++i) all_done = callbacks.already_done(problems[i]);
     if (batch < batch_count && !all_done) {
@@ -140,9 +146,8 @@ EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, c
     }
     std::vector<std::string> gathered = group.all_gather_bytes(mine);
     for (size_t r = 0; r < gathered.size() && round_first + r < batch_count; ++r) {
-      const size_t round_batch = round_first + r;
-      const size_t batch_size = std::min(problems.size(), (round_batch + 1) * static_cast<size_t>(problems_per_batch)) -
-                                round_batch * static_cast<size_t>(problems_per_batch);
+      const auto [batch_first, batch_last] = batch_range(round_first + r);
+      const size_t batch_size = batch_last - batch_first;
       if (gathered[r].empty()) {  // every problem of this batch was already done
         if (progress) progress->advance(static_cast<int64_t>(batch_size));
         continue;
