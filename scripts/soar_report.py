@@ -240,6 +240,25 @@ def main():
                     cells.append(f"{sum(at)}/{len(at)}" if at else "–")
                 well = sum(1 for level, _ in items if level is not None)
                 out.append(f"| {arm} | {len(items)} | {well / len(items):.2f} | " + " | ".join(cells) + " |")
+    # Wall time of each arm's training (meta arms: every phase of every outer step; RL arms: sampling
+    # and training of every step), next to the sample budget the arms were given.
+    seconds = {}
+    for exp in seeds:
+        for name in sorted(os.listdir(exp)):
+            path = os.path.join(exp, name, "metrics.jsonl")
+            if not os.path.exists(path):
+                continue
+            total = 0.0
+            for r in read_jsonl(path):
+                if "datasets" in r:
+                    total += sum(r.get("seconds", {}).values())
+                elif r.get("event") == "step":
+                    total += r.get("sample_seconds", 0.0) + r.get("train_seconds", 0.0)
+            seconds.setdefault(name, []).append(total)
+    if seconds:
+        out += ["\n## Wall time of each arm's training (seconds, mean ± sd over seeds)\n",
+                "| arm | seconds |", "| --- | --- |"]
+        out += [f"| {arm} | {fmt(values, 0)} |" for arm, values in sorted(seconds.items())]
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write("\n".join(out) + "\n")
     print(os.path.join(args.out, "report.md"))

@@ -30,7 +30,7 @@ def dataset(reward, questions=4):
 
 def step(t, rewards, promoted, baseline=0.0):
     return {"step": t, "datasets": [dataset(r) for r in rewards], "promoted": promoted, "baseline_success": baseline,
-            "samples": {"inner": 100, "measure": 20}}
+            "samples": {"inner": 100, "measure": 20}, "seconds": {"inner": 3.0, "measure": 1.0}}
 
 
 def main():
@@ -70,7 +70,7 @@ def main():
                 per_seed = [statistics.mean(pass_at_k(8, c, k) for c in successes[s][arm]) for s in successes]
                 got = rows[arm][header.index(f"pass@{k}")]
                 assert got == expected(per_seed), (arm, k, got, expected(per_seed))
-        meta = [line for line in lines[lines.index(table[-1]) + 1:] if line.startswith("| soar | ") and "±" in line]
+        meta = [line for line in lines[lines.index(table[-1]) + 1:] if line.startswith("| soar | ") and "±" in line and line.count("|") > 3]
         mean_reward = [statistics.mean(statistics.mean(r) for r in rewards[s]) for s in rewards]
         best_reward = [statistics.mean(max(r) for r in rewards[s]) for s in rewards]
         cells = [c.strip() for c in meta[-1].split("|")[2:-1]]
@@ -83,6 +83,8 @@ def main():
         cells = [c.strip() for c in levels[0].split("|")[2:-1]]
         assert cells[1] == "0.67", cells                    # 4 of 6 well-formed
         assert cells[2] == "–" and cells[3] == "2/4", cells  # level 2: the correct item of each seed
+        wall = [line for line in lines if line.startswith("| soar | ") and line.count("|") == 3]
+        assert wall == ["| soar | 8 ± 0 |"], wall                # 2 steps x 4 s
         for png in ("pass_at_k.png", "outer_steps.png", "trained_levels.png"):
             assert os.path.getsize(os.path.join(out, png)) > 1000, png
     print("soar_report_test: ok")
