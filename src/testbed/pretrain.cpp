@@ -61,7 +61,6 @@ std::string PretrainConfig::to_json() const {
         {"teacher_set_fraction", corpus.teacher_set_fraction},
         {"max_set_size", corpus.max_set_size},
         {"train_hard_answers", corpus.train_hard_answers},
-        {"hard_digit_positions", corpus.hard_digit_positions},
         {"set_statement_weight", corpus.set_statement_weight},
         {"answer_only_loss", corpus.answer_only_loss},
         {"uneven_fraction", corpus.uneven_fraction}}},
@@ -84,6 +83,9 @@ std::string PretrainConfig::to_json() const {
       {"seed", seed},
       {"threads", threads},
   };
+  // Recorded only when set, so that the default config (and the cache key of every format-4 model
+  // made before the option existed) stays the same.
+  if (corpus.hard_digit_positions > 0) j["corpus"]["hard_digit_positions"] = corpus.hard_digit_positions;
   return j.dump(2) + "\n";
 }
 
