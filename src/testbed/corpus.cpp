@@ -1,7 +1,9 @@
 #include "testbed/corpus.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "testbed/prompts.h"
@@ -37,6 +39,30 @@ std::string solved_sample(const CorpusConfig& config, SplitMix64& rng) {
     if (shorter.size() > 1 && shorter.back() == '0') shorter.back() = static_cast<char>('1' + rng.below(9));
   }
   return solved_document(problem);
+}
+
+// One "Q:<statement>\nA:<answer>\n" item of a teacher set, by positions in the document.
+struct SetItem {
+  size_t statement_at, statement_end;  // the statement, after "Q:"
+  size_t answer_at, answer_end;        // the answer, after "A:" (answer_end: its newline or the end)
+  std::optional<AdditionProblem> problem;
+};
+
+std::vector<SetItem> set_items(std::string_view document) {
+  std::vector<SetItem> items;
+  for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
+    const size_t newline = document.find('\n', q);
+    if (newline == std::string_view::npos) break;
+    const size_t answer_at = std::min(newline + 3, document.size());
+    items.push_back({q + 2, newline, answer_at, std::min(document.find('\n', answer_at), document.size()),
+                     parse_statement(document.substr(q + 2, newline - q - 2))});
+  }
+  return items;
+}
+
+// Whether the item's answer is a hard one, whose (random) digits are not trained as tokens.
+bool untrained_answer(const CorpusConfig& config, const SetItem& item) {
+  return !config.train_hard_answers && item.problem && item.problem->level() > config.solved_max_level;
 }
 
 }  // namespace
@@ -91,42 +117,37 @@ std::vector<float> document_targets(const CorpusConfig& config, std::string_view
   }
   // Items are "Q:<statement>\nA:<answer>\n": down-weight the statement's random choices; untrain the
   // answer above level E.
-  for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
-    const size_t newline = document.find('\n', q);
-    if (newline == std::string_view::npos) break;
+  for (const SetItem& item : set_items(document)) {
     // The random choices of a statement: every digit, and where the first field ends (its first
     // '_'). The rest of the layout ('_' padding, '+', the second field's end) follows from them.
-    const size_t first_pad = document.find('_', q + 2);
-    for (size_t i = q + 2; i < newline; ++i) {
+    const size_t first_pad = document.find('_', item.statement_at);
+    for (size_t i = item.statement_at; i < item.statement_end; ++i) {
       const bool digit = document[i] >= '0' && document[i] <= '9';
       if (digit || i == first_pad) target[i] = static_cast<float>(config.set_statement_weight);
     }
-    const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
-    if (config.train_hard_answers || !problem || problem->level() <= config.solved_max_level) continue;
-    const size_t answer_at = newline + 3, end = std::min(document.find('\n', answer_at), document.size());
-    std::fill(target.begin() + answer_at, target.begin() + end, 0);
+    if (!untrained_answer(config, item)) continue;
+    std::fill(target.begin() + item.answer_at, target.begin() + item.answer_end, 0);
     // The newline is trained only after level + 1 digits, the most any sum of two level-L numbers
     // has: a rule true of every problem, so it reveals nothing about this one, and it teaches the
     // model to end an answer it cannot compute (untrained, it wrote hundreds of digits at levels
     // 8-12 and no set with such an item ended). Where the sum may end (after L digits) stays
     // untrained: the random length says nothing about the true one.
-    if (end < document.size() && end - answer_at != static_cast<size_t>(problem->level()) + 1) target[end] = 0;
+    if (item.answer_end < document.size() &&
+        item.answer_end - item.answer_at != static_cast<size_t>(item.problem->level()) + 1) {
+      target[item.answer_end] = 0;
+    }
   }
   return target;
 }
 
 std::vector<uint8_t> document_digit_targets(const CorpusConfig& config, std::string_view document) {
   std::vector<uint8_t> any_digit(document.size(), 0);
-  if (!is_teacher_set(document) || config.train_hard_answers) return any_digit;
-  for (size_t q = document.find("Q:"); q != std::string_view::npos; q = document.find("Q:", q + 2)) {
-    const size_t newline = document.find('\n', q);
-    if (newline == std::string_view::npos) break;
-    const auto problem = parse_statement(document.substr(q + 2, newline - q - 2));
-    if (!problem || problem->level() <= config.solved_max_level) continue;
-    const size_t answer_at = newline + 3, end = std::min(document.find('\n', answer_at), document.size());
-    const int positions = config.hard_digit_positions > 0 ? std::min(problem->level(), config.hard_digit_positions)
-                                                          : problem->level();
-    for (size_t i = answer_at; i < std::min(end, answer_at + positions); ++i) any_digit[i] = 1;
+  if (!is_teacher_set(document)) return any_digit;
+  for (const SetItem& item : set_items(document)) {
+    if (!untrained_answer(config, item)) continue;
+    const int level = item.problem->level();
+    const size_t positions = config.hard_digit_positions > 0 ? std::min(level, config.hard_digit_positions) : level;
+    std::fill(any_digit.begin() + item.answer_at, any_digit.begin() + std::min(item.answer_end, item.answer_at + positions), 1);
   }
   return any_digit;
 }

@@ -8,11 +8,9 @@
 namespace soar::testbed {
 namespace {
 
-uint64_t below(SplitMix64& rng, uint64_t n) { return rng.next() % n; }
-
 template <typename T>
 void shuffle(std::vector<T>& items, SplitMix64& rng) {
-  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[below(rng, i)]);
+  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng.below(i)]);
 }
 
 std::string shuffle_text(const std::string& text, SplitMix64& rng) {
@@ -46,7 +44,7 @@ std::vector<Problem> oracle_problems(const std::vector<int>& levels, int64_t cou
   if (levels.empty()) fail("oracle problems need at least one level");
   std::vector<Problem> problems;
   for (int64_t i = 0; i < count; ++i) {
-    const int level = levels[below(rng, levels.size())];
+    const int level = levels[rng.below(levels.size())];
     AdditionProblem p = generate_problem(level, rng);
     problems.push_back({std::to_string(i), p.statement(), p.answer(), cat("{\"level\":", level, "}")});
   }
@@ -60,7 +58,7 @@ std::vector<Problem> corrupt_answers(const std::vector<Problem>& problems, Split
     const size_t length = std::max<size_t>(1, original.size());
     do {
       p.answer.clear();
-      for (size_t i = 0; i < length; ++i) p.answer += static_cast<char>('0' + below(rng, 10));
+      for (size_t i = 0; i < length; ++i) p.answer += static_cast<char>('0' + rng.below(10));
     } while (p.answer == original);
   }
   return out;
