@@ -83,6 +83,14 @@ def trained_problems(run_dir):
     return out
 
 
+def save_figure(fig, legend_axis, path, dpi):
+    """Legend, layout, write the PNG, free the figure."""
+    legend_axis.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
 def mean_sd(values):
     values = [v for v in values if v is not None]
     if not values:
@@ -142,10 +150,7 @@ def main():
     ax.set_xlabel("k")
     ax.set_ylabel("D_test pass@k")
     ax.set_title("Hard test set")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "pass_at_k.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, ax, os.path.join(args.out, "pass_at_k.png"), dpi=120)
     out.append("\n![pass@k](pass_at_k.png)\n")
 
     if meta_arms:
@@ -191,10 +196,7 @@ def main():
             ax.set_title(metric)
             ax.set_xlabel("outer step")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.flat[0].legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "outer_steps.png"), dpi=110)
-        plt.close(fig)
+        save_figure(fig, axes.flat[0], os.path.join(args.out, "outer_steps.png"), dpi=110)
         out += ["## Meta-loop arms, per outer step\n", "![outer steps](outer_steps.png)\n",
                 "| arm | mean grounded reward (all steps) | best grounded reward | promotions | distinct bigrams | duplicates | questions / dataset | samples per run |",
                 "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -220,10 +222,7 @@ def main():
             ax.set_xticks([x + 0.4 for x in range(len(names))], names)
             ax.set_xlabel("level of a problem a student trained on ('bad': not a well-formed statement)")
             ax.set_ylabel("fraction")
-            ax.legend(fontsize=7)
-            fig.tight_layout()
-            fig.savefig(os.path.join(args.out, "trained_levels.png"), dpi=110)
-            plt.close(fig)
+            save_figure(fig, ax, os.path.join(args.out, "trained_levels.png"), dpi=110)
             out += ["\n## What the students trained on (all outer steps and seeds)\n",
                     "![levels](trained_levels.png)\n",
                     "Per arm: problems, share that are well-formed, and the share of correct answers per level "
