@@ -4,11 +4,7 @@
 #   fuzz/build_teacher_parser_fuzz.sh
 #   build/fuzz/teacher_parser_fuzz -max_len=4096 -timeout=2 -max_total_time=300 build/fuzz/teacher_corpus
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$repo/build/fuzz"
-mkdir -p "$out" "$out/teacher_corpus"
-CXX="${CXX:-clang++-14}"
-command -v "$CXX" >/dev/null || { echo "build_teacher_parser_fuzz.sh: $CXX not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" teacher_corpus
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$repo/src" "$repo/src/testbed/domain.cpp" "$repo/src/testbed/prompts.cpp" "$repo/src/core/seed.cpp" \
   "$repo/fuzz/teacher_parser_fuzz.cpp" -o "$out/teacher_parser_fuzz"

@@ -6,11 +6,7 @@
 #       -rss_limit_mb=2048 -max_total_time=600 build/fuzz/verify_corpus fuzz/verify_corpus
 # (-timeout=2: any single input taking 2 s is reported as a hang; the budget is 50 ms.)
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$repo/build/fuzz"
-mkdir -p "$out" "$out/verify_corpus"
-CXX="${CXX:-clang++-14}"
-command -v "$CXX" >/dev/null || { echo "build_verify_fuzz.sh: $CXX not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" verify_corpus
 # shellcheck disable=SC2046
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
