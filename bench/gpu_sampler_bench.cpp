@@ -16,21 +16,8 @@
 
 #include "core/error.h"
 #include "sampling/sampler.h"
+#include "llama_3b_config.h"
 #include "run_command.h"
-
-namespace {
-
-soar::ModelConfig llama_3_2_3b() {
-  soar::ModelConfig c;
-  c.vocab_size = 128256, c.hidden_size = 3072, c.intermediate_size = 8192, c.num_hidden_layers = 28;
-  c.num_attention_heads = 24, c.num_key_value_heads = 8, c.head_dim = 128, c.max_position_embeddings = 131072;
-  c.rms_norm_eps = 1e-5, c.tie_word_embeddings = true;
-  c.rope = {500000.0, "llama3", 32.0, 1.0, 4.0, 8192};
-  return c;
-}
-
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (!at::hasCUDA()) {
@@ -51,7 +38,7 @@ int main(int argc, char** argv) {
     reference = nlohmann::json::parse(out.substr(last_line == std::string::npos ? 0 : last_line + 1));
   }
 
-  soar::ModelConfig config = llama_3_2_3b();
+  soar::ModelConfig config = soar::bench::llama_3_2_3b();
   soar::CausalLM model(config);
   {
     at::NoGradGuard no_grad;

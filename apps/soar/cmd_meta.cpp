@@ -148,7 +148,7 @@ Action add_meta_command(CLI::App& app) {
 
     std::vector<Problem> promoted_questions;
     int64_t start = 0;
-    if (auto state = load_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer.optimizer(), *policy.model)) {
+    if (auto state = load_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer, *policy.model)) {
       start = state->next_step;
       teacher_trainer.set_steps_done(state->teacher_updates);
       promotion.restore(state->promotion_window);
@@ -185,7 +185,7 @@ Action add_meta_command(CLI::App& app) {
                        }
                        write_problems(out / "promoted_questions.jsonl", promoted_questions);
                      }
-                     save_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer.optimizer(), *policy.model,
+                     save_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer, *policy.model,
                                           {r.step, teacher_trainer.steps_done(), promotion.recent(), promoted_questions});
                      double best_reward = -1;
                      int64_t questions = 0, malformed = 0;

@@ -83,7 +83,7 @@ Action add_train_rl_command(CLI::App& app) {
       }
     }
     int64_t start = 0;
-    if (auto resumed = load_rl_checkpoint(out / "checkpoint", *policy.model, trainer.optimizer())) {
+    if (auto resumed = load_rl_checkpoint(out / "checkpoint", *policy.model, trainer)) {
       start = *resumed;
       trainer.set_steps_done(start);
       if (root) std::cerr << "soar: resuming from " << (out / "checkpoint") << " at step " << start << "\n";
@@ -122,7 +122,7 @@ Action add_train_rl_command(CLI::App& app) {
                          << std::setprecision(0) << r.generated_tokens / std::max(1e-9, r.sample_seconds)
                          << " tok/s sampling  " << std::setprecision(2) << r.train_seconds << " s train\n";
                if (o->checkpoint_every > 0 && (done % o->checkpoint_every == 0 || done == loop.steps)) {
-                 save_rl_checkpoint(out / "checkpoint", *policy.model, trainer.optimizer(), done, o->job.policy.model_dir);
+                 save_rl_checkpoint(out / "checkpoint", *policy.model, trainer, done, o->job.policy.model_dir);
                }
              }
              if (o->eval_every > 0 && done % o->eval_every == 0 && done != loop.steps) run_eval(done);

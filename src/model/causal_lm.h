@@ -95,7 +95,9 @@ class CausalLMImpl : public torch::nn::Module {
 
   // Full-sequence forward for training and scoring. input_ids [B, T] int64. attention_mask [B, T]
   // (nonzero = real token; undefined = all real); padding may sit anywhere, typically on the left.
-  // positions [B, T] int64, or undefined to count real tokens (as generation does).
+  // positions [B, T] int64, or undefined to count real tokens (as generation does). With neither a
+  // mask nor positions, attention is plain causal (fused kernels): right for batches padded only
+  // on the right, whose padding outputs the caller ignores.
   // Returns the final normalised hidden states [B, T, hidden].
   at::Tensor hidden_states(const at::Tensor& input_ids, const at::Tensor& attention_mask = {},
                            const at::Tensor& positions = {});
@@ -117,6 +119,12 @@ class CausalLMImpl : public torch::nn::Module {
   // count with cache.claim_slots(1). Returns hidden states [B, 1, hidden].
   at::Tensor decode_static(const at::Tensor& tokens, KVCache& cache, int64_t attend_slots = 0);
 
+  // Activation checkpointing for training: each decoder layer keeps only its input and recomputes
+  // its activations during backward (about one more forward pass of compute for ~1/30 of the
+  // activation memory). Only affects forwards with grad enabled and no KV cache.
+  void set_activation_checkpointing(bool enabled) { activation_checkpointing_ = enabled; }
+  bool activation_checkpointing() const { return activation_checkpointing_; }
+
   // The unembedding matrix [vocab, hidden]: lm_head, or the input embeddings when tied.
   at::Tensor output_weight() const;
 
@@ -132,6 +140,7 @@ class CausalLMImpl : public torch::nn::Module {
   at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, const CacheAccess& access);
   ModelConfig config_;
   at::Tensor inverse_frequencies_;
+  bool activation_checkpointing_ = false;
 };
 TORCH_MODULE(CausalLM);
 

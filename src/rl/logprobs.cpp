@@ -32,7 +32,9 @@ PackedRollouts pack_rollouts(const std::vector<const Rollout*>& rollouts, at::De
 
 at::Tensor completion_logprobs(CausalLMImpl& policy, const PackedRollouts& batch, double temperature) {
   const int64_t length = batch.input_ids.size(1);
-  at::Tensor hidden = policy.hidden_states(batch.input_ids, batch.attention_mask).narrow(1, 0, length - 1);
+  // Rollouts are padded on the right only, so the unmasked causal forward (fused attention kernels)
+  // gives every real token the same result as the masked one; padding positions are never read.
+  at::Tensor hidden = policy.hidden_states(batch.input_ids).narrow(1, 0, length - 1);
   // Only completion positions need vocabulary logits: [M, hidden] -> [M, vocab].
   at::Tensor selected = hidden.index({batch.completion_mask});
   at::Tensor logits = policy.logits(selected).to(at::kFloat);

@@ -2,7 +2,10 @@
 
 #include <torch/nn/utils/clip_grad.h>
 
+#include <ATen/ops/_fused_adamw.h>
+
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numbers>
 
@@ -57,7 +60,126 @@ PolicyTrainer::PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalL
                      .betas({config_.adam_beta1, config_.adam_beta2})
                      .eps(config_.adam_eps)
                      .weight_decay(config_.weight_decay);
-  optimizer_ = std::make_unique<torch::optim::AdamW>(policy_.parameters(), options);
+  parameters_ = policy_.parameters();
+  fused_ = config_.fused_adamw.value_or(policy_.device().is_cuda());
+  if (policy_.dtype() != at::kFloat) {
+    for (const at::Tensor& p : parameters_) master_.push_back(p.detach().to(at::kFloat, /*non_blocking=*/false, /*copy=*/true));
+  }
+  optimizer_ = std::make_unique<torch::optim::AdamW>(master_.empty() ? parameters_ : master_, options);
+}
+
+void PolicyTrainer::policy_weights_changed() {
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < master_.size(); ++i) master_[i].copy_(parameters_[i]);
+}
+
+void PolicyTrainer::save_state(torch::serialize::OutputArchive& archive) {
+  optimizer_->save(archive);
+  for (size_t i = 0; i < master_.size(); ++i) archive.write("master_weights/" + std::to_string(i), master_[i]);
+}
+
+void PolicyTrainer::load_state(torch::serialize::InputArchive& archive) {
+  optimizer_->load(archive);
+  if (master_.empty()) return;
+  at::Tensor saved;
+  if (!archive.try_read("master_weights/0", saved)) {
+    policy_weights_changed();
+    return;
+  }
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < master_.size(); ++i) {
+    if (!archive.try_read("master_weights/" + std::to_string(i), saved) || !saved.sizes().equals(master_[i].sizes())) {
+      fail("optimizer state: master weight ", i, " is missing or has the wrong shape");
+    }
+    master_[i].copy_(saved);
+  }
+}
+
+namespace {
+
+// The optimizer's state for `p`, created as torch::optim::AdamW creates it, so that checkpoints
+// written by either path load into the other.
+torch::optim::AdamWParamState& adamw_state(torch::optim::AdamW& optimizer, const at::Tensor& p) {
+  auto& states = optimizer.state();
+  auto found = states.find(p.unsafeGetTensorImpl());
+  if (found == states.end()) {
+    auto state = std::make_unique<torch::optim::AdamWParamState>();
+    state->step(0);
+    state->exp_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+    state->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+    found = states.emplace(p.unsafeGetTensorImpl(), std::move(state)).first;
+  }
+  return static_cast<torch::optim::AdamWParamState&>(*found->second);
+}
+
+// Float32 staging of low-precision gradients is done in buckets of this many elements, so the
+// update needs 256 MB of extra memory rather than a float32 copy of every gradient at once.
+constexpr int64_t kUpdateBucketElements = int64_t(1) << 26;
+
+}  // namespace
+
+double PolicyTrainer::apply_update(double lr) {
+  const double max_norm = config_.max_grad_norm > 0 ? config_.max_grad_norm : std::numeric_limits<double>::infinity();
+  if (master_.empty() && !fused_) {  // the plain path: torch::optim::AdamW on the policy's own float32 weights
+    const double norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+    optimizer_->step();
+    return norm;
+  }
+  at::NoGradGuard no_grad;
+  // Parameters without a gradient are skipped, as torch::optim::AdamW skips them.
+  std::vector<size_t> with_grad;
+  std::vector<at::Tensor> norms;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    if (!parameters_[i].grad().defined()) continue;
+    with_grad.push_back(i);
+    norms.push_back(at::linalg_vector_norm(parameters_[i].grad(), 2, std::nullopt, false, at::kFloat));
+  }
+  if (with_grad.empty()) return 0.0;
+  // The global norm and clip factor stay on the device: no host synchronisation before the update.
+  at::Tensor total_norm = at::linalg_vector_norm(at::stack(norms), 2);
+  at::Tensor clip = (max_norm / (total_norm + 1e-6)).clamp_max(1.0);
+  const auto& options = static_cast<const torch::optim::AdamWOptions&>(optimizer_->param_groups().front().options());
+  const auto [beta1, beta2] = options.betas();
+  const int64_t step = fused_ ? adamw_state(*optimizer_, master_.empty() ? parameters_[with_grad[0]] : master_[with_grad[0]]).step() + 1 : 0;
+  at::Tensor step_count = at::full({}, static_cast<double>(step), parameters_[0].options().dtype(at::kFloat));
+
+  for (size_t begin = 0; begin < with_grad.size();) {
+    std::vector<at::Tensor> targets, grads, exp_avgs, exp_avg_sqs, steps;
+    int64_t elements = 0;
+    size_t end = begin;
+    for (; end < with_grad.size() && (end == begin || elements + parameters_[with_grad[end]].numel() <= kUpdateBucketElements); ++end) {
+      const size_t i = with_grad[end];
+      elements += parameters_[i].numel();
+      targets.push_back(master_.empty() ? parameters_[i] : master_[i]);
+      at::Tensor grad = parameters_[i].grad();
+      grads.push_back(master_.empty() ? grad.mul_(clip) : grad.to(at::kFloat).mul_(clip));
+      if (fused_) {
+        auto& state = adamw_state(*optimizer_, targets.back());
+        exp_avgs.push_back(state.exp_avg());
+        exp_avg_sqs.push_back(state.exp_avg_sq());
+        steps.push_back(step_count);  // read-only in the kernel: one tensor serves every parameter
+        state.step(step);
+      }
+    }
+    if (fused_) {
+      at::_fused_adamw_(targets, grads, exp_avgs, exp_avg_sqs, {}, steps, lr, beta1, beta2, options.weight_decay(),
+                        options.eps(), /*amsgrad=*/false, /*maximize=*/false);
+      if (!master_.empty()) {
+        for (size_t k = begin; k < end; ++k) parameters_[with_grad[k]].copy_(master_[with_grad[k]]);
+      }
+    } else {
+      for (size_t k = 0; k < targets.size(); ++k) targets[k].mutable_grad() = grads[k];
+    }
+    begin = end;
+  }
+  if (!fused_) {  // a master copy on the unfused path (low precision on the CPU)
+    optimizer_->step();
+    for (size_t i : with_grad) {
+      parameters_[i].copy_(master_[i]);
+      master_[i].mutable_grad() = at::Tensor();
+    }
+  }
+  return total_norm.item<double>();
 }
 
 double PolicyTrainer::learning_rate_at(int64_t step) const {
@@ -181,12 +303,11 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
   // One process with one chunk accumulates straight into .grad; otherwise each chunk's gradient
   // is taken out flat and the chunks are combined by the canonical tree.
   const bool combine_chunks = group.distributed() || chunks.size() > 1;
-  std::vector<at::Tensor> parameters = policy_.parameters();
   for (auto& param_group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(param_group.options()).lr(lr);
   for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
     std::vector<at::Tensor> chunk_gradients, chunk_stats;
     for (auto& chunk_batches : batches) {
-      optimizer_->zero_grad();
+      policy_.zero_grad();
       double loss_sum = 0, clipped = 0, kl = 0;
       for (auto& mb : chunk_batches) {
         at::Tensor logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
@@ -197,19 +318,16 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
         clipped += out.clipped_tokens;
         kl += out.kl_sum;
       }
-      if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters));  // zeros for an empty chunk
+      if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters_));  // zeros for an empty chunk
       chunk_stats.push_back(at::tensor({loss_sum, clipped, kl}, at::kDouble));
     }
     if (combine_chunks) {
-      optimizer_->zero_grad();
-      at::Tensor zeros = chunk_gradients.empty() ? flatten_gradients(parameters) : at::Tensor();
-      assign_gradients(parameters, group.tree_sum(chunk_gradients, layout.total_chunks, zeros));
+      policy_.zero_grad();
+      at::Tensor zeros = chunk_gradients.empty() ? flatten_gradients(parameters_) : at::Tensor();
+      assign_gradients(parameters_, group.tree_sum(chunk_gradients, layout.total_chunks, zeros));
     }
     at::Tensor epoch_stats = group.tree_sum(chunk_stats, layout.total_chunks, at::zeros({3}, at::kDouble));
-    stats.grad_norm = config_.max_grad_norm > 0
-                          ? torch::nn::utils::clip_grad_norm_(parameters, config_.max_grad_norm)
-                          : torch::nn::utils::clip_grad_norm_(parameters, std::numeric_limits<double>::infinity());
-    optimizer_->step();
+    stats.grad_norm = apply_update(lr);
     stats.loss = epoch_stats[0].item<double>();
     stats.clip_fraction = epoch_stats[1].item<double>() / total_tokens;
     stats.kl = epoch_stats[2].item<double>() / total_tokens;

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <torch/optim/adamw.h>
+#include <torch/serialize/archive.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "dist/group.h"
@@ -34,6 +36,10 @@ struct TrainerConfig {
   AdvantageEstimator estimator = AdvantageEstimator::RLOO;
   LossAggregation aggregation = LossAggregation::SequenceSum;
   int64_t max_completion_length = 0;  // for LossAggregation::Constant
+  // ATen's fused multi-tensor AdamW kernel (one pass over weights, gradients and moments) instead of
+  // torch::optim::AdamW's per-parameter loop of ~10 kernels; unset = fused on a GPU. The CPU keeps
+  // the loop by default so that recorded CPU runs reproduce bit for bit.
+  std::optional<bool> fused_adamw;
 };
 
 struct TrainStats {
@@ -73,13 +79,33 @@ class PolicyTrainer {
   int64_t steps_done() const { return steps_done_; }
   // After restoring the optimizer from a checkpoint: the schedule continues from this step.
   void set_steps_done(int64_t steps) { steps_done_ = steps; }
+  // The optimizer over the float32 master weights (the policy's own parameters when it is float32).
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   const TrainerConfig& config() const { return config_; }
+  bool fused_adamw() const { return fused_; }
+  // The float32 copy the optimizer updates when the policy is in a lower precision (empty when
+  // float32). A bf16 policy cannot take small updates itself: at lr 1e-6 an Adam step changes a
+  // weight by ~1e-6 relative, far below bf16's 2^-8 spacing, so it would round away. The policy's
+  // weights are rounded from the master after every step.
+  const std::vector<at::Tensor>& master_weights() const { return master_; }
+  // Call after overwriting the policy's weights outside step(): the master copy is re-read from them.
+  void policy_weights_changed();
+  // The optimizer's state plus, in low precision, the master weights (torch::save's format for the
+  // optimizer, so archives of either kind load into either). A load without master weights
+  // re-reads them from the policy, whose weights must already be restored.
+  void save_state(torch::serialize::OutputArchive& archive);
+  void load_state(torch::serialize::InputArchive& archive);
 
  private:
+  // Clips the gradients to max_grad_norm and takes the AdamW step at `lr`; returns the norm before clipping.
+  double apply_update(double lr);
+
   CausalLMImpl& policy_;
   CausalLMImpl* reference_;
   TrainerConfig config_;
+  std::vector<at::Tensor> parameters_;  // the policy's
+  std::vector<at::Tensor> master_;      // float32 copies, or empty
+  bool fused_ = false;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   int64_t steps_done_ = 0;
 };

@@ -12,12 +12,16 @@
 namespace soar {
 namespace fs = std::filesystem;
 
-void save_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher, torch::optim::AdamW& teacher_optimizer,
+void save_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher, PolicyTrainer& teacher_trainer,
                           CausalLMImpl& student, const MetaRunState& state) {
   replace_directory_atomically(dir, [&](const fs::path& staging) {
     save_model(teacher, staging / "teacher");
     save_model(student, staging / "student");
-    write_file_atomically(staging / "teacher_optimizer.pt", [&](std::ostream& out) { torch::save(teacher_optimizer, out); });
+    write_file_atomically(staging / "teacher_optimizer.pt", [&](std::ostream& out) {
+      torch::serialize::OutputArchive archive;
+      teacher_trainer.save_state(archive);
+      archive.save_to(out);
+    });
     if (!state.promoted_questions.empty()) write_problems(staging / "promoted_questions.jsonl", state.promoted_questions);
     nlohmann::json json = {{"next_step", state.next_step}, {"teacher_updates", state.teacher_updates},
                            {"promotion_window", std::vector<double>(state.promotion_window.begin(), state.promotion_window.end())}};
@@ -26,7 +30,7 @@ void save_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher, torch::opt
 }
 
 std::optional<MetaRunState> load_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher,
-                                                 torch::optim::AdamW& teacher_optimizer, CausalLMImpl& student) {
+                                                 PolicyTrainer& teacher_trainer, CausalLMImpl& student) {
   std::optional<fs::path> found = complete_directory(dir, "state.json");
   if (!found) return std::nullopt;
   const fs::path source = *found;
@@ -48,7 +52,9 @@ std::optional<MetaRunState> load_meta_checkpoint(const fs::path& dir, CausalLMIm
   std::ifstream optimizer_file(source / "teacher_optimizer.pt", std::ios::binary);
   if (!optimizer_file) fail("SOAR checkpoint ", source, " has no teacher_optimizer.pt");
   try {
-    torch::load(teacher_optimizer, optimizer_file);
+    torch::serialize::InputArchive archive;
+    archive.load_from(optimizer_file);
+    teacher_trainer.load_state(archive);
   } catch (const std::exception& e) {
     fail("SOAR checkpoint ", source / "teacher_optimizer.pt", " cannot be read: ", e.what());
   }

@@ -3,7 +3,7 @@
 // so that kill -9 at any moment leaves the last complete outer step.
 #pragma once
 
-#include <torch/optim/adamw.h>
+#include "rl/trainer.h"
 
 #include <deque>
 #include <filesystem>
@@ -22,11 +22,11 @@ struct MetaRunState {
   std::vector<Problem> promoted_questions;
 };
 
-void save_meta_checkpoint(const std::filesystem::path& dir, CausalLMImpl& teacher, torch::optim::AdamW& teacher_optimizer,
+void save_meta_checkpoint(const std::filesystem::path& dir, CausalLMImpl& teacher, PolicyTrainer& teacher_trainer,
                           CausalLMImpl& student, const MetaRunState& state);
 
 // Restores the models and optimizer in place; nullopt when there is no checkpoint.
 std::optional<MetaRunState> load_meta_checkpoint(const std::filesystem::path& dir, CausalLMImpl& teacher,
-                                                 torch::optim::AdamW& teacher_optimizer, CausalLMImpl& student);
+                                                 PolicyTrainer& teacher_trainer, CausalLMImpl& student);
 
 }  // namespace soar

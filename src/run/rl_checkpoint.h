@@ -8,8 +8,15 @@
 #include <optional>
 
 #include "model/causal_lm.h"
+#include "rl/trainer.h"
 
 namespace soar {
+
+// The same for a PolicyTrainer, whose optimizer file also holds its float32 master weights when
+// the policy is in a lower precision, so that a resumed run continues from the exact same state.
+void save_rl_checkpoint(const std::filesystem::path& dir, CausalLMImpl& policy, PolicyTrainer& trainer,
+                        int64_t next_step, const std::filesystem::path& tokenizer_from);
+std::optional<int64_t> load_rl_checkpoint(const std::filesystem::path& dir, CausalLMImpl& policy, PolicyTrainer& trainer);
 
 // Writes DIR.tmp, then swaps it in for DIR. `tokenizer_from` (may be empty) supplies tokenizer files.
 void save_rl_checkpoint(const std::filesystem::path& dir, CausalLMImpl& policy, torch::optim::AdamW& optimizer,
