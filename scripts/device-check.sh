@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One call on a lent GPU machine (see docs/gpu.md): build the CUDA configuration against that
-# machine's torch, run the GPU tests and the GPU sampler benchmark (with Hugging Face generate as
-# the reference in the same run), and write a log and JSON results to $OUT.
+# machine's torch, run the GPU tests, the GPU training benchmark (PyTorch eager steps as the
+# reference in the same run) and the GPU sampler benchmark (Hugging Face generate as the
+# reference), and write a log and JSON results to $OUT. About 8 minutes on an H200.
 #
 # The machine has no package registry: the Debian libraries it lacks (PCRE2, utf8proc, GiNaC/CLN,
 # pkg-config) travel as .deb files in .deb/ (fetch them here with scripts/fetch-device-debs.sh and
@@ -30,17 +31,20 @@ step "configure + build (cuda, tests on)"
 cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOAR_CUDA=ON -DSOAR_TESTS=ON -DSOAR_BENCH=ON \
   -DSOAR_PYTHON="$(command -v python3)" -DTORCH_CUDA_ARCH_LIST=9.0 -DPKG_CONFIG_EXECUTABLE="$root/usr/bin/pkgconf" \
   -DCMAKE_CUDA_ARCHITECTURES=90 || exit 1
-timeout 300 cmake --build build/gpu -j "$(nproc)" --target gpu_test model_parity_test sampler_test rl_engine_test gpu_sampler_bench || exit 1
+timeout 300 cmake --build build/gpu -j "$(nproc)" --target gpu_test model_parity_test sampler_test rl_engine_test trainer_precision_test gpu_sampler_bench gpu_train_bench || exit 1
 
 step "GPU tests"
-timeout 150 ctest --test-dir build/gpu -R 'fixture.model_reference|gpu_test|model_parity_test|sampler_test|rl_engine_test' \
+timeout 150 ctest --test-dir build/gpu -R 'fixture.model_reference|gpu_test|model_parity_test|sampler_test|rl_engine_test|trainer_precision_test' \
   --output-on-failure --timeout 300 -j 4
 echo "ctest exit: $?"
 # The GPU test's own output (its measured differences) for the record; ctest sets its environment.
 timeout 60 ctest --test-dir build/gpu -R '^gpu_test$' -V > "$OUT/gpu_test.txt" 2>&1; echo "gpu_test exit: $?"
 
-if [[ -n "${SOAR_SKIP_BENCH:-}" ]]; then step "done (benchmark skipped)"; exit 0; fi
+if [[ -n "${SOAR_SKIP_BENCH:-}" ]]; then step "done (benchmarks skipped)"; exit 0; fi
+step "GPU training benchmark (with PyTorch eager reference unless --no-reference)"
+timeout 200 build/gpu/bench/gpu_train_bench "$OUT/gpu_train_bench.json" ${SOAR_BENCH_FLAGS:-}
+echo "train bench exit: $?"
 step "GPU sampler benchmark (with HF generate reference unless --no-reference)"
-timeout 330 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_BENCH_FLAGS:-}
-echo "bench exit: $?"
+timeout 300 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_BENCH_FLAGS:-}
+echo "sampler bench exit: $?"
 step "done"

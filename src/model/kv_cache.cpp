@@ -42,12 +42,15 @@ void KVCache::reset() {
   slot_tensor_.zero_();
 }
 
-void KVCache::select_rows(const at::Tensor& rows) {
-  for (auto& k : keys_) k = k.index_select(0, rows);
-  for (auto& v : values_) v = v.index_select(0, rows);
-  valid_ = valid_.index_select(0, rows);
-  next_position_ = next_position_.index_select(0, rows);
-  batch_size_ = rows.size(0);
+KVCache KVCache::select_rows(const at::Tensor& rows) const {
+  KVCache out(*this);
+  for (auto& k : out.keys_) k = k.index_select(0, rows);
+  for (auto& v : out.values_) v = v.index_select(0, rows);
+  out.valid_ = valid_.index_select(0, rows);
+  out.next_position_ = next_position_.index_select(0, rows);
+  out.slot_tensor_ = slot_tensor_.clone();
+  out.batch_size_ = rows.size(0);
+  return out;
 }
 
 }  // namespace soar

@@ -37,8 +37,10 @@ class KVCache {
   void sync_slot_tensor();
   // Forgets all tokens (keeps the memory).
   void reset();
-  // Keeps only the given rows (a [B'] int64 index tensor): finished sequences stop costing work.
-  void select_rows(const at::Tensor& rows);
+  // A new cache holding only the given rows (a [B'] int64 index tensor) of this one, which stays
+  // as it is: finished sequences stop costing work while the full-size cache (and the CUDA graphs
+  // captured on it) survive for the next batch.
+  KVCache select_rows(const at::Tensor& rows) const;
 
  private:
   int64_t batch_size_;

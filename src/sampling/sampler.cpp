@@ -3,6 +3,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <chrono>
+#include <tuple>
 #include <map>
 
 #include "core/device.h"
@@ -51,6 +53,52 @@ at::Tensor truncate_distribution(const at::Tensor& scaled, const SamplingParams&
   return at::empty_like(scaled).scatter_(-1, order, kept);
 }
 
+// Times the sampler's stages: CUDA events around the work a stage queues (read once the device
+// has finished, so timing adds no synchronisation), or wall time on the CPU.
+class StageClock {
+ public:
+  StageClock(bool enabled, at::Device device) : enabled_(enabled), cuda_(device.is_cuda()) {}
+
+  template <class Work>
+  void run(double& total, Work&& work) {
+    if (!enabled_) return work();
+#ifdef SOAR_CUDA
+    if (cuda_) {
+      Pending& p = pending_.emplace_back(Pending{std::make_unique<at::cuda::CUDAEvent>(cudaEventDefault),
+                                                 std::make_unique<at::cuda::CUDAEvent>(cudaEventDefault), &total});
+      p.start->record();
+      work();
+      p.end->record();
+      return;
+    }
+#endif
+    auto start = std::chrono::steady_clock::now();
+    work();
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  // Adds up the device times (waits for the last event).
+  void collect() {
+#ifdef SOAR_CUDA
+    if (!pending_.empty()) pending_.back().end->synchronize();
+    for (Pending& p : pending_) *p.total += p.start->elapsed_time(*p.end) / 1000.0;
+    pending_.clear();
+#endif
+  }
+
+ private:
+  bool enabled_, cuda_;
+#ifdef SOAR_CUDA
+  struct Pending {
+    std::unique_ptr<at::cuda::CUDAEvent> start, end;
+    double* total;
+  };
+  std::vector<Pending> pending_;
+#endif
+};
+
+}  // namespace
+
 // One decoding step after the prefill: dynamic (attend over the filled cache), static (attend over
 // the whole capacity, device-side slot), or static replayed as a CUDA graph captured on the third
 // step of a batch size (two eager steps first warm up the kernels and libraries it uses).
@@ -84,6 +132,7 @@ class DecodeStep {
         captured.graph->capture_begin();
         captured.output = run(input_, attend);
         captured.graph->capture_end();
+        ++captures_;
         captured.graph->replay();
         return captured.output;
       }
@@ -91,6 +140,8 @@ class DecodeStep {
 #endif
     return run(tokens, attend);
   }
+
+  int64_t captures() const { return captures_; }
 
   void reset() {
 #ifdef SOAR_CUDA
@@ -110,6 +161,7 @@ class DecodeStep {
   KVCache& cache_;
   bool static_, graphs_;
   int64_t bucket_;
+  int64_t captures_ = 0;
 #ifdef SOAR_CUDA
   struct Captured {
     std::unique_ptr<at::cuda::CUDAGraph> graph;
@@ -120,8 +172,6 @@ class DecodeStep {
   int eager_steps_ = 0;
 #endif
 };
-
-}  // namespace
 
 const char* finish_reason_name(FinishReason reason) {
   switch (reason) {
@@ -158,7 +208,10 @@ Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions opt
 #endif
   sync_interval_ = options.sync_interval > 0 ? options.sync_interval : (on_gpu ? 16 : 1);
   attend_bucket_ = options.attend_bucket;
+  profiling_ = options.profile;
 }
+
+Sampler::~Sampler() = default;
 
 int64_t Sampler::bytes_required(int64_t batch_size, int64_t max_total_length) const {
   const auto& config = model_.config();
@@ -203,7 +256,14 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   }
   const int64_t batch = static_cast<int64_t>(prompts.size());
   const at::Device device = model_.device();
-  check_fits(batch, total_length);
+  const auto call_start = std::chrono::steady_clock::now();
+  const bool reuse = cache_ && cache_->batch_size() == batch && cache_->capacity() == total_length &&
+                     cache_->keys(0).device() == device && cache_->keys(0).scalar_type() == model_.dtype();
+  if (!reuse) {
+    decode_.reset();  // free the old cache and graphs before checking what fits
+    cache_.reset();
+    check_fits(batch, total_length);
+  }
 
   at::InferenceMode inference;
 #ifdef SOAR_CUDA
@@ -229,7 +289,21 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
       mask[row][offset + j] = 1;
     }
   }
-  KVCache cache(config, batch, total_length, model_.dtype(), device);
+  if (reuse) {
+    cache_->reset();
+  } else {
+    cache_ = std::make_unique<KVCache>(config, batch, total_length, model_.dtype(), device);
+    decode_ = std::make_unique<DecodeStep>(model_, *cache_, static_decode_, cuda_graphs_, attend_bucket_);
+  }
+  // Decoding runs on the kept cache until rows are compacted away into a smaller copy.
+  std::optional<KVCache> compacted_cache;
+  std::optional<DecodeStep> compacted_decode;
+  KVCache* cache = cache_.get();
+  DecodeStep* decode = decode_.get();
+  const int64_t kept_captures_before = decode_->captures();
+  auto count_captures = [&] { profile_.graph_captures += decode->captures() - (decode == decode_.get() ? kept_captures_before : 0); };
+  profile_ = {};
+  StageClock clock(profiling_, device);
   at::Generator generator = make_generator(device, params.seed);
 
   std::vector<Completion> completions(batch);
@@ -261,12 +335,16 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
     return false;
   };
 
-  DecodeStep decode(model_, cache, static_decode_, cuda_graphs_, attend_bucket_);
-  at::Tensor logits = model_.logits(model_.hidden_states_cached(ids.to(device), cache, mask.to(device)).select(1, -1));
-  if (static_decode_) cache.sync_slot_tensor();
+  at::Tensor logits;
+  clock.run(profile_.prefill_s, [&] {
+    logits = model_.logits(model_.hidden_states_cached(ids.to(device), *cache, mask.to(device)).select(1, -1));
+    if (static_decode_) cache->sync_slot_tensor();
+  });
   std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host
   for (int64_t step = 0; step < params.max_new_tokens; ++step) {
-    auto [tokens, logprobs] = sample_tokens(logits.to(at::kFloat), params, generator);
+    at::Tensor tokens, logprobs;
+    clock.run(profile_.sample_s, [&] { std::tie(tokens, logprobs) = sample_tokens(logits.to(at::kFloat), params, generator); });
+    ++profile_.steps;
     pending_tokens.push_back(tokens);
     pending_logprobs.push_back(logprobs);
     const bool last_step = step + 1 == params.max_new_tokens;
@@ -299,15 +377,25 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
           }
         }
         at::Tensor index = at::tensor(rows, long_options).to(device);
-        cache.select_rows(index);
+        // A smaller copy with its own step (and graphs); the kept cache stays intact for the next call.
+        KVCache smaller = cache->select_rows(index);
+        count_captures();
+        compacted_decode.reset();
+        compacted_cache.emplace(std::move(smaller));
+        compacted_decode.emplace(model_, *compacted_cache, static_decode_, cuda_graphs_, attend_bucket_);
+        compacted_decode->reset();
+        cache = &*compacted_cache;
+        decode = &*compacted_decode;
         tokens = tokens.index_select(0, index);
         active = std::move(still_active);
-        decode.reset();  // the cache tensors moved: static buffers and graphs must be rebuilt
       }
     }
     if (last_step) break;
-    logits = decode.step(tokens.unsqueeze(1));
+    clock.run(profile_.decode_s, [&] { logits = decode->step(tokens.unsqueeze(1)); });
   }
+  count_captures();
+  clock.collect();
+  profile_.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call_start).count();
 
   if (detokenize_) {
     for (Completion& completion : completions) {

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,12 +47,32 @@ struct SamplerOptions {
   std::optional<bool> cuda_graphs;  // needs static_decode and a CUDA build
   int64_t sync_interval = 0;        // 0 = 16 on a GPU, 1 on the CPU
   int64_t attend_bucket = 64;       // static decode attends over the filled slots rounded up to this (0: whole cache)
+  bool profile = false;             // time the stages of every generate() (Sampler::last_profile)
 };
 
+// Where one generate() spent its time: device time of the work each stage queued (CUDA events
+// around it; wall time on the CPU), and the wall time of the whole call. What the stages leave of
+// `total_s` is the device idling while the host captured graphs, synchronised or launched work.
+struct GenerateProfile {
+  double total_s = 0;
+  double prefill_s = 0;  // prompt forward into the KV cache
+  double decode_s = 0;   // decoding steps (graph replays, captures, eager steps)
+  double sample_s = 0;   // drawing tokens from the logits
+  int64_t steps = 0;
+  int64_t graph_captures = 0;
+};
+
+class DecodeStep;
+
+// Keeps its KV cache and, on a GPU, the CUDA graphs captured on it from one generate() to the
+// next while the batch size and total length stay the same (as in an RL loop), so later calls
+// neither allocate nor capture. The graphs read the model's weights where they are: updating them
+// in place (as the trainer does) keeps the graphs valid.
 class Sampler {
  public:
   // `detokenize` turns generated tokens into text (for stop strings and Completion::text); may be empty.
   Sampler(CausalLMImpl& model, Detokenizer detokenize = {}, SamplerOptions options = {});
+  ~Sampler();
 
   // Generates one completion per prompt. Throws soar::Error before allocating when a prompt is
   // empty, longer than the model's context, or the batch does not fit in memory (saying what fits).
@@ -63,6 +84,9 @@ class Sampler {
   // generate() calls it before allocating.
   void check_fits(int64_t batch_size, int64_t max_total_length) const;
 
+  // The stages of the last generate() (zeros unless SamplerOptions::profile).
+  const GenerateProfile& last_profile() const { return profile_; }
+
  private:
   CausalLMImpl& model_;
   Detokenizer detokenize_;
@@ -70,6 +94,10 @@ class Sampler {
   bool cuda_graphs_;
   int64_t sync_interval_;
   int64_t attend_bucket_;
+  bool profiling_;
+  GenerateProfile profile_;
+  std::unique_ptr<KVCache> cache_;       // kept for the next call of the same shape
+  std::unique_ptr<DecodeStep> decode_;   // its decoding step and captured graphs
 };
 
 // Draws one token per row from logits [B, V] (float32) and returns {tokens [B] int64, logprobs [B]}.

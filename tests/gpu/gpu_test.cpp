@@ -95,6 +95,12 @@ TEST_F(Gpu, RlRaisesRewardOnAToyTask) {
   EXPECT_GT(result.after, 0.8);
 }
 
+TEST_F(Gpu, RlRaisesRewardOnAToyTaskInBf16WithMasterWeightsAndFusedAdamW) {
+  ToyTaskResult result = run_toy_task(at::kCUDA, at::kBFloat16);
+  EXPECT_LT(result.before, 0.2);
+  EXPECT_GT(result.after, 0.8);
+}
+
 TEST_F(Gpu, RequestThatCannotFitFailsBeforeAllocating) {
   CausalLM model = load_model(model_reference_dir() / "llama3" / "model", {.dtype = at::kBFloat16, .device = at::kCUDA});
   Sampler sampler(*model);

@@ -17,13 +17,14 @@ struct ToyTaskResult {
   int steps = 0;
 };
 
-inline ToyTaskResult run_toy_task(at::Device device) {
+// dtype bfloat16 trains through the trainer's float32 master weights.
+inline ToyTaskResult run_toy_task(at::Device device, at::ScalarType dtype = at::kFloat) {
   ModelConfig config;
   config.vocab_size = 32, config.hidden_size = 32, config.intermediate_size = 64, config.num_hidden_layers = 1;
   config.num_attention_heads = 4, config.num_key_value_heads = 2, config.head_dim = 8, config.max_position_embeddings = 16;
   CausalLM model(config);
   model->initialize_weights(17);
-  model->to(device);
+  model->to(device, dtype);
   Sampler sampler(*model);
   PolicyTrainer trainer(*model, {.learning_rate = 3e-3, .warmup_steps = 2, .micro_batch_size = 40,
                                  .estimator = AdvantageEstimator::RLOO});
@@ -54,7 +55,7 @@ inline ToyTaskResult run_toy_task(at::Device device) {
     trainer.step(rollouts);
     if (result.steps % 10 == 9) result.after = mean_reward(2000 + result.steps);
   }
-  std::cout << "toy task on " << device.str() << ": mean reward " << result.before << " -> " << result.after << " in "
+  std::cout << "toy task on " << device.str() << " in " << c10::toString(dtype) << ": mean reward " << result.before << " -> " << result.after << " in "
             << result.steps << " RL steps\n";
   return result;
 }

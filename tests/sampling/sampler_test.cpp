@@ -104,14 +104,28 @@ TEST(Sampler, StaticDecodeCompactionAndEosMatchDynamicDecode) {
   // the random stream is consumed.
   SamplingParams params{.temperature = 0, .max_new_tokens = 30, .eos_token_ids = {eos}};
   auto dynamic = Sampler(*model).generate(kPrompts, params);
-  auto fixed = Sampler(*model, {}, {.static_decode = true, .sync_interval = 4}).generate(kPrompts, params);
-  for (size_t i = 0; i < kPrompts.size(); ++i) {
-    EXPECT_EQ(dynamic[i].tokens, fixed[i].tokens) << "prompt " << i;
-    EXPECT_EQ(dynamic[i].finish, fixed[i].finish) << "prompt " << i;
-    ASSERT_EQ(dynamic[i].logprobs.size(), fixed[i].logprobs.size());
-    for (size_t j = 0; j < dynamic[i].logprobs.size(); ++j) EXPECT_NEAR(dynamic[i].logprobs[j], fixed[i].logprobs[j], 1e-5);
+  // One sampler for three calls: the second reuses the cache the first compacted rows out of (the
+  // kept cache must be intact), the third has another shape (a new cache).
+  Sampler static_sampler(*model, {}, {.static_decode = true, .sync_interval = 4, .profile = true});
+  for (int call = 0; call < 3; ++call) {
+    auto prompts = call == 2 ? std::vector<std::vector<int32_t>>(kPrompts.begin(), kPrompts.begin() + 2) : kPrompts;
+    auto fixed = static_sampler.generate(prompts, params);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      EXPECT_EQ(dynamic[i].tokens, fixed[i].tokens) << "prompt " << i << ", call " << call;
+      EXPECT_EQ(dynamic[i].finish, fixed[i].finish) << "prompt " << i << ", call " << call;
+      ASSERT_EQ(dynamic[i].logprobs.size(), fixed[i].logprobs.size());
+      for (size_t j = 0; j < dynamic[i].logprobs.size(); ++j) EXPECT_NEAR(dynamic[i].logprobs[j], fixed[i].logprobs[j], 1e-5);
+    }
+    EXPECT_EQ(fixed[1].finish, FinishReason::Eos);
+    // The profile covers the call: one sampled token per step, stage times within the total.
+    const GenerateProfile& profile = static_sampler.last_profile();
+    EXPECT_EQ(profile.steps, 30) << "call " << call;  // the longest row runs to max_new_tokens
+    EXPECT_GT(profile.prefill_s, 0.0);
+    EXPECT_GT(profile.decode_s, 0.0);
+    EXPECT_GT(profile.sample_s, 0.0);
+    EXPECT_LE(profile.prefill_s + profile.decode_s + profile.sample_s, profile.total_s);
+    EXPECT_EQ(profile.graph_captures, 0);  // none on the CPU
   }
-  EXPECT_EQ(fixed[1].finish, FinishReason::Eos);
 }
 
 TEST(Sampler, SameSeedSameTokensOtherSeedOtherTokens) {
