@@ -1,5 +1,5 @@
 """PyTorch eager training steps for bench/gpu_train_bench.cpp: transformers' LlamaForCausalLM with the
-Llama-3.2-3B config, random init, SDPA attention, causal-LM loss over SEQUENCES x LENGTH random
+Llama-3.2-3B config, random init, default (SDPA) attention, causal-LM loss over SEQUENCES x LENGTH random
 tokens, gradient clipping at 1.0, fused AdamW. Two precisions, each what a PyTorch user would write:
   bf16          weights, gradients and AdamW state in bf16 (the cheapest; updates below bf16's
                 spacing are lost)
@@ -21,8 +21,7 @@ config = transformers.LlamaConfig(
     vocab_size=128256, hidden_size=3072, intermediate_size=8192, num_hidden_layers=28, num_attention_heads=24,
     num_key_value_heads=8, head_dim=128, max_position_embeddings=131072, rms_norm_eps=1e-5, tie_word_embeddings=True,
     rope_parameters={"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
-                     "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
-    attn_implementation="sdpa")
+                     "high_freq_factor": 4.0, "original_max_position_embeddings": 8192})
 torch.manual_seed(0)
 tokens = torch.randint(0, config.vocab_size, (sequences, length), device="cuda")
 
