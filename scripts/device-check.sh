@@ -42,9 +42,9 @@ timeout 60 ctest --test-dir build/gpu -R '^gpu_test$' -V > "$OUT/gpu_test.txt" 2
 
 if [[ -n "${SOAR_SKIP_BENCH:-}" ]]; then step "done (benchmarks skipped)"; exit 0; fi
 step "GPU training benchmark (with PyTorch eager reference unless --no-reference)"
-timeout 200 build/gpu/bench/gpu_train_bench "$OUT/gpu_train_bench.json" ${SOAR_BENCH_FLAGS:-}
+timeout 200 build/gpu/bench/gpu_train_bench "$OUT/gpu_train_bench.json" ${SOAR_TRAIN_BENCH_FLAGS:-${SOAR_BENCH_FLAGS:-}}
 echo "train bench exit: $?"
 step "GPU sampler benchmark (with HF generate reference unless --no-reference)"
-timeout 300 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_BENCH_FLAGS:-}
+timeout 300 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_SAMPLER_BENCH_FLAGS:-${SOAR_BENCH_FLAGS:-}}
 echo "sampler bench exit: $?"
 step "done"
