@@ -5,7 +5,7 @@
 # reference), and write a log and JSON results to $OUT. About 8 minutes on an H200.
 #
 # The machine has no package registry: the Debian libraries it lacks (PCRE2, utf8proc, GiNaC/CLN,
-# pkg-config) travel as .deb files in .deb/ (fetch them here with scripts/fetch-device-debs.sh and
+# pkg-config, gloo headers) travel as .deb files in .deb/ (fetch them here with scripts/fetch-device-debs.sh and
 # pass carry=[".deb"]); they are unpacked into .deb/root, never into /.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,6 +26,7 @@ libdir="$root/usr/lib/x86_64-linux-gnu"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PKG_CONFIG_SYSROOT_DIR="$root"
 export PKG_CONFIG_LIBDIR="$libdir/pkgconfig:$root/usr/share/pkgconfig"
+export CPLUS_INCLUDE_PATH="$root/usr/include"  # gloo's headers (no pkg-config file)
 
 step "configure + build (cuda, tests on)"
 cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOAR_CUDA=ON -DSOAR_TESTS=ON -DSOAR_BENCH=ON \
