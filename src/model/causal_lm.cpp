@@ -5,6 +5,8 @@
 #include <torch/autograd.h>
 #include <torch/nn/functional/linear.h>
 
+#include <limits>
+
 #include "core/error.h"
 
 namespace soar {
@@ -24,6 +26,50 @@ at::Tensor repeat_kv(const at::Tensor& x, int64_t repeats) {
   return x.unsqueeze(2).expand({sizes[0], sizes[1], repeats, sizes[2], sizes[3]})
       .reshape({sizes[0], sizes[1] * repeats, sizes[2], sizes[3]})
       .contiguous();
+}
+
+// Makes the parameters `parts` (same dtype and device, same trailing shape) views into one new
+// tensor stacked along dim 0, keeping their values, and returns it. set_data keeps each
+// parameter's identity (optimizer state, autograd leaf): only where its values live changes.
+at::Tensor stack_storage(const std::vector<at::Tensor>& parts) {
+  at::NoGradGuard no_grad;
+  c10::InferenceMode normal_tensors(false);  // parameters must stay usable for training
+  std::vector<at::Tensor> values;
+  for (const at::Tensor& p : parts) values.push_back(p.detach());
+  at::Tensor stacked = at::cat(values, 0);
+  int64_t row = 0;
+  for (at::Tensor part : parts) {
+    const int64_t rows = part.size(0);
+    part.set_data(stacked.narrow(0, row, rows));
+    row += rows;
+  }
+  return stacked;
+}
+
+// Whether `parts` are still consecutive views of `stacked`, as stack_storage left them.
+bool is_stacked(const at::Tensor& stacked, const std::vector<at::Tensor>& parts) {
+  if (!stacked.defined()) return false;
+  const char* next = static_cast<const char*>(stacked.data_ptr());
+  for (const at::Tensor& p : parts) {
+    if (p.data_ptr() != next || p.scalar_type() != stacked.scalar_type()) return false;
+    next += p.nbytes();
+  }
+  return true;
+}
+
+// (Re)stacks weights and, when present, biases; true when anything changed.
+bool restack(at::Tensor& weight, at::Tensor& bias, const std::vector<torch::nn::Linear>& linears) {
+  std::vector<at::Tensor> weights, biases;
+  for (const auto& linear : linears) {
+    weights.push_back(linear->weight);
+    if (linear->bias.defined()) biases.push_back(linear->bias);
+  }
+  if (!biases.empty() && biases.size() != linears.size()) return false;  // mixed: leave them separate
+  const bool with_bias = !biases.empty();
+  if (is_stacked(weight, weights) && (!with_bias || is_stacked(bias, biases))) return false;
+  weight = stack_storage(weights);
+  bias = with_bias ? stack_storage(biases) : at::Tensor();
+  return true;
 }
 
 // Position ids that count real tokens, so left padding does not shift positions.
@@ -50,7 +96,7 @@ struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
     ctx->saved_data["layer"] = reinterpret_cast<int64_t>(context.layer);
     ctx->saved_data["index"] = context.index;
     ctx->saved_data["cos"] = context.rope.cos;
-    ctx->saved_data["sin"] = context.rope.sin;
+    ctx->saved_data["signed_sin"] = context.rope.signed_sin;
     ctx->saved_data["mask"] = context.mask;
     return context.layer->forward(x, context.rope, context.mask, {}, context.index);
   }
@@ -63,7 +109,7 @@ struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
     at::Tensor out;
     {
       at::AutoGradMode grad(true);
-      out = layer->forward(x, {ctx->saved_data["cos"].toTensor(), ctx->saved_data["sin"].toTensor()}, mask, {},
+      out = layer->forward(x, {ctx->saved_data["cos"].toTensor(), ctx->saved_data["signed_sin"].toTensor()}, mask, {},
                            ctx->saved_data["index"].toInt());
     }
     torch::autograd::backward({out}, {grad_outputs[0]});
@@ -99,18 +145,41 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
   }
 }
 
+bool AttentionImpl::stack_projections() { return restack(qkv_weight_, qkv_bias_, {q_proj, k_proj, v_proj}); }
+
 at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
                                   const CacheAccess& access, int64_t layer) {
   const int64_t batch = x.size(0), length = x.size(1);
-  at::Tensor q = q_proj->forward(x).view({batch, length, heads_, head_dim_});
-  at::Tensor k = k_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
-  at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
-  if (q_norm) {
-    q = q_norm->forward(q);
-    k = k_norm->forward(k);
+  at::Tensor q, k, v;
+  bool rotated = false;  // q, k already [B, heads, T, D] with RoPE applied
+  if (!at::GradMode::is_enabled() && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
+    // One matmul over the stacked weights (the biases are stacked with them or absent).
+    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
+    v = qkv.narrow(-1, (heads_ + kv_heads_) * head_dim_, kv_heads_ * head_dim_).view({batch, length, kv_heads_, head_dim_});
+    if (!q_norm) {
+      // q and k are adjacent: one rotation over both head groups.
+      at::Tensor qk = qkv.narrow(-1, 0, (heads_ + kv_heads_) * head_dim_).view({batch, length, heads_ + kv_heads_, head_dim_});
+      qk = apply_rope(qk.transpose(1, 2), rope);
+      q = qk.narrow(1, 0, heads_);
+      k = qk.narrow(1, heads_, kv_heads_);
+      rotated = true;
+    } else {
+      q = qkv.narrow(-1, 0, heads_ * head_dim_).view({batch, length, heads_, head_dim_});
+      k = qkv.narrow(-1, heads_ * head_dim_, kv_heads_ * head_dim_).view({batch, length, kv_heads_, head_dim_});
+    }
+  } else {
+    q = q_proj->forward(x).view({batch, length, heads_, head_dim_});
+    k = k_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
+    v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_});
   }
-  q = apply_rope(q.transpose(1, 2), rope);
-  k = apply_rope(k.transpose(1, 2), rope);
+  if (!rotated) {  // [B, T, heads, D] -> [B, heads, T, D], q/k norms first (Qwen3)
+    if (q_norm) {
+      q = q_norm->forward(q);
+      k = k_norm->forward(k);
+    }
+    q = apply_rope(q.transpose(1, 2), rope);
+    k = apply_rope(k.transpose(1, 2), rope);
+  }
   v = v.transpose(1, 2);
   if (KVCache* cache = access.cache) {
     if (access.slot_index.defined()) {
@@ -129,7 +198,12 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   at::Tensor out;
   if (!mask.defined()) {
     // Every token real, no cache: plain causal attention, which the fused (flash) kernels take.
-    out = at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), {}, 0.0, /*is_causal=*/true);
+    // On a GPU in bf16/fp16 the flash kernel reads grouped kv heads itself (enable_gqa); other
+    // backends need the copies.
+    const bool flash_gqa = x.is_cuda() && (x.scalar_type() == at::kBFloat16 || x.scalar_type() == at::kHalf) &&
+                           head_dim_ <= 256 && repeats > 1;
+    out = flash_gqa ? at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, std::nullopt, /*enable_gqa=*/true)
+                    : at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), {}, 0.0, /*is_causal=*/true);
   } else if (length == 1 && repeats > 1) {
     // One query per row: the `repeats` query heads sharing a kv head attend as a group of queries
     // to that head's keys, so the cache is never copied to repeat it (the mask broadcasts).
@@ -147,7 +221,14 @@ MlpImpl::MlpImpl(const ModelConfig& c) {
   down_proj = register_module("down_proj", linear(c.intermediate_size, c.hidden_size, c.mlp_bias));
 }
 
+bool MlpImpl::stack_projections() { return restack(gate_up_weight_, gate_up_bias_, {gate_proj, up_proj}); }
+
 at::Tensor MlpImpl::forward(const at::Tensor& x) {
+  if (!at::GradMode::is_enabled() && is_stacked(gate_up_weight_, {gate_proj->weight, up_proj->weight})) {
+    at::Tensor gate_up = torch::nn::functional::linear(x, gate_up_weight_, gate_up_bias_);
+    const int64_t size = gate_up.size(-1) / 2;
+    return down_proj->forward(at::silu(gate_up.narrow(-1, 0, size)) * gate_up.narrow(-1, size, size));
+  }
   return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
 }
 
@@ -180,6 +261,16 @@ CausalLMImpl::CausalLMImpl(ModelConfig config) : config_(std::move(config)) {
   inverse_frequencies_ = rope_inverse_frequencies(config_);
 }
 
+bool CausalLMImpl::stack_projections() {
+  bool changed = false;
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    auto* layer = model->layers->ptr<DecoderLayerImpl>(i).get();
+    changed = layer->self_attn->stack_projections() || changed;
+    changed = layer->mlp->stack_projections() || changed;
+  }
+  return changed;
+}
+
 at::ScalarType CausalLMImpl::dtype() const { return model->embed_tokens->weight.scalar_type(); }
 at::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
 
@@ -196,10 +287,16 @@ at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, c
   // Kept in float32 on the activations' device (moved once, before any CUDA graph capture).
   if (inverse_frequencies_.device() != x.device()) inverse_frequencies_ = inverse_frequencies_.to(x.device());
   RopeTables rope = rope_tables(inverse_frequencies_, positions, x.scalar_type());
+  // The additive form (0 / -inf) SDPA would otherwise build from a bool mask in every layer.
+  at::Tensor attention_bias = mask;
+  if (mask.defined() && mask.scalar_type() == at::kBool) {
+    attention_bias = at::zeros(mask.sizes(), x.options()).masked_fill_(mask.logical_not(), -std::numeric_limits<double>::infinity());
+  }
   const bool checkpoint = activation_checkpointing_ && at::GradMode::is_enabled() && access.cache == nullptr;
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     DecoderLayerImpl* layer = model->layers->ptr<DecoderLayerImpl>(i).get();
-    x = checkpoint ? CheckpointedLayer::apply(x, CheckpointedLayer::Context{layer, rope, mask, i}) : layer->forward(x, rope, mask, access, i);
+    x = checkpoint ? CheckpointedLayer::apply(x, CheckpointedLayer::Context{layer, rope, attention_bias, i})
+                   : layer->forward(x, rope, attention_bias, access, i);
   }
   return model->norm->forward(x);
 }

@@ -44,15 +44,21 @@ struct CacheAccess {
 class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& config);
-  // x [B, T, H]; mask [B, 1, T, S] bool (true = may attend), S as `access` says.
+  // x [B, T, H]; mask [B, 1, T, S]: bool (true = may attend) or additive (0 / -inf in x's dtype),
+  // S as `access` says; undefined = causal attention without a cache.
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
                      int64_t layer);
 
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
 
+  // Makes q/k/v_proj's weights (and biases) views into one stacked tensor, so that forwards
+  // without grad run one matmul instead of three; see CausalLMImpl::stack_projections.
+  bool stack_projections();
+
  private:
   int64_t heads_, kv_heads_, head_dim_;
+  at::Tensor qkv_weight_, qkv_bias_;  // stacked storage of the three projections, or undefined
 };
 TORCH_MODULE(Attention);
 
@@ -60,7 +66,11 @@ class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(const ModelConfig& config);
   at::Tensor forward(const at::Tensor& x);
+  bool stack_projections();  // gate_proj and up_proj, as AttentionImpl::stack_projections
   torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+
+ private:
+  at::Tensor gate_up_weight_, gate_up_bias_;
 };
 TORCH_MODULE(Mlp);
 
@@ -118,6 +128,13 @@ class CausalLMImpl : public torch::nn::Module {
   // validity mask, and the device slot and positions advance by one. The caller advances the host
   // count with cache.claim_slots(1). Returns hidden states [B, 1, hidden].
   at::Tensor decode_static(const at::Tensor& tokens, KVCache& cache, int64_t attend_slots = 0);
+
+  // Stores the projections that read the same input (q/k/v, gate/up) of every layer as views
+  // into one tensor per layer: the parameters keep their names, values and separate gradients,
+  // and forwards without grad (sampling) run one matmul per group. No extra memory. Moving the
+  // model (to()) gives parameters separate storage again; call this again after. Returns whether
+  // anything was (re)stacked, i.e. whether parameter addresses changed.
+  bool stack_projections();
 
   // Activation checkpointing for training: each decoder layer keeps only its input and recomputes
   // its activations during backward (about one more forward pass of compute for ~1/30 of the

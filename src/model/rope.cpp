@@ -27,15 +27,17 @@ at::Tensor rope_inverse_frequencies(const ModelConfig& config) {
 RopeTables rope_tables(const at::Tensor& inverse_frequencies, const at::Tensor& positions, at::ScalarType dtype) {
   at::Tensor angles = positions.to(at::kFloat).unsqueeze(-1) * inverse_frequencies.to(positions.device());
   at::Tensor doubled = at::cat({angles, angles}, -1);
-  return {doubled.cos().to(dtype), doubled.sin().to(dtype)};
+  at::Tensor sin = angles.sin();
+  return {doubled.cos().to(dtype), at::cat({-sin, sin}, -1).to(dtype)};
 }
 
 at::Tensor apply_rope(const at::Tensor& x, const RopeTables& tables) {
   const int64_t half = x.size(-1) / 2;
-  at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  at::Tensor cos = tables.cos.unsqueeze(1);
-  at::Tensor sin = tables.sin.unsqueeze(1);
-  return x * cos + rotated * sin;
+  // rotate_half(x) * sin == swapped(x) * signed_sin, with swapped = [x2, x1]: negation is exact.
+  at::Tensor swapped = at::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  // Two products then a sum, each rounded to x's dtype as in transformers (a fused multiply-add
+  // would round once less and drift from its bf16 results).
+  return x * tables.cos.unsqueeze(1) + swapped * tables.signed_sin.unsqueeze(1);
 }
 
 }  // namespace soar

@@ -12,6 +12,11 @@
 #include "core/error.h"
 #include "dist/tree_sum.h"
 #include "rl/logprobs.h"
+#ifdef SOAR_CUDA
+#include <c10/cuda/CUDAStream.h>
+
+#include "rl/master_adamw.h"
+#endif
 
 namespace soar {
 namespace {
@@ -138,8 +143,30 @@ double PolicyTrainer::apply_update(double lr) {
   // The global norm and clip factor stay on the device: no host synchronisation before the update.
   at::Tensor total_norm = at::linalg_vector_norm(at::stack(norms), 2);
   at::Tensor clip = (max_norm / (total_norm + 1e-6)).clamp_max(1.0);
+  at::Tensor inverse_clip = clip.reciprocal().reshape({1});
   const auto& options = static_cast<const torch::optim::AdamWOptions&>(optimizer_->param_groups().front().options());
   const auto [beta1, beta2] = options.betas();
+#ifdef SOAR_CUDA
+  if (fused_ && !master_.empty() && policy_.device().is_cuda() && policy_.dtype() == at::kBFloat16 &&
+      config_.single_kernel_master_update.value_or(true)) {
+    const int64_t step = adamw_state(*optimizer_, master_[with_grad[0]]).step() + 1;
+    const MasterAdamWStep args{static_cast<float>(lr), static_cast<float>(beta1), static_cast<float>(beta2),
+                               static_cast<float>(options.eps()), static_cast<float>(options.weight_decay()),
+                               static_cast<float>(1.0 - std::pow(beta1, static_cast<double>(step))),
+                               static_cast<float>(std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)))),
+                               inverse_clip.data_ptr<float>()};
+    void* stream = c10::cuda::getCurrentCUDAStream().stream();
+    for (size_t i : with_grad) {
+      auto& state = adamw_state(*optimizer_, master_[i]);
+      const at::Tensor grad = parameters_[i].grad().contiguous();
+      if (!parameters_[i].is_contiguous()) fail("parameter ", i, " is not contiguous");
+      launch_master_adamw(grad.data_ptr(), master_[i].data_ptr<float>(), state.exp_avg().data_ptr<float>(),
+                          state.exp_avg_sq().data_ptr<float>(), parameters_[i].data_ptr(), parameters_[i].numel(), args, stream);
+      state.step(step);
+    }
+    return total_norm.item<double>();
+  }
+#endif
   const int64_t step = fused_ ? adamw_state(*optimizer_, master_.empty() ? parameters_[with_grad[0]] : master_[with_grad[0]]).step() + 1 : 0;
   at::Tensor step_count = at::full({}, static_cast<double>(step), parameters_[0].options().dtype(at::kFloat));
 
@@ -151,8 +178,9 @@ double PolicyTrainer::apply_update(double lr) {
       const size_t i = with_grad[end];
       elements += parameters_[i].numel();
       targets.push_back(master_.empty() ? parameters_[i] : master_[i]);
-      at::Tensor grad = parameters_[i].grad();
-      grads.push_back(master_.empty() ? grad.mul_(clip) : grad.to(at::kFloat).mul_(clip));
+      // Float32 gradients for the update; the fused kernel applies the clip factor itself.
+      at::Tensor grad = master_.empty() ? parameters_[i].grad() : parameters_[i].grad().to(at::kFloat);
+      grads.push_back(fused_ ? grad : grad.mul_(clip));
       if (fused_) {
         auto& state = adamw_state(*optimizer_, targets.back());
         exp_avgs.push_back(state.exp_avg());
@@ -162,8 +190,10 @@ double PolicyTrainer::apply_update(double lr) {
       }
     }
     if (fused_) {
+      // grad_scale divides each gradient as the kernel reads it (AMP's unscaling): 1 / clip applies
+      // the clipping without a separate pass over the gradients.
       at::_fused_adamw_(targets, grads, exp_avgs, exp_avg_sqs, {}, steps, lr, beta1, beta2, options.weight_decay(),
-                        options.eps(), /*amsgrad=*/false, /*maximize=*/false);
+                        options.eps(), /*amsgrad=*/false, /*maximize=*/false, inverse_clip);
       if (!master_.empty()) {
         for (size_t k = begin; k < end; ++k) parameters_[with_grad[k]].copy_(master_[with_grad[k]]);
       }

@@ -40,6 +40,10 @@ struct TrainerConfig {
   // torch::optim::AdamW's per-parameter loop of ~10 kernels; unset = fused on a GPU. The CPU keeps
   // the loop by default so that recorded CPU runs reproduce bit for bit.
   std::optional<bool> fused_adamw;
+  // A bf16 policy on a GPU with fused AdamW: one kernel per parameter reads the bf16 gradient and
+  // writes master, moments and bf16 weight (rl/master_adamw.h); false = stage float32 gradients
+  // and call ATen's fused AdamW, then copy back. Unset = the single kernel (CUDA builds).
+  std::optional<bool> single_kernel_master_update;
 };
 
 struct TrainStats {

@@ -185,7 +185,7 @@ const char* finish_reason_name(FinishReason reason) {
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const SamplingParams& params,
                                                 at::Generator& generator) {
   const bool greedy = params.temperature <= 0.0;
-  at::Tensor scaled = greedy ? logits : logits / params.temperature;
+  at::Tensor scaled = greedy || params.temperature == 1.0 ? logits : logits / params.temperature;
   at::Tensor logprobs = scaled.log_softmax(-1);
   at::Tensor tokens;
   if (greedy) {
@@ -257,7 +257,10 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   const int64_t batch = static_cast<int64_t>(prompts.size());
   const at::Device device = model_.device();
   const auto call_start = std::chrono::steady_clock::now();
-  const bool reuse = cache_ && cache_->batch_size() == batch && cache_->capacity() == total_length &&
+  model_.stack_projections();
+  std::vector<const void*> weight_addresses;
+  for (const at::Tensor& p : model_.parameters()) weight_addresses.push_back(p.data_ptr());
+  const bool reuse = weight_addresses == weight_addresses_ && cache_ && cache_->batch_size() == batch && cache_->capacity() == total_length &&
                      cache_->keys(0).device() == device && cache_->keys(0).scalar_type() == model_.dtype();
   if (!reuse) {
     decode_.reset();  // free the old cache and graphs before checking what fits
@@ -294,6 +297,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   } else {
     cache_ = std::make_unique<KVCache>(config, batch, total_length, model_.dtype(), device);
     decode_ = std::make_unique<DecodeStep>(model_, *cache_, static_decode_, cuda_graphs_, attend_bucket_);
+    weight_addresses_ = std::move(weight_addresses);
   }
   // Decoding runs on the kept cache until rows are compacted away into a smaller copy.
   std::optional<KVCache> compacted_cache;

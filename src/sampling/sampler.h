@@ -67,7 +67,9 @@ class DecodeStep;
 // Keeps its KV cache and, on a GPU, the CUDA graphs captured on it from one generate() to the
 // next while the batch size and total length stay the same (as in an RL loop), so later calls
 // neither allocate nor capture. The graphs read the model's weights where they are: updating them
-// in place (as the trainer does) keeps the graphs valid.
+// in place (as the trainer does) keeps the graphs valid; weights that moved (to(), a reload)
+// are noticed and the graphs captured again. generate() stacks the model's projections
+// (CausalLMImpl::stack_projections) so that each layer's q/k/v and gate/up are one matmul.
 class Sampler {
  public:
   // `detokenize` turns generated tokens into text (for stop strings and Completion::text); may be empty.
@@ -98,6 +100,7 @@ class Sampler {
   GenerateProfile profile_;
   std::unique_ptr<KVCache> cache_;       // kept for the next call of the same shape
   std::unique_ptr<DecodeStep> decode_;   // its decoding step and captured graphs
+  std::vector<const void*> weight_addresses_;  // where the graphs read the weights from
 };
 
 // Draws one token per row from logits [B, V] (float32) and returns {tokens [B] int64, logprobs [B]}.

@@ -229,5 +229,43 @@ TEST(TrainerPrecision, UnmaskedCausalForwardEqualsTheMaskedOne) {
   EXPECT_LT((fast.narrow(0, 1, 1).narrow(1, 0, 4) - alone).abs().max().item<double>(), 1e-5);
 }
 
+TEST(TrainerPrecision, StackedProjectionsComputeTheSameAndFollowTraining) {
+  // qkv biases too (the Qwen2 layout), so both stacked weights and stacked biases are exercised.
+  ModelConfig config = tiny_config();
+  config.qkv_bias = true;
+  CausalLM model(config);
+  model->initialize_weights(5);
+  {
+    at::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) if (p.dim() == 1) p.normal_(0.0, 0.1);  // non-zero biases
+  }
+  CausalLM separate = copy_of(*model);
+  at::Tensor ids = at::tensor({1, 5, 9, 3, 7, 2, 1, 6}, at::kLong).view({2, 4});
+  auto forward = [&](CausalLMImpl& m) {
+    at::NoGradGuard no_grad;
+    return m.forward(ids);
+  };
+  EXPECT_TRUE(model->stack_projections());
+  EXPECT_FALSE(model->stack_projections());  // already stacked
+  EXPECT_LT((forward(*model) - forward(*separate)).abs().max().item<double>(), 1e-5);
+  // The parameters kept their names and values and now share one tensor per group.
+  auto* attention = model->model->layers->ptr<DecoderLayerImpl>(0)->self_attn.get();
+  EXPECT_EQ(static_cast<const char*>(attention->k_proj->weight.data_ptr()),
+            static_cast<const char*>(attention->q_proj->weight.data_ptr()) + attention->q_proj->weight.nbytes());
+  EXPECT_EQ(max_difference(*model, *separate), 0.0);
+  // Training (separate gradients per parameter) updates the stacked storage in place, so the
+  // stacked no-grad forward follows the trained weights.
+  TrainerConfig trainer_config{.learning_rate = 1e-2, .micro_batch_size = 8};
+  PolicyTrainer trainer(*model, trainer_config), separate_trainer(*separate, trainer_config);
+  trainer.step(rollouts_for_step(0));
+  separate_trainer.step(rollouts_for_step(0));
+  EXPECT_FALSE(model->stack_projections());  // still stacked after the optimizer step
+  EXPECT_LT(max_difference(*model, *separate), 1e-6);
+  EXPECT_LT((forward(*model) - forward(*separate)).abs().max().item<double>(), 1e-5);
+  // Moving the model unstacks it; stacking again is noticed.
+  model->to(at::kDouble);
+  EXPECT_TRUE(model->stack_projections());
+}
+
 }  // namespace
 }  // namespace soar
