@@ -7,6 +7,8 @@
 #include <c10/cuda/CUDAStream.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "core/device.h"
 #include "core/error.h"
 #include "model/checkpoint.h"
@@ -125,7 +127,7 @@ TEST_F(Gpu, SingleKernelMasterUpdateMatchesAtenFusedAdamW) {
     at::Tensor exp_avg_sq = (at::rand({n + offset}, f32) * 1e-6).narrow(0, offset, n);
     const at::Tensor initial = master.clone();
     at::Tensor grad = (at::randn({n + offset}, f32) * 1e-2).to(at::kBFloat16).narrow(0, offset, n);
-    at::Tensor param = at::empty({n + offset}, f32.dtype(at::kBFloat16)).narrow(0, offset, n);
+    at::Tensor param = at::full({n + offset}, std::numeric_limits<float>::quiet_NaN(), f32.dtype(at::kBFloat16)).narrow(0, offset, n);
     at::Tensor inverse_clip = at::full({1}, 4.0, f32);  // clip factor 0.25
     const int64_t step = 3;
     // ATen: float32 copies of everything.
@@ -147,8 +149,10 @@ TEST_F(Gpu, SingleKernelMasterUpdateMatchesAtenFusedAdamW) {
     EXPECT_LT(relative(master, ref_master), 1e-6);
     EXPECT_LT(relative(exp_avg, ref_avg), 1e-6);
     EXPECT_LT(relative(exp_avg_sq, ref_avg_sq), 1e-6);
-    EXPECT_TRUE(at::equal(param, master.to(at::kBFloat16)));
-    EXPECT_GT((master - initial).abs().min().item<double>(), 0.0);  // every element was updated
+    EXPECT_TRUE(at::equal(param, master.to(at::kBFloat16)));  // every element written (NaN-poisoned before)
+    // Updates below float32 resolution leave some weights as they were: the same ones as ATen's.
+    EXPECT_TRUE(at::equal(master == initial, ref_master == initial));
+    EXPECT_LT((master == initial).to(at::kFloat).mean().item<double>(), 0.5);
   }
 }
 
