@@ -38,7 +38,9 @@ TEST_P(GpuFamilies, Float32LogitsMatchTransformers) {
   CausalLM model = load_model(model_reference_dir() / GetParam() / "model", {.dtype = at::kFloat, .device = at::kCUDA});
   at::NoGradGuard no_grad;
   for (bool stacked : {false, true}) {  // separate projections, then q/k/v and gate/up stacked (as sampling runs)
-    if (stacked) ASSERT_TRUE(model->stack_projections());
+    if (stacked) {
+      ASSERT_TRUE(model->stack_projections());
+    }
     at::Tensor logits = model->forward(ref["input_ids"].cuda(), ref["attention_mask"].cuda(), ref["position_ids"].cuda()).cpu();
     double diff = max_abs_diff_where(logits, ref["logits"], ref["attention_mask"]);
     std::cout << GetParam() << " fp32 cuda vs transformers" << (stacked ? " (stacked projections)" : "") << ": max |diff| " << diff << "\n";
@@ -55,7 +57,9 @@ TEST_P(GpuFamilies, Bfloat16LogitsWithinTransformersOwnBfloat16Error) {
   // `gap` on these inputs; our bf16 on the GPU must be as close to the fp32 reference.
   double gap = max_abs_diff_where(ref["logits_bf16"], ref["logits"], mask);
   for (bool stacked : {false, true}) {
-    if (stacked) ASSERT_TRUE(model->stack_projections());
+    if (stacked) {
+      ASSERT_TRUE(model->stack_projections());
+    }
     at::Tensor logits = model->forward(ref["input_ids"].cuda(), ref["attention_mask"].cuda(), ref["position_ids"].cuda()).cpu();
     double diff = max_abs_diff_where(logits, ref["logits"], mask);
     std::cout << GetParam() << " bf16 cuda vs transformers fp32" << (stacked ? " (stacked projections)" : "") << ": " << diff
