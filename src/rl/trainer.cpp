@@ -143,32 +143,46 @@ double PolicyTrainer::apply_update(double lr) {
   // The global norm and clip factor stay on the device: no host synchronisation before the update.
   at::Tensor total_norm = at::linalg_vector_norm(at::stack(norms), 2);
   at::Tensor clip = (max_norm / (total_norm + 1e-6)).clamp_max(1.0);
-  at::Tensor inverse_clip = clip.reciprocal().reshape({1});
-  const auto& options = static_cast<const torch::optim::AdamWOptions&>(optimizer_->param_groups().front().options());
-  const auto [beta1, beta2] = options.betas();
 #ifdef SOAR_CUDA
   if (fused_ && !master_.empty() && policy_.device().is_cuda() && policy_.dtype() == at::kBFloat16 &&
       config_.single_kernel_master_update.value_or(true)) {
-    const int64_t step = adamw_state(*optimizer_, master_[with_grad[0]]).step() + 1;
-    const MasterAdamWStep args{static_cast<float>(lr), static_cast<float>(beta1), static_cast<float>(beta2),
-                               static_cast<float>(options.eps()), static_cast<float>(options.weight_decay()),
-                               static_cast<float>(1.0 - std::pow(beta1, static_cast<double>(step))),
-                               static_cast<float>(std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)))),
-                               inverse_clip.data_ptr<float>()};
-    void* stream = c10::cuda::getCurrentCUDAStream().stream();
-    for (size_t i : with_grad) {
-      auto& state = adamw_state(*optimizer_, master_[i]);
-      const at::Tensor grad = parameters_[i].grad().contiguous();
-      if (!parameters_[i].is_contiguous()) fail("parameter ", i, " is not contiguous");
-      launch_master_adamw(grad.data_ptr(), master_[i].data_ptr<float>(), state.exp_avg().data_ptr<float>(),
-                          state.exp_avg_sq().data_ptr<float>(), parameters_[i].data_ptr(), parameters_[i].numel(), args, stream);
-      state.step(step);
-    }
+    update_with_master_kernel(with_grad, clip, lr);
     return total_norm.item<double>();
   }
 #endif
+  update_with_optimizer(with_grad, clip, lr);
+  return total_norm.item<double>();
+}
+
+#ifdef SOAR_CUDA
+void PolicyTrainer::update_with_master_kernel(const std::vector<size_t>& with_grad, const at::Tensor& clip, double lr) {
+  const auto& options = static_cast<const torch::optim::AdamWOptions&>(optimizer_->param_groups().front().options());
+  const auto [beta1, beta2] = options.betas();
+  const at::Tensor inverse_clip = clip.reciprocal().reshape({1});
+  const int64_t step = adamw_state(*optimizer_, master_[with_grad[0]]).step() + 1;
+  const MasterAdamWStep args{static_cast<float>(lr), static_cast<float>(beta1), static_cast<float>(beta2),
+                             static_cast<float>(options.eps()), static_cast<float>(options.weight_decay()),
+                             static_cast<float>(1.0 - std::pow(beta1, static_cast<double>(step))),
+                             static_cast<float>(std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)))),
+                             inverse_clip.data_ptr<float>()};
+  void* stream = c10::cuda::getCurrentCUDAStream().stream();
+  for (size_t i : with_grad) {
+    auto& state = adamw_state(*optimizer_, master_[i]);
+    const at::Tensor grad = parameters_[i].grad().contiguous();
+    if (!parameters_[i].is_contiguous()) fail("parameter ", i, " is not contiguous");
+    launch_master_adamw(grad.data_ptr(), master_[i].data_ptr<float>(), state.exp_avg().data_ptr<float>(),
+                        state.exp_avg_sq().data_ptr<float>(), parameters_[i].data_ptr(), parameters_[i].numel(), args, stream);
+    state.step(step);
+  }
+}
+#endif
+
+void PolicyTrainer::update_with_optimizer(const std::vector<size_t>& with_grad, const at::Tensor& clip, double lr) {
+  const auto& options = static_cast<const torch::optim::AdamWOptions&>(optimizer_->param_groups().front().options());
+  const auto [beta1, beta2] = options.betas();
+  const at::Tensor inverse_clip = clip.reciprocal().reshape({1});
   const int64_t step = fused_ ? adamw_state(*optimizer_, master_.empty() ? parameters_[with_grad[0]] : master_[with_grad[0]]).step() + 1 : 0;
-  at::Tensor step_count = at::full({}, static_cast<double>(step), parameters_[0].options().dtype(at::kFloat));
+  const at::Tensor step_count = at::full({}, static_cast<double>(step), parameters_[0].options().dtype(at::kFloat));
 
   for (size_t begin = 0; begin < with_grad.size();) {
     std::vector<at::Tensor> targets, grads, exp_avgs, exp_avg_sqs, steps;
@@ -209,7 +223,6 @@ double PolicyTrainer::apply_update(double lr) {
       master_[i].mutable_grad() = at::Tensor();
     }
   }
-  return total_norm.item<double>();
 }
 
 double PolicyTrainer::learning_rate_at(int64_t step) const {

@@ -103,6 +103,11 @@ class PolicyTrainer {
  private:
   // Clips the gradients to max_grad_norm and takes the AdamW step at `lr`; returns the norm before clipping.
   double apply_update(double lr);
+  // The update of the parameters `with_grad` (indices) with gradients scaled by `clip` (device scalar):
+  // the single CUDA kernel for a bf16 policy's master weights (CUDA builds), or through the optimizer's tensors
+  // (ATen's fused kernel on staged float32 gradients, or torch::optim::AdamW's loop).
+  void update_with_master_kernel(const std::vector<size_t>& with_grad, const at::Tensor& clip, double lr);
+  void update_with_optimizer(const std::vector<size_t>& with_grad, const at::Tensor& clip, double lr);
 
   CausalLMImpl& policy_;
   CausalLMImpl* reference_;

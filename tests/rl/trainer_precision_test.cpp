@@ -141,24 +141,30 @@ TEST(TrainerPrecision, Bf16PolicyIsUpdatedThroughFloat32MasterWeights) {
   EXPECT_GT(static_cast<double>(agree) / static_cast<double>(total), 0.9);
 }
 
+std::string saved_state(PolicyTrainer& trainer) {
+  torch::serialize::OutputArchive archive;
+  trainer.save_state(archive);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  return bytes.str();
+}
+
+void load_saved_state(PolicyTrainer& trainer, const std::string& bytes) {
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  trainer.load_state(archive);
+}
+
 TEST(TrainerPrecision, MasterWeightsSurviveACheckpointRoundTrip) {
   CausalLM policy = tiny_model(at::kBFloat16);
   TrainerConfig config{.learning_rate = 1e-4, .micro_batch_size = 8};
   PolicyTrainer trainer(*policy, config);
   trainer.step(rollouts_for_step(0));
-  std::stringstream archive_bytes;
-  {
-    torch::serialize::OutputArchive archive;
-    trainer.save_state(archive);
-    archive.save_to(archive_bytes);
-  }
+  const std::string archive_bytes = saved_state(trainer);
   CausalLM resumed = copy_of(*policy);
   PolicyTrainer resumed_trainer(*resumed, config);
-  {
-    torch::serialize::InputArchive archive;
-    archive.load_from(archive_bytes);
-    resumed_trainer.load_state(archive);
-  }
+  load_saved_state(resumed_trainer, archive_bytes);
   resumed_trainer.set_steps_done(trainer.steps_done());
   for (size_t i = 0; i < trainer.master_weights().size(); ++i) {
     // Bit-exact, including the bits below bf16 precision that the policy's weights do not hold.
@@ -175,18 +181,11 @@ TEST(TrainerPrecision, MasterWeightsSurviveACheckpointRoundTrip) {
   CausalLM fp32 = tiny_model();
   PolicyTrainer fp32_trainer(*fp32, config);
   fp32_trainer.step(rollouts_for_step(0));
-  std::stringstream fp32_bytes;
-  {
-    torch::serialize::OutputArchive archive;
-    fp32_trainer.save_state(archive);
-    archive.save_to(fp32_bytes);
-  }
+  const std::string fp32_bytes = saved_state(fp32_trainer);
   CausalLM from_fp32 = tiny_model(at::kBFloat16);
   from_fp32->copy_parameters_from(*fp32);
   PolicyTrainer from_fp32_trainer(*from_fp32, config);
-  torch::serialize::InputArchive archive;
-  archive.load_from(fp32_bytes);
-  from_fp32_trainer.load_state(archive);
+  load_saved_state(from_fp32_trainer, fp32_bytes);
   auto parameters = from_fp32->parameters();
   for (size_t i = 0; i < parameters.size(); ++i) {
     EXPECT_TRUE(at::equal(from_fp32_trainer.master_weights()[i], parameters[i].to(at::kFloat))) << i;
