@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <tuple>
 #include <map>
+#include <tuple>
 
 #include "core/device.h"
 #include "core/error.h"
