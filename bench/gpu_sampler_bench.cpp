@@ -103,9 +103,7 @@ int main(int argc, char** argv) {
     std::ostringstream command;
     command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/gpu_generate_reference.py " << prompt_length << " " << new_tokens;
     for (int64_t b : batches) command << " " << b;
-    std::string out = soar::bench::run_command(command.str());
-    size_t last_line = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
-    results["reference"] = nlohmann::json::parse(out.substr(last_line == std::string::npos ? 0 : last_line + 1));
+    results["reference"] = nlohmann::json::parse(soar::bench::last_line(soar::bench::run_command(command.str())));
     for (int64_t batch : batches) {
       const std::string key = std::to_string(batch);
       const double ours = results["soar"][key]["tokens_per_s"];

@@ -103,9 +103,7 @@ int main(int argc, char** argv) {
   if (with_reference) {  // first, while this process holds no GPU memory
     std::ostringstream command;
     command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/gpu_train_reference.py " << kSequences << " " << kLength;
-    std::string out = soar::bench::run_command(command.str());
-    size_t last_line = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
-    reference = nlohmann::json::parse(out.substr(last_line == std::string::npos ? 0 : last_line + 1));
+    reference = nlohmann::json::parse(soar::bench::last_line(soar::bench::run_command(command.str())));
   }
 
   const double matmul_rate = measured_matmul_rate();

@@ -17,4 +17,13 @@ inline std::string run_command(const std::string& command) {
   return output;
 }
 
+// The last line of a reference's output (the scripts print their JSON result last, after progress).
+inline std::string last_line(const std::string& output) {
+  const size_t end = output.find_last_not_of('\n');
+  if (end == std::string::npos) return {};
+  const size_t newline = output.rfind('\n', end);
+  const size_t start = newline == std::string::npos ? 0 : newline + 1;
+  return output.substr(start, end + 1 - start);
+}
+
 }  // namespace soar::bench
