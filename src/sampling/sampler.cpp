@@ -101,11 +101,12 @@ class StageClock {
 
 // One decoding step after the prefill: dynamic (attend over the filled cache), static (attend over
 // the whole capacity, device-side slot), or static replayed as a CUDA graph captured on the third
-// step of a batch size (two eager steps first warm up the kernels and libraries it uses).
+// step of a batch size (two eager steps first warm up the kernels and libraries it uses). Every
+// capture is counted in `captures` (the sampler's profile).
 class DecodeStep {
  public:
-  DecodeStep(CausalLMImpl& model, KVCache& cache, bool static_decode, bool cuda_graphs, int64_t bucket)
-      : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs), bucket_(bucket) {}
+  DecodeStep(CausalLMImpl& model, KVCache& cache, bool static_decode, bool cuda_graphs, int64_t bucket, int64_t& captures)
+      : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs), bucket_(bucket), captures_(captures) {}
 
   at::Tensor step(const at::Tensor& tokens) {
     if (!static_) return model_.logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
@@ -141,17 +142,6 @@ class DecodeStep {
     return run(tokens, attend);
   }
 
-  int64_t captures() const { return captures_; }
-
-  void reset() {
-#ifdef SOAR_CUDA
-    graphs_by_length_.clear();
-    input_ = at::Tensor();
-    eager_steps_ = 0;
-#endif
-    if (static_) cache_.sync_slot_tensor();
-  }
-
  private:
   at::Tensor run(const at::Tensor& tokens, int64_t attend) {
     return model_.logits(model_.decode_static(tokens, cache_, attend).select(1, -1));
@@ -161,7 +151,7 @@ class DecodeStep {
   KVCache& cache_;
   bool static_, graphs_;
   int64_t bucket_;
-  int64_t captures_ = 0;
+  int64_t& captures_;
 #ifdef SOAR_CUDA
   struct Captured {
     std::unique_ptr<at::cuda::CUDAGraph> graph;
@@ -296,7 +286,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
     cache_->reset();
   } else {
     cache_ = std::make_unique<KVCache>(config, batch, total_length, model_.dtype(), device);
-    decode_ = std::make_unique<DecodeStep>(model_, *cache_, static_decode_, cuda_graphs_, attend_bucket_);
+    decode_ = std::make_unique<DecodeStep>(model_, *cache_, static_decode_, cuda_graphs_, attend_bucket_, profile_.graph_captures);
     weight_addresses_ = std::move(weight_addresses);
   }
   // Decoding runs on the kept cache until rows are compacted away into a smaller copy.
@@ -304,8 +294,6 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   std::optional<DecodeStep> compacted_decode;
   KVCache* cache = cache_.get();
   DecodeStep* decode = decode_.get();
-  const int64_t kept_captures_before = decode_->captures();
-  auto count_captures = [&] { profile_.graph_captures += decode->captures() - (decode == decode_.get() ? kept_captures_before : 0); };
   profile_ = {};
   StageClock clock(profiling_, device);
   at::Generator generator = make_generator(device, params.seed);
@@ -383,11 +371,9 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
         at::Tensor index = at::tensor(rows, long_options).to(device);
         // A smaller copy with its own step (and graphs); the kept cache stays intact for the next call.
         KVCache smaller = cache->select_rows(index);
-        count_captures();
         compacted_decode.reset();
         compacted_cache.emplace(std::move(smaller));
-        compacted_decode.emplace(model_, *compacted_cache, static_decode_, cuda_graphs_, attend_bucket_);
-        compacted_decode->reset();
+        compacted_decode.emplace(model_, *compacted_cache, static_decode_, cuda_graphs_, attend_bucket_, profile_.graph_captures);
         cache = &*compacted_cache;
         decode = &*compacted_decode;
         tokens = tokens.index_select(0, index);
@@ -397,7 +383,6 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
     if (last_step) break;
     clock.run(profile_.decode_s, [&] { logits = decode->step(tokens.unsqueeze(1)); });
   }
-  count_captures();
   clock.collect();
   profile_.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call_start).count();
 

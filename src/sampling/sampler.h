@@ -75,6 +75,8 @@ class Sampler {
   // `detokenize` turns generated tokens into text (for stop strings and Completion::text); may be empty.
   Sampler(CausalLMImpl& model, Detokenizer detokenize = {}, SamplerOptions options = {});
   ~Sampler();
+  Sampler(const Sampler&) = delete;  // the kept decoding step refers to this sampler's profile
+  Sampler& operator=(const Sampler&) = delete;
 
   // Generates one completion per prompt. Throws soar::Error before allocating when a prompt is
   // empty, longer than the model's context, or the batch does not fit in memory (saying what fits).
