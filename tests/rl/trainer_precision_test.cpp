@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/serialize.h>
 
+#include <set>
 #include <sstream>
 
 #include "rl/logprobs.h"
@@ -192,20 +193,38 @@ TEST(TrainerPrecision, MasterWeightsSurviveACheckpointRoundTrip) {
   }
 }
 
+// Nodes of the autograd graph behind `output` (what backward will run, and what it keeps alive).
+size_t graph_nodes(const at::Tensor& output) {
+  std::set<torch::autograd::Node*> seen;
+  std::vector<torch::autograd::Node*> pending = {output.grad_fn().get()};
+  while (!pending.empty()) {
+    torch::autograd::Node* node = pending.back();
+    pending.pop_back();
+    if (node == nullptr || !seen.insert(node).second) continue;
+    for (const auto& edge : node->next_edges()) pending.push_back(edge.function.get());
+  }
+  return seen.size();
+}
+
 TEST(TrainerPrecision, ActivationCheckpointingGivesTheSameGradients) {
-  auto gradients = [](bool checkpointing) {
+  std::vector<size_t> nodes;
+  auto gradients = [&](bool checkpointing) {
     CausalLM model = tiny_model();
     model->set_activation_checkpointing(checkpointing);
     std::vector<Rollout> rollouts = rollouts_for_step(0);
     std::vector<const Rollout*> pointers;
     for (const Rollout& r : rollouts) pointers.push_back(&r);
     PackedRollouts packed = pack_rollouts(pointers, at::kCPU);
-    completion_logprobs(*model, packed, 1.0).sum().backward();
+    at::Tensor loss = completion_logprobs(*model, packed, 1.0).sum();
+    nodes.push_back(graph_nodes(loss));
+    loss.backward();
     std::vector<at::Tensor> grads;
     for (const auto& p : model->parameters()) grads.push_back(p.grad().clone());
     return grads;
   };
   std::vector<at::Tensor> plain = gradients(false), checkpointed = gradients(true);
+  // The layers' insides are not in the checkpointed graph: one node per layer stands for them.
+  EXPECT_LT(nodes[1] * 2, nodes[0]) << "graph nodes: " << nodes[0] << " plain, " << nodes[1] << " checkpointed";
   ASSERT_EQ(plain.size(), checkpointed.size());
   for (size_t i = 0; i < plain.size(); ++i) {
     EXPECT_GT(plain[i].abs().max().item<double>(), 0.0) << i;
