@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 
 #include <chrono>
@@ -18,9 +19,47 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "model/fused_ops.h"
 #include "sampling/sampler.h"
 #include "llama_3b_config.h"
 #include "run_command.h"
+
+namespace {
+
+// Device time of one call of `work`, the mean over `reps` after a warm-up (CUDA events).
+template <class Work>
+double device_seconds(int reps, Work&& work) {
+  work();
+  at::cuda::CUDAEvent start(cudaEventDefault), end(cudaEventDefault);
+  start.record();
+  for (int i = 0; i < reps; ++i) work();
+  end.record();
+  end.synchronize();
+  return start.elapsed_time(end) / 1000.0 / reps;
+}
+
+// The fused decode kernels alone on one layer's shapes, at the mid-run cache fill: the attention's
+// and the norm's achieved bandwidth (bytes they must move / time), to set against the device's.
+nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int64_t capacity) {
+  at::InferenceMode inference;
+  auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+  const int64_t filled = capacity * 3 / 4;  // prompt 128 + half of 256 new tokens
+  at::Tensor keys = at::randn({batch, config.num_key_value_heads, capacity, config.head_dim}, bf16);
+  at::Tensor values = at::randn_like(keys);
+  at::Tensor valid = at::ones({batch, capacity}, bf16.dtype(at::kBool));
+  at::Tensor slot = at::full({1}, filled - 1, bf16.dtype(at::kLong));
+  at::Tensor q = at::randn({batch, config.num_attention_heads, config.head_dim}, bf16);
+  const double attention_s = device_seconds(50, [&] { soar::fused::decode_attention(q, keys, values, valid, slot, capacity); });
+  const double attention_bytes = 2.0 * batch * config.num_key_value_heads * filled * config.head_dim * 2;
+  at::Tensor residual = at::randn({batch, config.hidden_size}, bf16), delta = at::randn_like(residual);
+  at::Tensor weight = at::ones({config.hidden_size}, bf16);
+  const double norm_s = device_seconds(200, [&] { soar::fused::add_rms_norm(residual, delta, weight, 1e-5); });
+  return {{"attention_us", attention_s * 1e6}, {"attention_TBps", attention_bytes / attention_s / 1e12},
+          {"attention_slots", filled}, {"add_rms_norm_us", norm_s * 1e6},
+          {"add_rms_norm_TBps", 4.0 * batch * config.hidden_size * 2 / norm_s / 1e12}};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (!at::hasCUDA()) {
@@ -51,35 +90,50 @@ int main(int argc, char** argv) {
     for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % config.vocab_size);
     soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
     // A kept sampler (its KV cache and CUDA graphs reused from call to call, as in an RL loop)
-    // against a fresh sampler per call (allocation and graph captures inside every call).
-    soar::Sampler sampler(**model, {}, {.profile = true});
-    sampler.generate(prompts, sampling);  // warm-up (kernels, graph capture)
-    double best = 1e30, fresh_best = 1e30;
-    soar::GenerateProfile profile;
-    for (int rep = 0; rep < 2; ++rep) {
-      auto start = std::chrono::steady_clock::now();
-      sampler.generate(prompts, sampling);
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (seconds < best) best = seconds, profile = sampler.last_profile();
+    // against a fresh sampler per call (allocation and graph captures inside every call), and the
+    // same kept sampler with the model's fused kernels off (the ATen path: what they gain).
+    auto timed_calls = [&](soar::Sampler& sampler, int reps, soar::GenerateProfile& profile) {
+      double best = 1e30;
+      for (int rep = 0; rep < reps; ++rep) {
+        auto start = std::chrono::steady_clock::now();
+        sampler.generate(prompts, sampling);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (seconds < best) best = seconds, profile = sampler.last_profile();
+      }
+      return best;
+    };
+    auto step_seconds = [](const soar::GenerateProfile& p) { return p.decode_s / static_cast<double>(std::max<int64_t>(1, p.steps - 1)); };
+    soar::GenerateProfile profile, aten_profile, unused;
+    double best, fresh_best, aten_best;
+    {
+      soar::Sampler sampler(**model, {}, {.profile = true});
+      sampler.generate(prompts, sampling);  // warm-up (kernels, graph capture)
+      best = timed_calls(sampler, 2, profile);
+      soar::Sampler fresh(**model);
+      fresh_best = timed_calls(fresh, 1, unused);
     }
     {
-      soar::Sampler fresh(**model);
-      auto start = std::chrono::steady_clock::now();
-      fresh.generate(prompts, sampling);
-      fresh_best = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      (*model)->set_fused_kernels(false);
+      soar::Sampler sampler(**model, {}, {.profile = true});
+      sampler.generate(prompts, sampling);
+      aten_best = timed_calls(sampler, 1, aten_profile);
+      (*model)->set_fused_kernels(true);
     }
     const double tokens_per_s = static_cast<double>(batch * new_tokens) / best;
-    const double step_s = profile.decode_s / static_cast<double>(std::max<int64_t>(1, profile.steps - 1));
+    const double step_s = step_seconds(profile);
     // Per decode step (device time of the graph replays alone): the weights read once (embeddings
     // tied: counted once), the KV cache read over the attended slots (on average the middle of the
-    // run, rounded up to the bucket of 64), 2 FLOP per parameter per token plus attention.
-    const double attended = static_cast<double>(prompt_length) + new_tokens / 2.0 + 32.0;
+    // run: the fused attention reads up to the newest slot only), 2 FLOP per parameter per token
+    // plus attention.
+    const double attended = static_cast<double>(prompt_length) + new_tokens / 2.0;
     const double bytes = params * 2 + static_cast<double>(batch) * attended * kv_bytes_per_token;
     const double flops = 2 * params * static_cast<double>(batch) +
                          4.0 * static_cast<double>(batch) * attended * config.num_hidden_layers * config.num_attention_heads * config.head_dim;
     const std::string key = std::to_string(batch);
     results["soar"][key] = {{"tokens_per_s", tokens_per_s},
                             {"fresh_sampler_tokens_per_s", static_cast<double>(batch * new_tokens) / fresh_best},
+                            {"aten_path_tokens_per_s", static_cast<double>(batch * new_tokens) / aten_best},
+                            {"aten_path_decode_step_ms", step_seconds(aten_profile) * 1e3},
                             {"call_s", best},
                             {"prefill_s", profile.prefill_s},
                             {"decode_s", profile.decode_s},
@@ -89,12 +143,16 @@ int main(int argc, char** argv) {
                             {"decode_step_ms", step_s * 1e3},
                             {"decode_bandwidth_TBps", bytes / step_s / 1e12},
                             {"decode_TFLOPps", flops / step_s / 1e12}};
-    std::printf("batch %3lld: %8.0f tok/s kept sampler, %8.0f tok/s fresh sampler per call; call %.3f s = prefill %.3f + "
-                "decode %.3f + sample %.3f + other %.3f s; decode step %.2f ms = %.2f TB/s of weights+KV, %.0f TFLOP/s\n",
-                static_cast<long long>(batch), tokens_per_s, static_cast<double>(batch * new_tokens) / fresh_best, best,
-                profile.prefill_s, profile.decode_s, profile.sample_s, best - profile.prefill_s - profile.decode_s - profile.sample_s,
-                step_s * 1e3, bytes / step_s / 1e12, flops / step_s / 1e12);
+    std::printf("batch %3lld: %8.0f tok/s kept sampler, %8.0f tok/s fresh sampler per call, %8.0f tok/s ATen path (step %.2f ms); "
+                "call %.3f s = prefill %.3f + decode %.3f + sample %.3f + other %.3f s; decode step %.2f ms = %.2f TB/s of "
+                "weights+KV, %.0f TFLOP/s\n",
+                static_cast<long long>(batch), tokens_per_s, static_cast<double>(batch * new_tokens) / fresh_best,
+                static_cast<double>(batch * new_tokens) / aten_best, step_seconds(aten_profile) * 1e3, best, profile.prefill_s,
+                profile.decode_s, profile.sample_s, best - profile.prefill_s - profile.decode_s - profile.sample_s, step_s * 1e3,
+                bytes / step_s / 1e12, flops / step_s / 1e12);
   }
+  results["kernels"] = time_kernels(config, 256, prompt_length + new_tokens);
+  std::cout << "kernels at batch 256: " << results["kernels"].dump() << "\n";
   write(results);  // ours is kept even if the reference does not finish
 
   if (with_reference) {  // after ours, with this process's GPU memory released

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "model/fused_ops.h"
 
 namespace soar {
 namespace {
@@ -148,8 +149,19 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
 bool AttentionImpl::stack_projections() { return restack(qkv_weight_, qkv_bias_, {q_proj, k_proj, v_proj}); }
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
-                                  const CacheAccess& access, int64_t layer) {
+                                  const CacheAccess& access, int64_t layer, bool fused) {
   const int64_t batch = x.size(0), length = x.size(1);
+  if (fused && length == 1 && access.cache != nullptr && access.slot_index.defined() && !q_norm &&
+      fused::decode_attention_supports(head_dim_) && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
+    // The decoding step: one matmul, one kernel for RoPE + cache write, one for attention (over the
+    // filled slots only, each kv head's keys read once for its whole query group), then o_proj.
+    KVCache& cache = *access.cache;
+    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_).view({batch, -1});
+    at::Tensor q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, heads_, kv_heads_);
+    at::Tensor out = fused::decode_attention(q, cache.keys(layer), cache.values(layer), cache.valid(), access.slot_index,
+                                             access.attend_slots);
+    return o_proj->forward(out.view({batch, 1, heads_ * head_dim_}));
+  }
   at::Tensor q, k, v;
   bool rotated = false;  // q, k already [B, heads, T, D] with RoPE applied
   if (!at::GradMode::is_enabled() && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
@@ -223,9 +235,10 @@ MlpImpl::MlpImpl(const ModelConfig& c) {
 
 bool MlpImpl::stack_projections() { return restack(gate_up_weight_, gate_up_bias_, {gate_proj, up_proj}); }
 
-at::Tensor MlpImpl::forward(const at::Tensor& x) {
+at::Tensor MlpImpl::forward(const at::Tensor& x, bool fused) {
   if (!at::GradMode::is_enabled() && is_stacked(gate_up_weight_, {gate_proj->weight, up_proj->weight})) {
     at::Tensor gate_up = torch::nn::functional::linear(x, gate_up_weight_, gate_up_bias_);
+    if (fused) return down_proj->forward(fused::silu_mul(gate_up));
     const int64_t size = gate_up.size(-1) / 2;
     return down_proj->forward(at::silu(gate_up.narrow(-1, 0, size)) * gate_up.narrow(-1, size, size));
   }
@@ -292,6 +305,7 @@ at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, c
   if (mask.defined() && mask.scalar_type() == at::kBool) {
     attention_bias = at::zeros(mask.sizes(), x.options()).masked_fill_(mask.logical_not(), -std::numeric_limits<double>::infinity());
   }
+  if (fused_kernels_ && !at::GradMode::is_enabled() && fused::available(x)) return run_layers_fused(x, rope, attention_bias, access);
   const bool checkpoint = activation_checkpointing_ && at::GradMode::is_enabled() && access.cache == nullptr;
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     DecoderLayerImpl* layer = model->layers->ptr<DecoderLayerImpl>(i).get();
@@ -299,6 +313,28 @@ at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, c
                    : layer->forward(x, rope, attention_bias, access, i);
   }
   return model->norm->forward(x);
+}
+
+at::Tensor CausalLMImpl::run_layers_fused(at::Tensor residual, const RopeTables& rope, const at::Tensor& mask,
+                                          const CacheAccess& access) {
+  // The residual stream is updated in place; each layer's two "add the block's output, normalise
+  // for the next block" pairs are one kernel, the second one reaching into the next layer's input
+  // norm (or the final norm). Same arithmetic as DecoderLayerImpl::forward, fewer launches.
+  residual = residual.contiguous();
+  const int64_t layers = config_.num_hidden_layers;
+  auto layer_at = [&](int64_t i) { return model->layers->ptr<DecoderLayerImpl>(i).get(); };
+  RMSNormImpl& first_norm = *layer_at(0)->input_layernorm;
+  at::Tensor normed = fused::add_rms_norm(residual, {}, first_norm.weight, first_norm.eps());
+  for (int64_t i = 0; i < layers; ++i) {
+    DecoderLayerImpl* layer = layer_at(i);
+    at::Tensor attended = layer->self_attn->forward(normed, rope, mask, access, i, /*fused=*/true);
+    normed = fused::add_rms_norm(residual, attended.contiguous(), layer->post_attention_layernorm->weight,
+                                 layer->post_attention_layernorm->eps());
+    at::Tensor mlp_out = layer->mlp->forward(normed, /*fused=*/true);
+    RMSNormImpl& next_norm = i + 1 < layers ? *layer_at(i + 1)->input_layernorm : *model->norm;
+    normed = fused::add_rms_norm(residual, mlp_out.contiguous(), next_norm.weight, next_norm.eps());
+  }
+  return normed;
 }
 
 at::Tensor CausalLMImpl::hidden_states(const at::Tensor& input_ids, const at::Tensor& attention_mask,

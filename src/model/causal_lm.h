@@ -22,6 +22,7 @@ class RMSNormImpl : public torch::nn::Module {
  public:
   RMSNormImpl(int64_t size, double eps);
   at::Tensor forward(const at::Tensor& x);
+  double eps() const { return eps_; }
   at::Tensor weight;
 
  private:
@@ -45,9 +46,10 @@ class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& config);
   // x [B, T, H]; mask [B, 1, T, S]: bool (true = may attend) or additive (0 / -inf in x's dtype),
-  // S as `access` says; undefined = causal attention without a cache.
+  // S as `access` says; undefined = causal attention without a cache. `fused`: a no-grad decoding
+  // step (one token, device slot) may run RoPE, the cache write and attention as fused CUDA kernels.
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
-                     int64_t layer);
+                     int64_t layer, bool fused = false);
 
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
@@ -65,7 +67,8 @@ TORCH_MODULE(Attention);
 class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(const ModelConfig& config);
-  at::Tensor forward(const at::Tensor& x);
+  // `fused`: without grad, on stacked projections, the SiLU gate is one CUDA kernel.
+  at::Tensor forward(const at::Tensor& x, bool fused = false);
   bool stack_projections();  // gate_proj and up_proj, as AttentionImpl::stack_projections
   torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 
@@ -142,6 +145,12 @@ class CausalLMImpl : public torch::nn::Module {
   void set_activation_checkpointing(bool enabled) { activation_checkpointing_ = enabled; }
   bool activation_checkpointing() const { return activation_checkpointing_; }
 
+  // Forwards without grad on a CUDA device run fused kernels (model/fused_ops.h): residual add +
+  // RMSNorm across layer boundaries, the SiLU gate, and in decode_static RoPE + cache write and
+  // grouped-query attention over only the filled slots. On by default; off = the ATen path.
+  void set_fused_kernels(bool enabled) { fused_kernels_ = enabled; }
+  bool fused_kernels() const { return fused_kernels_; }
+
   // The unembedding matrix [vocab, hidden]: lm_head, or the input embeddings when tied.
   at::Tensor output_weight() const;
 
@@ -155,9 +164,11 @@ class CausalLMImpl : public torch::nn::Module {
 
  private:
   at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, const CacheAccess& access);
+  at::Tensor run_layers_fused(at::Tensor residual, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access);
   ModelConfig config_;
   at::Tensor inverse_frequencies_;
   bool activation_checkpointing_ = false;
+  bool fused_kernels_ = true;
 };
 TORCH_MODULE(CausalLM);
 

@@ -1,0 +1,55 @@
+// CUDA kernels that fuse the small steps of a no-grad forward (chiefly the sampler's decoding
+// step, where each of ~500 launches per step moves only a few MB): residual add + RMSNorm, SiLU
+// gate, RoPE + KV-cache write, and grouped-query attention of one new token over the cache. Raw
+// pointers and plain types only (nvcc compiles these as C++17 without torch headers); the tensor
+// checks live in fused_ops.cpp. Rounding follows transformers' bf16 order wherever it rounds.
+// Built only with SOAR_CUDA (decode_kernels.cu).
+#pragma once
+
+#include <cstdint>
+
+namespace soar::kernels {
+
+enum class Element { Float, BFloat16, Half };
+
+// Per row of `cols` elements: when `delta` is given, residual = residual + delta (rounded to the
+// element type, in place); then normed = weight * round(residual * rsqrt(mean(residual²) + eps)),
+// as transformers' RMSNorm (float32 statistics, one cast before the weight).
+void add_rms_norm(Element type, void* residual, const void* delta, const void* weight, void* normed, int64_t rows,
+                  int64_t cols, float eps, void* stream);
+
+// out[r, i] = round(round(silu(gate_up[r, i])) * gate_up[r, cols + i]) for a [rows, 2 * cols]
+// input (gate then up, as the stacked projection writes them) and a [rows, cols] output.
+void silu_mul(Element type, const void* gate_up, void* out, int64_t rows, int64_t cols, void* stream);
+
+struct RopeCacheWrite {
+  const void* qkv;          // [batch, (heads + 2 * kv_heads) * head_dim]: q, k, v of one new token per row
+  const void* cos;          // [batch, head_dim], the RoPE tables of each row's position
+  const void* signed_sin;   // [batch, head_dim]: sin with the sign of rotate_half folded in
+  void* q_out;              // [batch, heads, head_dim]: rotated queries
+  void* key_cache;          // [batch, kv_heads, capacity, head_dim]: rotated key written at `slot`
+  void* value_cache;        // same shape: value written at `slot`
+  const int64_t* slot;      // device scalar: the cache slot of the new token
+  int64_t batch, heads, kv_heads, head_dim, capacity;
+};
+// RoPE as transformers rounds it (x * cos and rotate_half(x) * sin each rounded, then their sum),
+// applied to q and k, with k and v stored into the cache: one launch instead of about eight.
+void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream);
+
+struct DecodeAttention {
+  const void* q;            // [batch, heads, head_dim]
+  const void* key_cache;    // [batch, kv_heads, capacity, head_dim]
+  const void* value_cache;  // same shape
+  const bool* valid;        // [batch, capacity]: slots holding real tokens
+  const int64_t* slot;      // device scalar: the newest filled slot; slots after it are not read
+  void* out;                // [batch, heads, head_dim]
+  int64_t batch, heads, kv_heads, head_dim, capacity;
+  int64_t max_slots;        // upper bound on the slots read (<= capacity)
+  float scale;              // softmax scale, usually 1 / sqrt(head_dim)
+};
+// softmax(q k^T * scale) v of one query per row over the valid slots [0, *slot], float32
+// arithmetic: the query heads that share a kv head are processed together, so each block reads
+// that head's keys and values once, and only up to the newest slot. head_dim must be 64, 128 or 256.
+void decode_attention(Element type, const DecodeAttention& args, void* stream);
+
+}  // namespace soar::kernels

@@ -1,0 +1,144 @@
+#include "model/fused_ops.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#ifdef SOAR_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "model/decode_kernels.h"
+#endif
+
+namespace soar::fused {
+#ifdef SOAR_CUDA
+namespace {
+
+bool supported_dtype(at::ScalarType type) {
+  return type == at::kFloat || type == at::kBFloat16 || type == at::kHalf;
+}
+
+void require(bool condition, const char* op, const char* what) {
+  if (!condition) fail("fused ", op, ": ", what);
+}
+
+kernels::Element element(const at::Tensor& x) {
+  switch (x.scalar_type()) {
+    case at::kBFloat16: return kernels::Element::BFloat16;
+    case at::kHalf: return kernels::Element::Half;
+    default: return kernels::Element::Float;
+  }
+}
+
+void* stream_of(const at::Tensor& x) {
+  return c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
+}
+
+bool aligned16(const at::Tensor& x) { return reinterpret_cast<uintptr_t>(x.data_ptr()) % 16 == 0; }
+
+}  // namespace
+#endif
+
+bool available(const at::Tensor& x) {
+#ifdef SOAR_CUDA
+  return x.is_cuda() && supported_dtype(x.scalar_type());
+#else
+  (void)x;
+  return false;
+#endif
+}
+
+bool decode_attention_supports(int64_t head_dim) { return head_dim == 64 || head_dim == 128 || head_dim == 256; }
+
+#ifdef SOAR_CUDA
+
+at::Tensor add_rms_norm(at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight, double eps) {
+  require(available(residual) && residual.is_contiguous(), "add_rms_norm", "residual must be a contiguous CUDA tensor");
+  const int64_t cols = residual.size(-1);
+  require(weight.scalar_type() == residual.scalar_type() && weight.is_contiguous() && weight.numel() == cols,
+          "add_rms_norm", "weight must match the residual's last dimension and dtype");
+  if (delta.defined()) {
+    require(delta.sizes() == residual.sizes() && delta.scalar_type() == residual.scalar_type() && delta.is_contiguous(),
+            "add_rms_norm", "delta must be contiguous with the residual's shape and dtype");
+  }
+  c10::cuda::CUDAGuard guard(residual.device());
+  at::Tensor normed = at::empty_like(residual);
+  kernels::add_rms_norm(element(residual), residual.data_ptr(), delta.defined() ? delta.data_ptr() : nullptr, weight.data_ptr(),
+                        normed.data_ptr(), residual.numel() / std::max<int64_t>(cols, 1), cols, static_cast<float>(eps),
+                        stream_of(residual));
+  return normed;
+}
+
+at::Tensor silu_mul(const at::Tensor& gate_up) {
+  require(available(gate_up) && gate_up.is_contiguous() && gate_up.size(-1) % 2 == 0, "silu_mul",
+          "input must be a contiguous CUDA tensor with an even last dimension");
+  const int64_t cols = gate_up.size(-1) / 2;
+  std::vector<int64_t> sizes = gate_up.sizes().vec();
+  sizes.back() = cols;
+  c10::cuda::CUDAGuard guard(gate_up.device());
+  at::Tensor out = at::empty(sizes, gate_up.options());
+  kernels::silu_mul(element(gate_up), gate_up.data_ptr(), out.data_ptr(), gate_up.numel() / std::max<int64_t>(2 * cols, 1), cols,
+                    stream_of(gate_up));
+  return out;
+}
+
+at::Tensor rope_cache_write(const at::Tensor& qkv, const RopeTables& rope, at::Tensor& keys, at::Tensor& values,
+                            const at::Tensor& slot, int64_t heads, int64_t kv_heads) {
+  require(keys.dim() == 4 && keys.sizes() == values.sizes() && keys.is_contiguous() && values.is_contiguous(), "rope_cache_write",
+          "keys and values must be contiguous [B, kv_heads, capacity, head_dim]");
+  const int64_t batch = keys.size(0), head_dim = keys.size(3), capacity = keys.size(2);
+  require(keys.size(1) == kv_heads && head_dim % 2 == 0 && head_dim <= 1024, "rope_cache_write", "cache layout does not match the heads");
+  require(available(qkv) && qkv.is_contiguous() && qkv.dim() == 2 && qkv.size(0) == batch &&
+              qkv.size(1) == (heads + 2 * kv_heads) * head_dim && qkv.scalar_type() == keys.scalar_type(),
+          "rope_cache_write", "qkv must be contiguous [B, (heads + 2 kv_heads) head_dim] in the cache's dtype");
+  for (const at::Tensor* table : {&rope.cos, &rope.signed_sin}) {
+    require(table->is_contiguous() && table->numel() == batch * head_dim && table->scalar_type() == qkv.scalar_type(),
+            "rope_cache_write", "RoPE tables must be contiguous [B, 1, head_dim] in the activations' dtype");
+  }
+  require(slot.is_cuda() && slot.scalar_type() == at::kLong && slot.numel() == 1, "rope_cache_write", "slot must be a CUDA int64 scalar");
+  c10::cuda::CUDAGuard guard(qkv.device());
+  at::Tensor q = at::empty({batch, heads, head_dim}, qkv.options());
+  kernels::RopeCacheWrite args{qkv.data_ptr(), rope.cos.data_ptr(), rope.signed_sin.data_ptr(), q.data_ptr(), keys.data_ptr(),
+                               values.data_ptr(), slot.data_ptr<int64_t>(), batch, heads, kv_heads, head_dim, capacity};
+  kernels::rope_cache_write(element(qkv), args, stream_of(qkv));
+  return q;
+}
+
+at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& valid,
+                            const at::Tensor& slot, int64_t max_slots) {
+  require(keys.dim() == 4 && keys.sizes() == values.sizes() && keys.is_contiguous() && values.is_contiguous() && aligned16(keys) &&
+              aligned16(values),
+          "decode_attention", "keys and values must be contiguous, 16-byte aligned [B, kv_heads, capacity, head_dim]");
+  const int64_t batch = keys.size(0), kv_heads = keys.size(1), capacity = keys.size(2), head_dim = keys.size(3);
+  require(decode_attention_supports(head_dim), "decode_attention", "head_dim must be 64, 128 or 256");
+  require(available(q) && q.dim() == 3 && q.size(0) == batch && q.size(2) == head_dim && q.size(1) % kv_heads == 0 &&
+              q.is_contiguous() && aligned16(q) && q.scalar_type() == keys.scalar_type(),
+          "decode_attention", "q must be contiguous [B, heads, head_dim] in the cache's dtype, heads a multiple of kv_heads");
+  require(valid.scalar_type() == at::kBool && valid.is_contiguous() && valid.dim() == 2 && valid.size(0) == batch &&
+              valid.size(1) == capacity,
+          "decode_attention", "valid must be a contiguous bool [B, capacity]");
+  require(slot.is_cuda() && slot.scalar_type() == at::kLong && slot.numel() == 1, "decode_attention", "slot must be a CUDA int64 scalar");
+  c10::cuda::CUDAGuard guard(q.device());
+  at::Tensor out = at::empty_like(q);
+  kernels::DecodeAttention args{q.data_ptr(), keys.data_ptr(), values.data_ptr(), valid.data_ptr<bool>(), slot.data_ptr<int64_t>(),
+                                out.data_ptr(), batch, q.size(1), kv_heads, head_dim, capacity,
+                                max_slots > 0 ? std::min(max_slots, capacity) : capacity,
+                                static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)))};
+  kernels::decode_attention(element(q), args, stream_of(q));
+  return out;
+}
+
+#else  // no CUDA build: available() is false, so the model never calls these
+
+at::Tensor add_rms_norm(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { fail("fused kernels need a CUDA build"); }
+at::Tensor silu_mul(const at::Tensor&) { fail("fused kernels need a CUDA build"); }
+at::Tensor rope_cache_write(const at::Tensor&, const RopeTables&, at::Tensor&, at::Tensor&, const at::Tensor&, int64_t, int64_t) {
+  fail("fused kernels need a CUDA build");
+}
+at::Tensor decode_attention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t) {
+  fail("fused kernels need a CUDA build");
+}
+
+#endif
+
+}  // namespace soar::fused

@@ -1,0 +1,35 @@
+// Tensor-level entry points to the fused CUDA kernels of decode_kernels.h, with their shape,
+// dtype and layout checks. Used by no-grad forwards on a GPU (CausalLMImpl::set_fused_kernels);
+// elsewhere `available` is false and the model runs its ATen path.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "model/rope.h"
+
+namespace soar::fused {
+
+// Whether the kernels can run on x: a CUDA build, x on a CUDA device, float32, bf16 or fp16.
+bool available(const at::Tensor& x);
+
+// residual [..., C] (contiguous) += delta in place when delta is defined; returns
+// RMSNorm(residual) * weight as transformers rounds it.
+at::Tensor add_rms_norm(at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight, double eps);
+
+// silu(gate) * up of a stacked projection's output [..., 2 I] (gate first) -> [..., I].
+at::Tensor silu_mul(const at::Tensor& gate_up);
+
+// For one new token per row: qkv [B, (heads + 2 kv_heads) D] (contiguous); RoPE on q and k; k and
+// v written to keys/values [B, kv_heads, capacity, D] at the device slot [1]. Returns q [B, heads, D].
+at::Tensor rope_cache_write(const at::Tensor& qkv, const RopeTables& rope, at::Tensor& keys, at::Tensor& values,
+                            const at::Tensor& slot, int64_t heads, int64_t kv_heads);
+
+// Whether decode_attention supports this head size.
+bool decode_attention_supports(int64_t head_dim);
+
+// Attention of q [B, heads, D] over the cache's valid slots [0, slot] (at most max_slots):
+// returns [B, heads, D].
+at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& valid,
+                            const at::Tensor& slot, int64_t max_slots);
+
+}  // namespace soar::fused
