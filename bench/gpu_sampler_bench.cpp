@@ -49,14 +49,27 @@ nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int6
   at::Tensor valid = at::ones({batch, capacity}, bf16.dtype(at::kBool));
   at::Tensor slot = at::full({1}, filled - 1, bf16.dtype(at::kLong));
   at::Tensor q = at::randn({batch, config.num_attention_heads, config.head_dim}, bf16);
-  const double attention_s = device_seconds(50, [&] { soar::fused::decode_attention(q, keys, values, valid, slot, capacity); });
   const double attention_bytes = 2.0 * batch * config.num_key_value_heads * filled * config.head_dim * 2;
+  nlohmann::json timings;
+  for (int variant : {0, 1, 2}) {
+    soar::fused::set_decode_attention_variant(variant);
+    const double seconds = device_seconds(50, [&] { soar::fused::decode_attention(q, keys, values, valid, slot, capacity); });
+    const std::string key = "attention_variant_" + std::to_string(variant);
+    timings[key + "_us"] = seconds * 1e6;
+    timings[key + "_TBps"] = attention_bytes / seconds / 1e12;
+  }
+  soar::fused::set_decode_attention_variant(0);
+  timings["attention_slots"] = filled;
   at::Tensor residual = at::randn({batch, config.hidden_size}, bf16), delta = at::randn_like(residual);
   at::Tensor weight = at::ones({config.hidden_size}, bf16);
   const double norm_s = device_seconds(200, [&] { soar::fused::add_rms_norm(residual, delta, weight, 1e-5); });
-  return {{"attention_us", attention_s * 1e6}, {"attention_TBps", attention_bytes / attention_s / 1e12},
-          {"attention_slots", filled}, {"add_rms_norm_us", norm_s * 1e6},
-          {"add_rms_norm_TBps", 4.0 * batch * config.hidden_size * 2 / norm_s / 1e12}};
+  timings["add_rms_norm_us"] = norm_s * 1e6;
+  timings["add_rms_norm_TBps"] = 4.0 * batch * config.hidden_size * 2 / norm_s / 1e12;
+  at::Tensor gate_up = at::randn({batch, 2 * config.intermediate_size}, bf16);
+  const double silu_s = device_seconds(200, [&] { soar::fused::silu_mul(gate_up); });
+  timings["silu_mul_us"] = silu_s * 1e6;
+  timings["silu_mul_TBps"] = 3.0 * batch * config.intermediate_size * 2 / silu_s / 1e12;
+  return timings;
 }
 
 }  // namespace
@@ -150,6 +163,28 @@ int main(int argc, char** argv) {
                 static_cast<double>(batch * new_tokens) / aten_best, step_seconds(aten_profile) * 1e3, best, profile.prefill_s,
                 profile.decode_s, profile.sample_s, best - profile.prefill_s - profile.decode_s - profile.sample_s, step_s * 1e3,
                 bytes / step_s / 1e12, flops / step_s / 1e12);
+  }
+  {
+    // The sampler at batch 256 with each attention kernel variant (kept sampler, best of two).
+    std::vector<std::vector<int32_t>> prompts(256, std::vector<int32_t>(prompt_length));
+    for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % config.vocab_size);
+    soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
+    for (int variant : {0, 1, 2}) {
+      soar::fused::set_decode_attention_variant(variant);
+      soar::Sampler sampler(**model, {}, {.profile = true});
+      sampler.generate(prompts, sampling);
+      double best = 1e30;
+      for (int rep = 0; rep < 2; ++rep) {
+        auto start = std::chrono::steady_clock::now();
+        sampler.generate(prompts, sampling);
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+      const auto& p = sampler.last_profile();
+      results["attention_variants_b256"][std::to_string(variant)] = {
+          {"tokens_per_s", 256.0 * new_tokens / best}, {"decode_step_ms", p.decode_s / std::max<int64_t>(1, p.steps - 1) * 1e3}};
+      std::printf("attention variant %d, batch 256: %.0f tok/s\n", variant, 256.0 * new_tokens / best);
+    }
+    soar::fused::set_decode_attention_variant(0);
   }
   results["kernels"] = time_kernels(config, 256, prompt_length + new_tokens);
   std::cout << "kernels at batch 256: " << results["kernels"].dump() << "\n";

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -42,39 +43,63 @@ __device__ __forceinline__ T from_float(float x) { return Convert<T>::store(x); 
 template <class T>
 __device__ __forceinline__ float rounded(float x) { return to_float(from_float<T>(x)); }
 
-// Eight consecutive elements loaded with 16-byte accesses (the caller guarantees the alignment),
-// unpacked by constant index (after unrolling) so that they stay in registers.
-template <class T>
-struct Eight {
-  static_assert(sizeof(T) == 2, "16-bit types");
-  uint4 raw;
-  __device__ __forceinline__ void load(const T* p) { raw = *reinterpret_cast<const uint4*>(p); }
-  __device__ __forceinline__ void zero() { raw = make_uint4(0, 0, 0, 0); }
-  __device__ __forceinline__ float operator[](int i) const {
-    const unsigned word = i < 2 ? raw.x : i < 4 ? raw.y : i < 6 ? raw.z : raw.w;
-    const unsigned short bits = static_cast<unsigned short>((i & 1) ? word >> 16 : word & 0xffffu);
-    if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-      return __uint_as_float(static_cast<unsigned>(bits) << 16);  // bf16 is float32's upper half
+// E consecutive elements held as raw 32-bit words (8, 16 or 32 bytes, loaded and stored with
+// vector accesses whose alignment the caller guarantees) and read by constant index after
+// unrolling, so that they stay in registers.
+template <class T, int E>
+struct Pack {
+  static constexpr int kBytes = E * static_cast<int>(sizeof(T));
+  static_assert(kBytes == 8 || kBytes == 16 || kBytes == 32, "8, 16 or 32 bytes");
+  unsigned w[kBytes / 4];
+
+  __device__ __forceinline__ void load(const T* p) {
+    if constexpr (kBytes == 8) {
+      const uint2 r = *reinterpret_cast<const uint2*>(p);
+      w[0] = r.x, w[1] = r.y;
     } else {
-      return __half2float(__ushort_as_half(bits));
+#pragma unroll
+      for (int i = 0; i < kBytes / 16; ++i) {
+        const uint4 r = reinterpret_cast<const uint4*>(p)[i];
+        w[4 * i] = r.x, w[4 * i + 1] = r.y, w[4 * i + 2] = r.z, w[4 * i + 3] = r.w;
+      }
     }
   }
-};
-template <>
-struct Eight<float> {
-  float4 lo, hi;
-  __device__ __forceinline__ void load(const float* p) {
-    lo = reinterpret_cast<const float4*>(p)[0];
-    hi = reinterpret_cast<const float4*>(p)[1];
+  __device__ __forceinline__ void zero() {
+#pragma unroll
+    for (int i = 0; i < kBytes / 4; ++i) w[i] = 0;
   }
-  __device__ __forceinline__ void zero() { lo = hi = make_float4(0, 0, 0, 0); }
   __device__ __forceinline__ float operator[](int i) const {
-    const float4& f = i < 4 ? lo : hi;
-    switch (i & 3) {
-      case 0: return f.x;
-      case 1: return f.y;
-      case 2: return f.z;
-      default: return f.w;
+    if constexpr (sizeof(T) == 4) {
+      return __uint_as_float(w[i]);
+    } else {
+      const unsigned short bits = static_cast<unsigned short>((i & 1) ? w[i / 2] >> 16 : w[i / 2] & 0xffffu);
+      if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+        return __uint_as_float(static_cast<unsigned>(bits) << 16);  // bf16 is float32's upper half
+      } else {
+        return __half2float(__ushort_as_half(bits));
+      }
+    }
+  }
+  // Element i becomes `value` rounded to T.
+  __device__ __forceinline__ void set(int i, float value) {
+    if constexpr (sizeof(T) == 4) {
+      w[i] = __float_as_uint(value);
+    } else {
+      unsigned bits;
+      if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+        bits = __bfloat16_as_ushort(from_float<T>(value));
+      } else {
+        bits = __half_as_ushort(from_float<T>(value));
+      }
+      w[i / 2] = (i & 1) ? (w[i / 2] & 0xffffu) | (bits << 16) : (w[i / 2] & 0xffff0000u) | bits;
+    }
+  }
+  __device__ __forceinline__ void store(T* p) const {
+    if constexpr (kBytes == 8) {
+      *reinterpret_cast<uint2*>(p) = make_uint2(w[0], w[1]);
+    } else {
+#pragma unroll
+      for (int i = 0; i < kBytes / 16; ++i) reinterpret_cast<uint4*>(p)[i] = make_uint4(w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]);
     }
   }
 };
@@ -99,6 +124,7 @@ void check_launch(const char* kernel) {
 
 // ---- residual add + RMSNorm: one block per row --------------------------------------------------
 
+// Any row length, one element at a time.
 template <class T>
 __global__ void __launch_bounds__(256) add_rms_norm_kernel(T* __restrict__ residual, const T* __restrict__ delta,
                                                            const T* __restrict__ weight, T* __restrict__ normed,
@@ -122,7 +148,54 @@ __global__ void __launch_bounds__(256) add_rms_norm_kernel(T* __restrict__ resid
   }
 }
 
+// Rows of 8-element packs (cols % 8 == 0, 16-byte aligned rows), at most kNormThreads * kNormPacks
+// packs: each thread keeps its packs of the row in registers between the two passes.
+constexpr int kNormThreads = 128;
+constexpr int kNormPacks = 8;
+
+template <class T>
+__global__ void __launch_bounds__(kNormThreads) add_rms_norm_packed_kernel(T* __restrict__ residual, const T* __restrict__ delta,
+                                                                           const T* __restrict__ weight, T* __restrict__ normed,
+                                                                           int64_t cols, float eps) {
+  const int64_t offset = static_cast<int64_t>(blockIdx.x) * cols;
+  const int packs = static_cast<int>(cols / 8);
+  Pack<T, 8> h[kNormPacks];
+  float squares = 0.0f;
+#pragma unroll
+  for (int j = 0; j < kNormPacks; ++j) {
+    const int pack = threadIdx.x + j * kNormThreads;
+    if (pack >= packs) break;
+    h[j].load(residual + offset + pack * 8);
+    if (delta != nullptr) {
+      Pack<T, 8> d;
+      d.load(delta + offset + pack * 8);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) h[j].set(e, __fadd_rn(h[j][e], d[e]));
+      h[j].store(residual + offset + pack * 8);
+    }
+#pragma unroll
+    for (int e = 0; e < 8; ++e) squares += h[j][e] * h[j][e];
+  }
+  const float inverse_rms = rsqrtf(block_sum(squares) / static_cast<float>(cols) + eps);
+#pragma unroll
+  for (int j = 0; j < kNormPacks; ++j) {
+    const int pack = threadIdx.x + j * kNormThreads;
+    if (pack >= packs) break;
+    Pack<T, 8> w, out;
+    w.load(weight + pack * 8);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) out.set(e, __fmul_rn(w[e], rounded<T>(__fmul_rn(h[j][e], inverse_rms))));
+    out.store(normed + offset + pack * 8);
+  }
+}
+
 // ---- SiLU(gate) * up -----------------------------------------------------------------------------
+
+template <class T>
+__device__ __forceinline__ float silu_times(float gate, float up) {
+  const float silu = rounded<T>(gate / (1.0f + expf(-gate)));  // PyTorch's silu in float32, then its output dtype
+  return __fmul_rn(silu, up);
+}
 
 template <class T>
 __global__ void silu_mul_kernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t cols) {
@@ -130,10 +203,23 @@ __global__ void silu_mul_kernel(const T* __restrict__ gate_up, T* __restrict__ o
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t row = i / cols, col = i - row * cols;
-    const float gate = to_float(gate_up[row * 2 * cols + col]);
-    const float up = to_float(gate_up[row * 2 * cols + cols + col]);
-    const float silu = rounded<T>(gate / (1.0f + expf(-gate)));  // PyTorch's silu in float32, then its output dtype
-    out[i] = from_float<T>(__fmul_rn(silu, up));
+    out[i] = from_float<T>(silu_times<T>(to_float(gate_up[row * 2 * cols + col]), to_float(gate_up[row * 2 * cols + cols + col])));
+  }
+}
+
+// 8 elements per thread (cols % 8 == 0, 16-byte aligned).
+template <class T>
+__global__ void silu_mul_packed_kernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t cols) {
+  const int64_t packs_per_row = cols / 8, total = rows * packs_per_row;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t row = i / packs_per_row, col = (i - row * packs_per_row) * 8;
+    Pack<T, 8> gate, up, result;
+    gate.load(gate_up + row * 2 * cols + col);
+    up.load(gate_up + row * 2 * cols + cols + col);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) result.set(e, silu_times<T>(gate[e], up[e]));
+    result.store(out + row * cols + col);
   }
 }
 
@@ -167,44 +253,46 @@ __global__ void rope_cache_write_kernel(RopeCacheWrite a) {
 
 // ---- grouped-query attention of one query per row over the cache --------------------------------
 //
-// Block = 128 threads for one (row, kv head, chunk of up to kHeadsPerBlock query heads). The block
-// splits into key groups of D / 8 lanes; each lane holds 8 elements of a key, so a group reads one
-// key (and its value) per step with 16-byte loads, its partial dot products summed by shuffles.
-// Each group keeps an online softmax over the keys it visits; the groups merge at the end through
-// shared memory. Scores are kept in log2 units (q pre-scaled by scale * log2 e) for exp2f.
+// Block = 128 threads for one (row, kv head, chunk of up to 4 query heads: HEADS of them). The
+// block splits into key groups of D / E lanes; each lane holds E elements of a key, so a group reads
+// one key (and its value) per step with vector loads, its partial dot products summed by shuffles.
+// A group visits U keys per step, all loads issued before any arithmetic (the validity flags are
+// loaded beside the keys, never in front of them: memory latency is paid once per step), and keeps
+// an online softmax over the keys it visits, updated once per step; the groups merge at the end
+// through shared memory. Scores are in log2 units (q pre-scaled by scale * log2 e) for exp2f.
 
 constexpr int kAttentionThreads = 128;
-constexpr int kHeadsPerBlock = 4;
-constexpr int kKeysPerGroupStep = 4;  // loads in flight per group before the arithmetic
+constexpr int kMaxHeadsPerBlock = 4;
 
-template <class T, int D>
+template <class T, int D, int HEADS, int E, int U>
 __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(DecodeAttention a, int group, int chunks) {
-  constexpr int kLanesPerKey = D / 8;
+  constexpr int kLanesPerKey = D / E;
+  static_assert(kLanesPerKey <= 32 && 32 % kLanesPerKey == 0, "a key's lanes must lie in one warp");
   constexpr int kGroups = kAttentionThreads / kLanesPerKey;
-  __shared__ float shared_max[kGroups][kHeadsPerBlock];
-  __shared__ float shared_sum[kGroups][kHeadsPerBlock];
-  __shared__ float shared_acc[kGroups][kHeadsPerBlock][D];
+  __shared__ float shared_max[kGroups][HEADS];
+  __shared__ float shared_sum[kGroups][HEADS];
+  __shared__ float shared_acc[kGroups][HEADS][D];
 
   const int64_t chunk = blockIdx.x % chunks;
   const int64_t row_head = blockIdx.x / chunks;
   const int64_t row = row_head / a.kv_heads, kv_head = row_head % a.kv_heads;
-  const int64_t first_head = kv_head * group + chunk * kHeadsPerBlock;
-  const int heads_here = min(kHeadsPerBlock, group - static_cast<int>(chunk) * kHeadsPerBlock);
+  const int64_t first_head = kv_head * group + chunk * HEADS;
+  const int heads_here = min(HEADS, group - static_cast<int>(chunk) * HEADS);
   const int key_group = threadIdx.x / kLanesPerKey, lane = threadIdx.x % kLanesPerKey;
-  const int dim0 = lane * 8;
+  const int dim0 = lane * E;
 
   constexpr float kLog2e = 1.4426950408889634f;
-  float q[kHeadsPerBlock][8];
+  float q[HEADS][E];
 #pragma unroll
-  for (int h = 0; h < kHeadsPerBlock; ++h) {
-    Eight<T> loaded;
+  for (int h = 0; h < HEADS; ++h) {
+    Pack<T, E> loaded;
     if (h < heads_here) {
       loaded.load(static_cast<const T*>(a.q) + ((row * a.heads + first_head + h) * D + dim0));
     } else {
       loaded.zero();
     }
 #pragma unroll
-    for (int e = 0; e < 8; ++e) q[h][e] = loaded[e] * a.scale * kLog2e;
+    for (int e = 0; e < E; ++e) q[h][e] = loaded[e] * a.scale * kLog2e;
   }
 
   const int64_t newest = *a.slot + 1;
@@ -214,65 +302,77 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   const T* values = static_cast<const T*>(a.value_cache) + head_offset;
   const bool* valid = a.valid + row * a.capacity;
 
-  float running_max[kHeadsPerBlock], running_sum[kHeadsPerBlock], acc[kHeadsPerBlock][8];
+  float running_max[HEADS], running_sum[HEADS], acc[HEADS][E];
 #pragma unroll
-  for (int h = 0; h < kHeadsPerBlock; ++h) {
+  for (int h = 0; h < HEADS; ++h) {
     running_max[h] = -INFINITY;
     running_sum[h] = 0.0f;
 #pragma unroll
-    for (int e = 0; e < 8; ++e) acc[h][e] = 0.0f;
+    for (int e = 0; e < E; ++e) acc[h][e] = 0.0f;
   }
 
-  // Every thread runs the same number of iterations (shuffles need the whole warp); keys past the
-  // end or not valid are loaded as zeros and skipped in the update.
-  for (int64_t base = 0; base < count; base += static_cast<int64_t>(kGroups) * kKeysPerGroupStep) {
-    Eight<T> k[kKeysPerGroupStep], v[kKeysPerGroupStep];
-    bool use[kKeysPerGroupStep];
+  // Every thread runs the same number of steps (shuffles need the whole warp); slots past the end
+  // are not loaded, invalid ones are loaded (they are in bounds) and left out of the update.
+  for (int64_t base = 0; base < count; base += static_cast<int64_t>(kGroups) * U) {
+    Pack<T, E> k[U], v[U];
+    bool use[U];
 #pragma unroll
-    for (int u = 0; u < kKeysPerGroupStep; ++u) {
+    for (int u = 0; u < U; ++u) {
       const int64_t slot = base + u * kGroups + key_group;
-      use[u] = slot < count && valid[slot];
-      if (use[u]) {
+      if (slot < count) {
+        use[u] = valid[slot];
         k[u].load(keys + slot * D);
         v[u].load(values + slot * D);
       } else {
+        use[u] = false;
         k[u].zero();
         v[u].zero();
       }
     }
+    float score[U][HEADS];
 #pragma unroll
-    for (int u = 0; u < kKeysPerGroupStep; ++u) {
-      float score[kHeadsPerBlock];
+    for (int u = 0; u < U; ++u) {
 #pragma unroll
-      for (int h = 0; h < kHeadsPerBlock; ++h) {
+      for (int h = 0; h < HEADS; ++h) {
         float partial = 0.0f;
 #pragma unroll
-        for (int e = 0; e < 8; ++e) partial += q[h][e] * k[u][e];
-        score[h] = partial;
+        for (int e = 0; e < E; ++e) partial += q[h][e] * k[u][e];
+        score[u][h] = partial;
       }
+    }
 #pragma unroll
-      for (int offset = kLanesPerKey / 2; offset > 0; offset /= 2) {
+    for (int offset = kLanesPerKey / 2; offset > 0; offset /= 2) {
 #pragma unroll
-        for (int h = 0; h < kHeadsPerBlock; ++h) score[h] += __shfl_xor_sync(kFullWarp, score[h], offset);
+      for (int u = 0; u < U; ++u) {
+#pragma unroll
+        for (int h = 0; h < HEADS; ++h) score[u][h] += __shfl_xor_sync(kFullWarp, score[u][h], offset);
       }
-      if (!use[u]) continue;
+    }
 #pragma unroll
-      for (int h = 0; h < kHeadsPerBlock; ++h) {
-        const float new_max = fmaxf(running_max[h], score[h]);
-        const float correction = exp2f(running_max[h] - new_max);
-        const float p = exp2f(score[h] - new_max);
-        running_sum[h] = running_sum[h] * correction + p;
+    for (int h = 0; h < HEADS; ++h) {
+      float step_max = running_max[h];
 #pragma unroll
-        for (int e = 0; e < 8; ++e) acc[h][e] = acc[h][e] * correction + p * v[u][e];
-        running_max[h] = new_max;
+      for (int u = 0; u < U; ++u) step_max = use[u] ? fmaxf(step_max, score[u][h]) : step_max;
+      if (step_max == -INFINITY) continue;  // no valid key yet (the same for the whole key group)
+      const float correction = exp2f(running_max[h] - step_max);
+      running_sum[h] *= correction;
+#pragma unroll
+      for (int e = 0; e < E; ++e) acc[h][e] *= correction;
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const float p = use[u] ? exp2f(score[u][h] - step_max) : 0.0f;
+        running_sum[h] += p;
+#pragma unroll
+        for (int e = 0; e < E; ++e) acc[h][e] += p * v[u][e];
       }
+      running_max[h] = step_max;
     }
   }
 
 #pragma unroll
-  for (int h = 0; h < kHeadsPerBlock; ++h) {
+  for (int h = 0; h < HEADS; ++h) {
 #pragma unroll
-    for (int e = 0; e < 8; ++e) shared_acc[key_group][h][dim0 + e] = acc[h][e];
+    for (int e = 0; e < E; ++e) shared_acc[key_group][h][dim0 + e] = acc[h][e];
     if (lane == 0) {
       shared_max[key_group][h] = running_max[h];
       shared_sum[key_group][h] = running_sum[h];
@@ -294,20 +394,34 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   }
 }
 
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
 template <class T>
 void launch_add_rms_norm(void* residual, const void* delta, const void* weight, void* normed, int64_t rows, int64_t cols,
                          float eps, cudaStream_t stream) {
-  add_rms_norm_kernel<T><<<static_cast<unsigned>(rows), 256, 0, stream>>>(
-      static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight), static_cast<T*>(normed), cols, eps);
+  const bool packed = cols % 8 == 0 && cols <= 8 * kNormThreads * kNormPacks && aligned16(residual) && aligned16(weight) &&
+                      aligned16(normed) && (delta == nullptr || aligned16(delta)) && (cols * sizeof(T)) % 16 == 0;
+  if (packed) {
+    add_rms_norm_packed_kernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
+        static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight), static_cast<T*>(normed), cols, eps);
+  } else {
+    add_rms_norm_kernel<T><<<static_cast<unsigned>(rows), 256, 0, stream>>>(
+        static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight), static_cast<T*>(normed), cols, eps);
+  }
   check_launch("add_rms_norm");
 }
 
 template <class T>
 void launch_silu_mul(const void* gate_up, void* out, int64_t rows, int64_t cols, cudaStream_t stream) {
-  const int64_t total = rows * cols;
+  const bool packed = cols % 8 == 0 && aligned16(gate_up) && aligned16(out) && (cols * sizeof(T)) % 16 == 0;
+  const int64_t work = packed ? rows * cols / 8 : rows * cols;
   const int threads = 256;
-  const int64_t blocks = std::min<int64_t>((total + threads - 1) / threads, 65536);
-  silu_mul_kernel<T><<<static_cast<unsigned>(blocks), threads, 0, stream>>>(static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((work + threads - 1) / threads, 65536));
+  if (packed) {
+    silu_mul_packed_kernel<T><<<blocks, threads, 0, stream>>>(static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
+  } else {
+    silu_mul_kernel<T><<<blocks, threads, 0, stream>>>(static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
+  }
   check_launch("silu_mul");
 }
 
@@ -318,15 +432,40 @@ void launch_rope_cache_write(const RopeCacheWrite& a, cudaStream_t stream) {
   check_launch("rope_cache_write");
 }
 
+// The attention variants (elements per lane, keys per step); see decode_attention_variant().
+template <class T, int D, int HEADS>
+void launch_attention_variant(const DecodeAttention& a, int group, int chunks, int variant, cudaStream_t stream) {
+  const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
+  if (variant == 1) {
+    decode_attention_kernel<T, D, HEADS, 8, 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  } else if (variant == 2 && D <= 128) {
+    decode_attention_kernel<T, D, HEADS, (D <= 128 ? 4 : 8), 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  } else {
+    decode_attention_kernel<T, D, HEADS, 8, 4><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  }
+}
+
+template <class T, int D>
+void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t stream) {
+  const int group = static_cast<int>(a.heads / a.kv_heads);
+  switch (group) {
+    case 1: return launch_attention_variant<T, D, 1>(a, group, 1, variant, stream);
+    case 2: return launch_attention_variant<T, D, 2>(a, group, 1, variant, stream);
+    case 3: return launch_attention_variant<T, D, 3>(a, group, 1, variant, stream);
+    default:  // 4 query heads per block; larger groups take several blocks per kv head
+      return launch_attention_variant<T, D, kMaxHeadsPerBlock>(a, group, (group + kMaxHeadsPerBlock - 1) / kMaxHeadsPerBlock,
+                                                               variant, stream);
+  }
+}
+
+int attention_variant = 0;
+
 template <class T>
 void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
-  const int group = static_cast<int>(a.heads / a.kv_heads);
-  const int chunks = (group + kHeadsPerBlock - 1) / kHeadsPerBlock;
-  const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
   switch (a.head_dim) {
-    case 64: decode_attention_kernel<T, 64><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); break;
-    case 128: decode_attention_kernel<T, 128><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); break;
-    case 256: decode_attention_kernel<T, 256><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); break;
+    case 64: launch_attention_heads<T, 64>(a, attention_variant, stream); break;
+    case 128: launch_attention_heads<T, 128>(a, attention_variant, stream); break;
+    case 256: launch_attention_heads<T, 256>(a, attention_variant, stream); break;
     default: throw std::invalid_argument("decode_attention: head_dim must be 64, 128 or 256, got " + std::to_string(a.head_dim));
   }
   check_launch("decode_attention");
@@ -376,6 +515,11 @@ void silu_mul(Element type, const void* gate_up, void* out, int64_t rows, int64_
 void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
   if (args.batch == 0) return;
   dispatch<RopeWrite>(type, args, static_cast<cudaStream_t>(stream));
+}
+
+void set_decode_attention_variant(int variant) {
+  if (variant < 0 || variant > 2) throw std::invalid_argument("decode attention variant must be 0, 1 or 2, got " + std::to_string(variant));
+  attention_variant = variant;
 }
 
 void decode_attention(Element type, const DecodeAttention& args, void* stream) {

@@ -52,4 +52,9 @@ struct DecodeAttention {
 // that head's keys and values once, and only up to the newest slot. head_dim must be 64, 128 or 256.
 void decode_attention(Element type, const DecodeAttention& args, void* stream);
 
+// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 = 8 elements per
+// lane and 4 keys in flight per key group (the default), 1 = 8 and 8, 2 = 4 and 8 (head_dim <= 128;
+// otherwise as 0). All compute the same function.
+void set_decode_attention_variant(int variant);
+
 }  // namespace soar::kernels

@@ -128,6 +128,14 @@ at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const a
   return out;
 }
 
+void set_decode_attention_variant(int variant) {
+  try {
+    kernels::set_decode_attention_variant(variant);
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
+}
+
 #else  // no CUDA build: available() is false, so the model never calls these
 
 at::Tensor add_rms_norm(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { fail("fused kernels need a CUDA build"); }
@@ -138,6 +146,7 @@ at::Tensor rope_cache_write(const at::Tensor&, const RopeTables&, at::Tensor&, a
 at::Tensor decode_attention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t) {
   fail("fused kernels need a CUDA build");
 }
+void set_decode_attention_variant(int) { fail("fused kernels need a CUDA build"); }
 
 #endif
 

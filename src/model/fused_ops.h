@@ -32,4 +32,8 @@ bool decode_attention_supports(int64_t head_dim);
 at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& valid,
                             const at::Tensor& slot, int64_t max_slots);
 
+// Benchmarking knob, process-wide: which shape of the attention kernel runs (0, the default, 1 or 2;
+// kernels::set_decode_attention_variant). Throws soar::Error without a CUDA build.
+void set_decode_attention_variant(int variant);
+
 }  // namespace soar::fused

@@ -109,36 +109,45 @@ TEST_P(GpuFamilies, CudaGraphGreedyDecodeEqualsArgmaxOfFullForward) {
 INSTANTIATE_TEST_SUITE_P(Families, GpuFamilies, ::testing::Values("llama3", "qwen2", "qwen3"));
 
 // The decode attention kernel against float64 on the CPU, on fresh random inputs with holes in the
-// validity mask, the newest slot past the middle of the cache, and a max_slots bound below it.
+// validity mask, the newest slot past the middle of the cache, and a max_slots bound below it: every
+// kernel variant, head size 64/128/256, query groups of 1, 3 and 5 (the last over two blocks).
 TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
-  const int64_t batch = 5, kv_heads = 2, group = 3, capacity = 300, newest = 257;
-  for (int64_t head_dim : {64, 128, 256}) {
+  const int64_t batch = 5, kv_heads = 2, capacity = 300, newest = 257;
+  for (int variant : {0, 1, 2}) {
+    fused::set_decode_attention_variant(variant);
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
-      for (int64_t max_slots : {capacity, int64_t{100}}) {
-        auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
-        at::Tensor q = at::randn({batch, kv_heads * group, head_dim}, options) * 3;
-        at::Tensor keys = at::randn({batch, kv_heads, capacity, head_dim}, options);
-        at::Tensor values = at::randn({batch, kv_heads, capacity, head_dim}, options);
-        at::Tensor valid = at::rand({batch, capacity}, options.dtype(at::kFloat)) > 0.3;
-        valid.select(1, 0).fill_(true);  // every row keeps a slot under both bounds
-        valid.select(1, newest).fill_(true);
-        at::Tensor slot = at::full({1}, newest, options.dtype(at::kLong));
-        at::Tensor out = fused::decode_attention(q, keys, values, valid, slot, max_slots).to(at::kDouble).cpu();
+      double worst = 0;
+      for (int64_t head_dim : {64, 128, 256}) {
+        for (int64_t group : {1, 3, 5}) {
+          for (int64_t max_slots : {capacity, int64_t{100}}) {
+            auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+            at::Tensor q = at::randn({batch, kv_heads * group, head_dim}, options) * 3;
+            at::Tensor keys = at::randn({batch, kv_heads, capacity, head_dim}, options);
+            at::Tensor values = at::randn({batch, kv_heads, capacity, head_dim}, options);
+            at::Tensor valid = at::rand({batch, capacity}, options.dtype(at::kFloat)) > 0.3;
+            valid.select(1, 0).fill_(true);  // every row keeps a slot under both bounds
+            valid.select(1, newest).fill_(true);
+            at::Tensor slot = at::full({1}, newest, options.dtype(at::kLong));
+            at::Tensor out = fused::decode_attention(q, keys, values, valid, slot, max_slots).to(at::kDouble).cpu();
 
-        const int64_t read = std::min(newest + 1, max_slots);
-        at::Tensor q64 = q.to(at::kDouble).cpu().view({batch, kv_heads, group, head_dim});
-        at::Tensor k64 = keys.to(at::kDouble).cpu().narrow(2, 0, read), v64 = values.to(at::kDouble).cpu().narrow(2, 0, read);
-        at::Tensor scores = at::matmul(q64, k64.transpose(2, 3)) / std::sqrt(static_cast<double>(head_dim));  // [B, kv, G, read]
-        at::Tensor keep = valid.cpu().narrow(1, 0, read).view({batch, 1, 1, read});
-        scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
-        at::Tensor expected = at::matmul(scores.softmax(-1), v64).view({batch, kv_heads * group, head_dim});
-        const double error = ((out - expected).norm() / expected.norm()).item<double>();
-        std::cout << "decode attention head_dim " << head_dim << " " << c10::toString(dtype) << " max_slots " << max_slots
-                  << ": relative error " << error << "\n";
-        EXPECT_LT(error, dtype == at::kFloat ? 1e-5 : 1e-2);
+            const int64_t read = std::min(newest + 1, max_slots);
+            at::Tensor q64 = q.to(at::kDouble).cpu().view({batch, kv_heads, group, head_dim});
+            at::Tensor k64 = keys.to(at::kDouble).cpu().narrow(2, 0, read), v64 = values.to(at::kDouble).cpu().narrow(2, 0, read);
+            at::Tensor scores = at::matmul(q64, k64.transpose(2, 3)) / std::sqrt(static_cast<double>(head_dim));  // [B, kv, G, read]
+            at::Tensor keep = valid.cpu().narrow(1, 0, read).view({batch, 1, 1, read});
+            scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+            at::Tensor expected = at::matmul(scores.softmax(-1), v64).view({batch, kv_heads * group, head_dim});
+            const double error = ((out - expected).norm() / expected.norm()).item<double>();
+            worst = std::max(worst, error);
+            EXPECT_LT(error, dtype == at::kFloat ? 1e-5 : 1e-2)
+                << "variant " << variant << " head_dim " << head_dim << " group " << group << " max_slots " << max_slots;
+          }
+        }
       }
+      std::cout << "decode attention variant " << variant << " " << c10::toString(dtype) << ": worst relative error " << worst << "\n";
     }
   }
+  fused::set_decode_attention_variant(0);
 }
 
 // RoPE + cache write against apply_rope and plain copies: the same roundings, so bit for bit.
