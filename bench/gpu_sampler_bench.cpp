@@ -75,6 +75,7 @@ nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int6
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach the log even if a later step aborts
   if (!at::hasCUDA()) {
     std::cerr << "gpu_sampler_bench: no CUDA GPU visible\n";
     return 1;

@@ -8,6 +8,7 @@
 
 #ifdef SOAR_CUDA
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <cuda_runtime_api.h>
 #endif
@@ -54,6 +55,10 @@ int64_t available_memory_bytes(c10::Device device) {
   }
 #ifdef SOAR_CUDA
   c10::cuda::CUDAGuard guard(device.has_index() ? device.index() : 0);
+  // Memory PyTorch's caching allocator holds but no tensor uses (freed tensors, the pools of
+  // destroyed CUDA graphs) is free for our purposes, but the driver counts it as used: hand it
+  // back first, or a second large request after a first one is refused with most memory idle.
+  c10::cuda::CUDACachingAllocator::emptyCache();
   size_t free_bytes = 0, total_bytes = 0;
   if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) fail("cudaMemGetInfo failed on ", device.str());
   return static_cast<int64_t>(free_bytes);
