@@ -21,14 +21,23 @@
 namespace soar::app {
 namespace {
 
-std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed) {
-  SplitMix64 rng(derive_seed(seed, "testbed/problems/L" + std::to_string(level)));
+// Two-operand problems keep the ids and seeds they always had; three-operand ones are "T<level>".
+std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed, int operands) {
+  const std::string tag = operands == 3 ? "T" : "L";
+  SplitMix64 rng(derive_seed(seed, "testbed/problems/" + tag + std::to_string(level)));
   std::vector<Problem> problems;
   for (int64_t i = 0; i < count; ++i) {
-    const testbed::AdditionProblem p = testbed::generate_problem(level, rng);
-    problems.push_back({cat("L", level, "-s", seed, "-", i), p.statement(), p.answer(), cat(R"({"level":)", level, "}")});
+    const testbed::AdditionProblem p = testbed::generate_problem(level, rng, operands);
+    problems.push_back({cat(tag, level, "-s", seed, "-", i), p.statement(), p.answer(),
+                        operands == 3 ? cat(R"({"level":)", level, R"(,"operands":3})") : cat(R"({"level":)", level, "}")});
   }
   return problems;
+}
+
+void add_operands_option(CLI::App& command, int& operands) {
+  command.add_option("--operands", operands, "Operands per problem (2, or 3: the sums the corpus never solves)")
+      ->check(CLI::IsMember({2, 3}))
+      ->capture_default_str();
 }
 
 Action add_problems(CLI::App& parent) {
@@ -36,9 +45,11 @@ Action add_problems(CLI::App& parent) {
     std::string levels, out;
     int64_t count = 100;
     uint64_t seed = 1;
+    int operands = 2;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = parent.add_subcommand("problems", "Write problems of given levels as JSONL ({id, problem, answer, level})");
+  add_operands_option(*command, o->operands);
   command->add_option("--levels,--level", o->levels, "Levels, e.g. 7 or 5-7 or 2,4")->required();
   command->add_option("--count", o->count, "Problems per level")->capture_default_str();
   command->add_option("--seed", o->seed, "Seed")->capture_default_str();
@@ -47,7 +58,7 @@ Action add_problems(CLI::App& parent) {
     if (!command->parsed()) return;
     std::vector<Problem> all;
     for (int level : testbed::parse_levels(o->levels)) {
-      auto problems = level_problems(level, o->count, o->seed);
+      auto problems = level_problems(level, o->count, o->seed, o->operands);
       all.insert(all.end(), problems.begin(), problems.end());
     }
     write_problems(o->out, all);
@@ -62,10 +73,12 @@ Action add_levels(CLI::App& parent) {
     int64_t count = 64, samples = 8, batch = 256;
     uint64_t seed = 1;
     double temperature = 1.0;
+    int operands = 2;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = parent.add_subcommand("levels", "Success of a model per level with the student prompt (fresh problems)");
   o->policy.add(*command);
+  add_operands_option(*command, o->operands);
   command->add_option("--levels", o->levels, "Levels, e.g. 1-12")->capture_default_str();
   command->add_option("--count", o->count, "Problems per level")->capture_default_str();
   command->add_option("-n,--samples", o->samples, "Samples per problem")->capture_default_str();
@@ -82,7 +95,7 @@ Action add_levels(CLI::App& parent) {
     std::cout << "level  pass@1   pass@" << o->samples << "  never-solved  seconds\n";
     for (int level : testbed::parse_levels(o->levels)) {
       // Offset seed: these problems must not be the ones `problems --seed S` writes for D_train/D_test.
-      std::vector<Problem> problems = level_problems(level, o->count, o->seed + 1000);
+      std::vector<Problem> problems = level_problems(level, o->count, o->seed + 1000, o->operands);
       EvalOptions options;
       options.samples_per_problem = o->samples;
       options.ks = {1, o->samples};
@@ -91,7 +104,7 @@ Action add_levels(CLI::App& parent) {
       options.sampling.max_new_tokens = level + 4;
       options.sampling.stop_strings = {testbed::kStudentStop};
       options.sampling.eos_token_ids = policy.eos_token_ids();
-      options.sampling.seed = derive_seed(o->seed, "testbed/levels/L" + std::to_string(level));
+      options.sampling.seed = derive_seed(o->seed, (o->operands == 3 ? "testbed/levels/T" : "testbed/levels/L") + std::to_string(level));
       EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(format), policy.detokenizer(),
                                    testbed::checked_reward(), options, {.show_progress = false});
       int64_t never = 0;
@@ -99,7 +112,7 @@ Action add_levels(CLI::App& parent) {
       const double p1 = report.pass_at_k.at(1).mean, pn = report.pass_at_k.at(o->samples).mean;
       std::cout << std::setw(5) << level << "  " << std::fixed << std::setprecision(4) << p1 << "  " << pn << "  " << std::setw(5)
                 << never << "/" << problems.size() << "  " << std::setprecision(1) << report.seconds << std::endl;
-      table.push_back({{"level", level}, {"problems", problems.size()}, {"samples", o->samples}, {"pass@1", p1},
+      table.push_back({{"level", level}, {"operands", o->operands}, {"problems", problems.size()}, {"samples", o->samples}, {"pass@1", p1},
                        {cat("pass@", o->samples), pn}, {"never_solved", never}, {"seconds", report.seconds}});
     }
     if (!o->out.empty()) write_text_atomically(o->out, table.dump(2) + "\n");
@@ -112,6 +125,7 @@ Action add_teacher(CLI::App& parent) {
     int64_t sets = 100, n = 4, batch = 100;
     uint64_t seed = 1;
     double temperature = 1.0;
+    int operands = 2;
     std::string out;
   };
   auto o = std::make_shared<Options>();
@@ -122,6 +136,9 @@ Action add_teacher(CLI::App& parent) {
   command->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
   command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
   command->add_option("--batch", o->batch, "Sets per generation batch")->capture_default_str();
+  command->add_option("--max-operands", o->operands, "Token budget for items of up to this many operands (3 for models whose corpus had three-operand sets)")
+      ->check(CLI::IsMember({2, 3}))
+      ->capture_default_str();
   command->add_option("--out", o->out, "Write the summary as JSON here");
   return [o, command] {
     if (!command->parsed()) return;
@@ -129,14 +146,14 @@ Action add_teacher(CLI::App& parent) {
     Sampler sampler(*policy.model, policy.detokenizer());
     const std::vector<int32_t> prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->n)), true);
     int64_t exact_sets = 0, usable_sets = 0, items = 0, malformed = 0, duplicates = 0;
-    std::map<int, std::pair<int64_t, int64_t>> by_level;  // level -> {items, correct}
+    std::map<std::pair<int, int>, std::pair<int64_t, int64_t>> by_level;  // {operands, level} -> {items, correct}
     std::set<std::string> seen;
     for (int64_t done = 0; done < o->sets; done += o->batch) {
       const int64_t size = std::min(o->batch, o->sets - done);
       SamplingParams params;
       params.temperature = o->temperature;
       // n of the longest well-formed items and <|eos|>.
-      params.max_new_tokens = testbed::teacher_max_new_tokens(o->n);
+      params.max_new_tokens = testbed::teacher_max_new_tokens(o->n, o->operands);
       params.eos_token_ids = policy.eos_token_ids();
       params.seed = derive_seed(o->seed, "testbed/teacher/" + std::to_string(done));
       for (const Completion& c : sampler.generate(std::vector<std::vector<int32_t>>(size, prompt), params)) {
@@ -148,7 +165,7 @@ Action add_teacher(CLI::App& parent) {
         for (const auto& item : set.items) {
           ++items;
           duplicates += !seen.insert(item.problem.statement()).second;
-          auto& [count, correct] = by_level[item.problem.level()];
+          auto& [count, correct] = by_level[{item.problem.operands(), item.problem.level()}];
           ++count;
           correct += item.correct;
         }
@@ -157,11 +174,13 @@ Action add_teacher(CLI::App& parent) {
     nlohmann::json levels = nlohmann::json::object();
     std::cout << "sets " << o->sets << ": exactly n well-formed " << exact_sets << ", at least one item " << usable_sets
               << "; items " << items << ", malformed lines " << malformed << ", duplicate statements " << duplicates << "\n";
-    std::cout << "level  items  correct\n";
-    for (const auto& [level, counts] : by_level) {
-      std::cout << std::setw(5) << level << "  " << std::setw(5) << counts.first << "  " << std::fixed << std::setprecision(3)
-                << static_cast<double>(counts.second) / counts.first << "\n";
-      levels[std::to_string(level)] = {{"items", counts.first}, {"correct", counts.second}};
+    std::cout << "operands  level  items  correct\n";
+    for (const auto& [kind, counts] : by_level) {
+      const auto [operands, level] = kind;
+      std::cout << std::setw(8) << operands << "  " << std::setw(5) << level << "  " << std::setw(5) << counts.first << "  "
+                << std::fixed << std::setprecision(3) << static_cast<double>(counts.second) / counts.first << "\n";
+      // Two-operand levels keep their plain keys ("7"); three-operand ones are "3x7".
+      levels[operands == 3 ? cat("3x", level) : std::to_string(level)] = {{"items", counts.first}, {"correct", counts.second}};
     }
     if (!o->out.empty()) {
       nlohmann::json summary = {{"sets", o->sets}, {"n", o->n}, {"temperature", o->temperature}, {"exact_sets", exact_sets},

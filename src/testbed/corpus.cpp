@@ -14,12 +14,14 @@ namespace {
 int uniform_level(int low, int high, SplitMix64& rng) { return low + static_cast<int>(rng.below(high - low + 1)); }
 
 // A plausible answer for a problem whose real answer the corpus must not reveal: the length a
-// sum of two level-L numbers has (L or L + 1 digits, as often as real sums), top digit non-zero,
-// and never the true sum (drawn again in the ~1e-L case it is).
+// sum of level-L numbers has (L or L + 1 digits, about as often as real sums: 55 % of two-operand
+// and 85 % of three-operand sums have L + 1), top digit non-zero, and never the true sum (drawn
+// again in the rare case it is).
 std::string random_answer(const AdditionProblem& problem, SplitMix64& rng) {
   const int level = problem.level();
+  const double longer = problem.operands() == 3 ? 0.85 : 0.55;
   for (;;) {
-    const int length = level + (rng.uniform() < 0.55 ? 1 : 0);
+    const int length = level + (rng.uniform() < longer ? 1 : 0);
     std::string digits;
     for (int i = 0; i < length; ++i) {
       const bool top = i == length - 1 && length > 1;
@@ -60,9 +62,11 @@ std::vector<SetItem> set_items(std::string_view document) {
   return items;
 }
 
-// Whether the item's answer is a hard one, whose (random) digits are not trained as tokens.
+// Whether the item's answer is a hard one (above the solved levels, or with three operands, which
+// are never solved), whose random digits are not trained as tokens.
 bool untrained_answer(const CorpusConfig& config, const SetItem& item) {
-  return !config.train_hard_answers && item.problem && item.problem->level() > config.solved_max_level;
+  return !config.train_hard_answers && item.problem &&
+         (item.problem->level() > config.solved_max_level || item.problem->operands() == 3);
 }
 
 }  // namespace
@@ -77,6 +81,9 @@ void CorpusConfig::validate() const {
   if (!(set_statement_weight >= 0 && set_statement_weight <= 1)) fail("corpus.set_statement_weight = ", set_statement_weight, " is outside [0, 1]");
   if (hard_digit_positions < 0 || hard_digit_positions > kMaxLevel) fail("corpus.hard_digit_positions = ", hard_digit_positions, " is outside [0, ", kMaxLevel, "]");
   if (max_set_size < 1 || max_set_size > 64) fail("corpus.max_set_size = ", max_set_size, " is outside [1, 64]");
+  if (!(three_operand_set_fraction >= 0 && three_operand_set_fraction <= 1)) {
+    fail("corpus.three_operand_set_fraction = ", three_operand_set_fraction, " is outside [0, 1]");
+  }
 }
 
 std::string solved_document(const AdditionProblem& problem) {
@@ -87,11 +94,14 @@ std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng) {
   const int n = uniform_level(1, config.max_set_size, rng);
   // A set clusters around one level (as a teacher aiming at a difficulty would write it).
   const int center = uniform_level(kMinLevel, config.statement_max_level, rng);
+  // Drawn only when three-operand sets are on, so format 4's corpus is unchanged.
+  const int operands = config.three_operand_set_fraction > 0 && rng.uniform() < config.three_operand_set_fraction ? 3 : 2;
   std::string text = teacher_prompt(n);
   for (int i = 0; i < n; ++i) {
     const int level = std::clamp(center + static_cast<int>(rng.below(3)) - 1, kMinLevel, config.statement_max_level);
-    const AdditionProblem problem = generate_problem(level, rng);
-    text += teacher_item(problem, level <= config.solved_max_level ? problem.answer() : random_answer(problem, rng));
+    const AdditionProblem problem = generate_problem(level, rng, operands);
+    const bool solved = level <= config.solved_max_level && operands == 2;
+    text += teacher_item(problem, solved ? problem.answer() : random_answer(problem, rng));
   }
   return text;
 }
@@ -99,7 +109,8 @@ std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng) {
 bool is_teacher_set(std::string_view document) { return document.substr(0, 6) == "Write "; }
 
 int64_t max_teacher_set_tokens(const CorpusConfig& config) {
-  return 2 + static_cast<int64_t>(teacher_prompt(config.max_set_size).size()) + int64_t{config.max_set_size} * kTeacherItemMaxChars;
+  const int item = config.three_operand_set_fraction > 0 ? kTeacherItemMaxCharsThreeOperands : kTeacherItemMaxChars;
+  return 2 + static_cast<int64_t>(teacher_prompt(config.max_set_size).size()) + int64_t{config.max_set_size} * item;
 }
 
 std::string sample_document(const CorpusConfig& config, SplitMix64& rng) {
@@ -127,8 +138,8 @@ std::vector<float> document_targets(const CorpusConfig& config, std::string_view
     }
     if (!untrained_answer(config, item)) continue;
     std::fill(target.begin() + item.answer_at, target.begin() + item.answer_end, 0);
-    // The newline is trained only after level + 1 digits, the most any sum of two level-L numbers
-    // has: a rule true of every problem, so it reveals nothing about this one, and it teaches the
+    // The newline is trained only after level + 1 digits, the most any sum of two (or three)
+    // level-L numbers has: a rule true of every problem, so it reveals nothing about this one, and it teaches the
     // model to end an answer it cannot compute (untrained, it wrote hundreds of digits at levels
     // 8-12 and no set with such an item ended). Where the sum may end (after L digits) stays
     // untrained: the random length says nothing about the true one.

@@ -48,6 +48,10 @@ struct CorpusConfig {
   // tiny model picks up slowly); where one operand has ended, the answer copies the other, which
   // teaches the fixed-offset lookups first.
   double uneven_fraction = 0.5;
+  // Fraction of teacher sets whose problems have three operands (0: format 4, none). Three-operand
+  // problems are never solved in the corpus: their answers in the sets are random and untrained
+  // at every level, as answers above solved_max_level are; solved problems keep two operands.
+  double three_operand_set_fraction = 0.0;
 
   void validate() const;  // soar::Error naming the field
 };
@@ -55,7 +59,7 @@ struct CorpusConfig {
 // "Q:<statement>\nA:<answer>\n"
 std::string solved_document(const AdditionProblem& problem);
 // "Write n problems:\n" then n items "Q:<statement>\nA:<answer>\n"; answers correct at levels
-// <= E, random (and never correct) above.
+// <= E, random (and never correct) above and for three-operand problems.
 std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng);
 bool is_teacher_set(std::string_view document);
 // Tokens of the longest teacher set the config can draw, with <|bos|> and <|eos|>.

@@ -2,7 +2,9 @@
 // written least-significant digit first ("21" is twelve) and padded with '_' to kWidth characters,
 // so answer digit i sits at the same distance from operand digit i at every level: the model can
 // learn one carry circuit for all lengths instead of one per length. The difficulty knob is the
-// level L: both operands have exactly L digits. Answers are bare digit strings, so the checker and
+// level L: the operands have exactly L digits. A problem has two operands, or three (`c`): the
+// three-operand sums are a kind of problem the two-operand solved levels do not contain in any
+// form (docs/testbed.md, "three-operand sums"). Answers are bare digit strings, so the checker and
 // the RLVR engine's exact-match reward agree. docs/testbed.md says why this domain and format.
 #pragma once
 
@@ -21,18 +23,20 @@ inline constexpr int kMaxLevel = kWidth;
 
 struct AdditionProblem {
   std::string a, b;  // decimal digits, least significant first
+  std::string c;     // a third operand, or empty for a two-operand problem
 
-  int level() const;              // the longer operand's length
-  std::string statement() const;  // "a___+b___", e.g. "74__________+53__________" (47 + 35)
+  int operands() const { return c.empty() ? 2 : 3; }
+  int level() const;              // the longest operand's length
+  std::string statement() const;  // "a___+b___" (+ "+c___"), e.g. "74__________+53__________" (47 + 35)
   std::string answer() const;     // the sum, least significant first, without trailing (high) zeros
 };
 
-// Two operands of exactly `level` digits whose most significant digit is non-zero (at level 1 any
-// digit), each digit uniform. Deterministic given the generator state.
-AdditionProblem generate_problem(int level, SplitMix64& rng);
+// `operands` (2 or 3) operands of exactly `level` digits whose most significant digit is non-zero
+// (at level 1 any digit), each digit uniform. Deterministic given the generator state.
+AdditionProblem generate_problem(int level, SplitMix64& rng, int operands = 2);
 
-// Reads a statement back into a problem: two fields of exactly kWidth characters, each 1..kWidth
-// digits followed only by '_' padding, joined by '+' (surrounding spaces allowed).
+// Reads a statement back into a problem: two or three fields of exactly kWidth characters, each
+// 1..kWidth digits followed only by '_' padding, joined by '+' (surrounding spaces allowed).
 // Returns nullopt for anything else, so teacher-written text can be checked without throwing.
 std::optional<AdditionProblem> parse_statement(std::string_view text);
 

@@ -86,6 +86,7 @@ std::string PretrainConfig::to_json() const {
   // Recorded only when set, so that the default config (and the cache key of every format-4 model
   // made before the option existed) stays the same.
   if (corpus.hard_digit_positions > 0) j["corpus"]["hard_digit_positions"] = corpus.hard_digit_positions;
+  if (corpus.three_operand_set_fraction > 0) j["corpus"]["three_operand_set_fraction"] = corpus.three_operand_set_fraction;
   return j.dump(2) + "\n";
 }
 

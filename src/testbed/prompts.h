@@ -36,10 +36,15 @@ RewardFunction checked_reward();
 std::string teacher_prompt(int n);
 // One item of a teacher set: "Q:<statement>\nA:<answer>\n" (the student's prompt and answer).
 std::string teacher_item(const AdditionProblem& problem, std::string_view answer);
-// The longest well-formed item: "Q:" + statement + "\n" + "A:" + (kWidth + 1 digits) + "\n".
+// The longest well-formed item: "Q:" + statement + "\n" + "A:" + (kWidth + 1 digits) + "\n",
+// with a two-operand statement, and with a three-operand one.
 inline constexpr int kTeacherItemMaxChars = 2 + (2 * kWidth + 1) + 1 + 2 + (kWidth + 1) + 1;
-// Tokens a teacher needs to write n well-formed items and <|eos|> (one token per character).
-inline constexpr int64_t teacher_max_new_tokens(int64_t n) { return n * kTeacherItemMaxChars + 1; }
+inline constexpr int kTeacherItemMaxCharsThreeOperands = kTeacherItemMaxChars + kWidth + 1;
+// Tokens a teacher needs to write n well-formed items of up to `operands` operands and <|eos|>
+// (one token per character).
+inline constexpr int64_t teacher_max_new_tokens(int64_t n, int operands = 2) {
+  return n * (operands == 3 ? kTeacherItemMaxCharsThreeOperands : kTeacherItemMaxChars) + 1;
+}
 
 struct TeacherItem {
   AdditionProblem problem;

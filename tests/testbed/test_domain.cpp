@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/error.h"
 #include "testbed/corpus.h"
 #include "testbed/domain.h"
 #include "testbed/prompts.h"
@@ -36,6 +37,32 @@ TEST(Domain, AnswersAgreeWithIntegerArithmetic) {
       ASSERT_EQ(parsed->b, p.b);
     }
   }
+}
+
+TEST(Domain, ThreeOperandAnswersAgreeWithIntegerArithmetic) {
+  SplitMix64 rng(8);
+  for (int level = 1; level <= kMaxLevel; ++level) {
+    for (int i = 0; i < 500; ++i) {
+      const AdditionProblem p = generate_problem(level, rng, 3);
+      ASSERT_EQ(p.operands(), 3);
+      ASSERT_EQ(p.c.size(), static_cast<size_t>(level));
+      const std::string expected = to_little_endian(from_little_endian(p.a) + from_little_endian(p.b) + from_little_endian(p.c));
+      ASSERT_EQ(p.answer(), expected) << p.statement();
+      ASSERT_TRUE(check_answer(p, expected));
+      ASSERT_LE(expected.size(), static_cast<size_t>(level) + 1) << "at most one digit more than the operands";
+      const auto parsed = parse_statement(p.statement());
+      ASSERT_TRUE(parsed.has_value()) << p.statement();
+      ASSERT_EQ(parsed->statement(), p.statement());
+      ASSERT_EQ(parsed->c, p.c);
+    }
+  }
+  // 999 + 999 + 999 = 2997: a carry of 2.
+  EXPECT_EQ((AdditionProblem{"999", "999", "999"}).answer(), "7992");
+  EXPECT_EQ((AdditionProblem{"74", "53", "1"}).statement(), "74__________+53__________+1___________");
+  EXPECT_FALSE(parse_statement("74__________+53__________+").has_value());
+  EXPECT_FALSE(parse_statement("74__________+53__________-1___________").has_value());
+  EXPECT_FALSE(parse_statement("74__________+53__________+____________").has_value());
+  EXPECT_THROW(generate_problem(3, rng, 4), Error);
 }
 
 TEST(Domain, KnownExamples) {
@@ -130,10 +157,11 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   config.statement_max_level = 12;
   config.teacher_set_fraction = 0.3;
   SplitMix64 rng(11);
-  int solved = 0, set_items = 0, hard_items = 0, hard_correct = 0;
+  int solved = 0, set_items = 0, hard_items = 0, hard_correct = 0, three_operand_items = 0;
   std::vector<int> solved_levels(kMaxLevel + 1, 0), set_levels(kMaxLevel + 1, 0);
   for (int d = 0; d < 20000; ++d) {
     config.hard_digit_positions = d % 2 == 0 ? 0 : 8;  // uncapped, and capped below the hard levels 9-12
+    config.three_operand_set_fraction = d % 3 == 0 ? 0.5 : 0.0;  // three-operand sets (never solved) in a third of the draws
     const std::string doc = sample_document(config, rng);
     if (doc.rfind("Q:", 0) == 0) {
       const size_t newline = doc.find('\n');
@@ -142,6 +170,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
       ASSERT_TRUE(check_answer(*problem, student_answer(doc.substr(newline + 3)))) << doc;
       ASSERT_LE(problem->level(), config.solved_max_level);
+      ASSERT_EQ(problem->operands(), 2) << "solved problems have two operands";
       ++solved_levels[problem->level()];
       ++solved;
     } else {
@@ -160,12 +189,13 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       size_t at = doc.find('\n') + 1;
       for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
       for (const auto& item : set.items) {
+        ASSERT_EQ(item.problem.operands(), set.items[0].problem.operands()) << "a set has one kind of problem: " << doc;
+        const bool hard = item.problem.level() > config.solved_max_level || item.problem.operands() == 3;
         const std::string text = teacher_item(item.problem, item.stated_answer);
         const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
         for (size_t i = 0; i < text.size(); ++i) {
           const bool longest = item.stated_answer.size() == static_cast<size_t>(item.problem.level()) + 1;
-          const bool hard_answer = i >= answer_at && item.problem.level() > config.solved_max_level &&
-                                   !(longest && i + 1 == text.size());  // that newline is trained
+          const bool hard_answer = i >= answer_at && hard && !(longest && i + 1 == text.size());  // that newline is trained
           const bool statement = i >= 2 && i < statement_end &&
                                  ((text[i] >= '0' && text[i] <= '9') || i == text.find('_'));
           const float expected = hard_answer ? 0.0f : statement ? static_cast<float>(config.set_statement_weight) : 1.0f;
@@ -175,8 +205,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
           const int positions = config.hard_digit_positions > 0
                                     ? std::min(item.problem.level(), config.hard_digit_positions)
                                     : item.problem.level();
-          const bool digit_class = item.problem.level() > config.solved_max_level && i >= answer_at &&
-                                   i < answer_at + positions;
+          const bool digit_class = hard && i >= answer_at && i < answer_at + positions;
           ASSERT_EQ(any_digit[at + i], digit_class ? 1 : 0) << doc << " at " << at + i;
           if (digit_class) ASSERT_EQ(target[at + i], 0.0f);
         }
@@ -187,7 +216,8 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       for (const auto& item : set.items) {
         ++set_items;
         ++set_levels[item.problem.level()];
-        if (item.problem.level() <= config.solved_max_level) {
+        three_operand_items += item.problem.operands() == 3;
+        if (item.problem.level() <= config.solved_max_level && item.problem.operands() == 2) {
           ASSERT_TRUE(item.correct) << item.problem.statement() << "=" << item.stated_answer;
         } else {
           ++hard_items;
@@ -202,6 +232,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   for (int level = 1; level <= config.solved_max_level; ++level) EXPECT_GT(solved_levels[level], 1000) << level;
   for (int level = 1; level <= config.statement_max_level; ++level) EXPECT_GT(set_levels[level], 100) << level;
   EXPECT_GT(hard_items, 1000);
+  EXPECT_GT(three_operand_items, 500);
 }
 
 // Rows hold teacher sets whole, first, with their <|eos|>; everything after them is solved problems.
