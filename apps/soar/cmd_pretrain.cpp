@@ -46,6 +46,9 @@ Action add_pretrain_command(CLI::App& app) {
   command->add_option("--three-operand-sets", c.corpus.three_operand_set_fraction,
                       "Fraction of teacher-format sets with three-operand problems, whose answers are never in the corpus (0: none)")
       ->capture_default_str();
+  command->add_option("--three-operand-solved-max-level", c.corpus.three_operand_solved_max_level,
+                      "Highest level of solved three-operand problems in the corpus (0: none)")
+      ->capture_default_str();
   command->add_option("--set-statement-weight", c.corpus.set_statement_weight, "Loss weight of the statements in teacher sets")->capture_default_str();
   command->add_option("--hidden", c.hidden_size, "Hidden size")->capture_default_str();
   command->add_option("--layers", c.num_layers, "Decoder layers")->capture_default_str();

@@ -31,7 +31,16 @@ std::string random_answer(const AdditionProblem& problem, SplitMix64& rng) {
   }
 }
 
+// Whether the corpus shows this kind of problem solved (with its true answer).
+bool solved_kind(const CorpusConfig& config, int level, int operands) {
+  return level <= (operands == 3 ? config.three_operand_solved_max_level : config.solved_max_level);
+}
+
 std::string solved_sample(const CorpusConfig& config, SplitMix64& rng) {
+  // Drawn only when three-operand solved problems are on, so format 4's corpus is unchanged.
+  if (config.three_operand_solved_max_level > 0 && rng.uniform() < 0.25) {
+    return solved_document(generate_problem(uniform_level(kMinLevel, config.three_operand_solved_max_level, rng), rng, 3));
+  }
   const int level = uniform_level(kMinLevel, config.solved_max_level, rng);
   AdditionProblem problem = generate_problem(level, rng);
   if (level > 1 && rng.uniform() < config.uneven_fraction) {
@@ -62,11 +71,10 @@ std::vector<SetItem> set_items(std::string_view document) {
   return items;
 }
 
-// Whether the item's answer is a hard one (above the solved levels, or with three operands, which
-// are never solved), whose random digits are not trained as tokens.
+// Whether the item's answer is a hard one (a kind the corpus never shows solved), whose random
+// digits are not trained as tokens.
 bool untrained_answer(const CorpusConfig& config, const SetItem& item) {
-  return !config.train_hard_answers && item.problem &&
-         (item.problem->level() > config.solved_max_level || item.problem->operands() == 3);
+  return !config.train_hard_answers && item.problem && !solved_kind(config, item.problem->level(), item.problem->operands());
 }
 
 }  // namespace
@@ -84,6 +92,9 @@ void CorpusConfig::validate() const {
   if (!(three_operand_set_fraction >= 0 && three_operand_set_fraction <= 1)) {
     fail("corpus.three_operand_set_fraction = ", three_operand_set_fraction, " is outside [0, 1]");
   }
+  if (three_operand_solved_max_level < 0 || three_operand_solved_max_level > solved_max_level) {
+    fail("corpus.three_operand_solved_max_level = ", three_operand_solved_max_level, " is outside [0, solved_max_level]");
+  }
 }
 
 std::string solved_document(const AdditionProblem& problem) {
@@ -100,8 +111,7 @@ std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng) {
   for (int i = 0; i < n; ++i) {
     const int level = std::clamp(center + static_cast<int>(rng.below(3)) - 1, kMinLevel, config.statement_max_level);
     const AdditionProblem problem = generate_problem(level, rng, operands);
-    const bool solved = level <= config.solved_max_level && operands == 2;
-    text += teacher_item(problem, solved ? problem.answer() : random_answer(problem, rng));
+    text += teacher_item(problem, solved_kind(config, level, operands) ? problem.answer() : random_answer(problem, rng));
   }
   return text;
 }

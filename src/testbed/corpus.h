@@ -52,6 +52,10 @@ struct CorpusConfig {
   // problems are never solved in the corpus: their answers in the sets are random and untrained
   // at every level, as answers above solved_max_level are; solved problems keep two operands.
   double three_operand_set_fraction = 0.0;
+  // Highest level of solved three-operand problems (0: none). When set, a quarter of the solved
+  // documents are three-operand problems of levels 1..this, and three-operand set items up to it
+  // have correct, trained answers: the base model knows the three-operand circuit on short sums only.
+  int three_operand_solved_max_level = 0;
 
   void validate() const;  // soar::Error naming the field
 };

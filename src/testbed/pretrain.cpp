@@ -87,6 +87,7 @@ std::string PretrainConfig::to_json() const {
   // made before the option existed) stays the same.
   if (corpus.hard_digit_positions > 0) j["corpus"]["hard_digit_positions"] = corpus.hard_digit_positions;
   if (corpus.three_operand_set_fraction > 0) j["corpus"]["three_operand_set_fraction"] = corpus.three_operand_set_fraction;
+  if (corpus.three_operand_solved_max_level > 0) j["corpus"]["three_operand_solved_max_level"] = corpus.three_operand_solved_max_level;
   return j.dump(2) + "\n";
 }
 

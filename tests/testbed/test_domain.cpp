@@ -161,7 +161,8 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   std::vector<int> solved_levels(kMaxLevel + 1, 0), set_levels(kMaxLevel + 1, 0);
   for (int d = 0; d < 20000; ++d) {
     config.hard_digit_positions = d % 2 == 0 ? 0 : 8;  // uncapped, and capped below the hard levels 9-12
-    config.three_operand_set_fraction = d % 3 == 0 ? 0.5 : 0.0;  // three-operand sets (never solved) in a third of the draws
+    config.three_operand_set_fraction = d % 3 == 0 ? 0.5 : 0.0;  // three-operand sets in a third of the draws,
+    config.three_operand_solved_max_level = d % 6 == 0 ? 2 : 0;  // solved up to level 2 in half of those
     const std::string doc = sample_document(config, rng);
     if (doc.rfind("Q:", 0) == 0) {
       const size_t newline = doc.find('\n');
@@ -169,8 +170,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       ASSERT_TRUE(problem.has_value()) << doc;
       ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
       ASSERT_TRUE(check_answer(*problem, student_answer(doc.substr(newline + 3)))) << doc;
-      ASSERT_LE(problem->level(), config.solved_max_level);
-      ASSERT_EQ(problem->operands(), 2) << "solved problems have two operands";
+      ASSERT_LE(problem->level(), problem->operands() == 3 ? config.three_operand_solved_max_level : config.solved_max_level);
       ++solved_levels[problem->level()];
       ++solved;
     } else {
@@ -190,7 +190,8 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
       for (const auto& item : set.items) {
         ASSERT_EQ(item.problem.operands(), set.items[0].problem.operands()) << "a set has one kind of problem: " << doc;
-        const bool hard = item.problem.level() > config.solved_max_level || item.problem.operands() == 3;
+        const bool hard = item.problem.level() > (item.problem.operands() == 3 ? config.three_operand_solved_max_level
+                                                                                : config.solved_max_level);
         const std::string text = teacher_item(item.problem, item.stated_answer);
         const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
         for (size_t i = 0; i < text.size(); ++i) {
@@ -217,7 +218,8 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
         ++set_items;
         ++set_levels[item.problem.level()];
         three_operand_items += item.problem.operands() == 3;
-        if (item.problem.level() <= config.solved_max_level && item.problem.operands() == 2) {
+        const int solved_max = item.problem.operands() == 3 ? config.three_operand_solved_max_level : config.solved_max_level;
+        if (item.problem.level() <= solved_max) {
           ASSERT_TRUE(item.correct) << item.problem.statement() << "=" << item.stated_answer;
         } else {
           ++hard_items;
