@@ -1,6 +1,7 @@
 // The engine on a CUDA device: parity with transformers (fp32 exact-ish, bf16 within a measured
-// tolerance), CUDA-graph greedy decoding against the full forward, the RL learning test, and
-// memory planning. Built with the cuda preset; skipped where no GPU is visible.
+// tolerance), CUDA-graph greedy decoding against the full forward, the fused decode kernels against
+// float64 and the ATen path, the RL learning test, the master-weight AdamW kernel, and memory
+// planning. Built with the cuda preset; skipped where no GPU is visible.
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/ops/_fused_adamw.h>
