@@ -72,6 +72,30 @@ nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int6
   return timings;
 }
 
+using Prompts = std::vector<std::vector<int32_t>>;
+
+Prompts random_prompts(int64_t batch, int64_t length, int64_t vocab, std::mt19937& rng) {
+  Prompts prompts(batch, std::vector<int32_t>(length));
+  for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % vocab);
+  return prompts;
+}
+
+// The fastest of `reps` generate() calls (wall time), with that call's profile.
+double best_call(soar::Sampler& sampler, const Prompts& prompts, const soar::SamplingParams& sampling, int reps,
+                 soar::GenerateProfile& profile) {
+  double best = 1e30;
+  for (int rep = 0; rep < reps; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    sampler.generate(prompts, sampling);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (seconds < best) best = seconds, profile = sampler.last_profile();
+  }
+  return best;
+}
+
+// Device time of one decoding step (the first step is the prefill's).
+double step_seconds(const soar::GenerateProfile& p) { return p.decode_s / static_cast<double>(std::max<int64_t>(1, p.steps - 1)); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,38 +123,26 @@ int main(int argc, char** argv) {
                             {"prompt", prompt_length}, {"new_tokens", new_tokens}, {"soar", nlohmann::json::object()}};
   const double params = static_cast<double>(config.parameter_count());
   const double kv_bytes_per_token = 2.0 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim * 2;
+  const soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
   for (int64_t batch : batches) {
-    std::vector<std::vector<int32_t>> prompts(batch, std::vector<int32_t>(prompt_length));
-    for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % config.vocab_size);
-    soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
+    const Prompts prompts = random_prompts(batch, prompt_length, config.vocab_size, rng);
     // A kept sampler (its KV cache and CUDA graphs reused from call to call, as in an RL loop)
     // against a fresh sampler per call (allocation and graph captures inside every call), and the
     // same kept sampler with the model's fused kernels off (the ATen path: what they gain).
-    auto timed_calls = [&](soar::Sampler& sampler, int reps, soar::GenerateProfile& profile) {
-      double best = 1e30;
-      for (int rep = 0; rep < reps; ++rep) {
-        auto start = std::chrono::steady_clock::now();
-        sampler.generate(prompts, sampling);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (seconds < best) best = seconds, profile = sampler.last_profile();
-      }
-      return best;
-    };
-    auto step_seconds = [](const soar::GenerateProfile& p) { return p.decode_s / static_cast<double>(std::max<int64_t>(1, p.steps - 1)); };
     soar::GenerateProfile profile, aten_profile, unused;
     double best, fresh_best, aten_best;
     {
       soar::Sampler sampler(**model, {}, {.profile = true});
       sampler.generate(prompts, sampling);  // warm-up (kernels, graph capture)
-      best = timed_calls(sampler, 2, profile);
+      best = best_call(sampler, prompts, sampling, 2, profile);
       soar::Sampler fresh(**model);
-      fresh_best = timed_calls(fresh, 1, unused);
+      fresh_best = best_call(fresh, prompts, sampling, 1, unused);
     }
     {
       (*model)->set_fused_kernels(false);
       soar::Sampler sampler(**model, {}, {.profile = true});
       sampler.generate(prompts, sampling);
-      aten_best = timed_calls(sampler, 1, aten_profile);
+      aten_best = best_call(sampler, prompts, sampling, 1, aten_profile);
       (*model)->set_fused_kernels(true);
     }
     const double tokens_per_s = static_cast<double>(batch * new_tokens) / best;
@@ -167,22 +179,15 @@ int main(int argc, char** argv) {
   }
   {
     // The sampler at batch 256 with each attention kernel variant (kept sampler, best of two).
-    std::vector<std::vector<int32_t>> prompts(256, std::vector<int32_t>(prompt_length));
-    for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % config.vocab_size);
-    soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
+    const Prompts prompts = random_prompts(256, prompt_length, config.vocab_size, rng);
     for (int variant : {0, 1, 2}) {
       soar::fused::set_decode_attention_variant(variant);
       soar::Sampler sampler(**model, {}, {.profile = true});
       sampler.generate(prompts, sampling);
-      double best = 1e30;
-      for (int rep = 0; rep < 2; ++rep) {
-        auto start = std::chrono::steady_clock::now();
-        sampler.generate(prompts, sampling);
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      }
-      const auto& p = sampler.last_profile();
+      soar::GenerateProfile variant_profile;
+      const double best = best_call(sampler, prompts, sampling, 2, variant_profile);
       results["attention_variants_b256"][std::to_string(variant)] = {
-          {"tokens_per_s", 256.0 * new_tokens / best}, {"decode_step_ms", p.decode_s / std::max<int64_t>(1, p.steps - 1) * 1e3}};
+          {"tokens_per_s", 256.0 * new_tokens / best}, {"decode_step_ms", step_seconds(variant_profile) * 1e3}};
       std::printf("attention variant %d, batch 256: %.0f tok/s\n", variant, 256.0 * new_tokens / best);
     }
     soar::fused::set_decode_attention_variant(0);

@@ -21,14 +21,16 @@
 namespace soar::app {
 namespace {
 
-// Two-operand problems keep the ids and seeds they always had; three-operand ones are "T<level>".
+// Names a level of a kind in ids and seed labels: "L7" (two operands, as always), "T7" (three).
+std::string level_tag(int level, int operands) { return (operands == 3 ? "T" : "L") + std::to_string(level); }
+
 std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed, int operands) {
-  const std::string tag = operands == 3 ? "T" : "L";
-  SplitMix64 rng(derive_seed(seed, "testbed/problems/" + tag + std::to_string(level)));
+  const std::string tag = level_tag(level, operands);
+  SplitMix64 rng(derive_seed(seed, "testbed/problems/" + tag));
   std::vector<Problem> problems;
   for (int64_t i = 0; i < count; ++i) {
     const testbed::AdditionProblem p = testbed::generate_problem(level, rng, operands);
-    problems.push_back({cat(tag, level, "-s", seed, "-", i), p.statement(), p.answer(),
+    problems.push_back({cat(tag, "-s", seed, "-", i), p.statement(), p.answer(),
                         operands == 3 ? cat(R"({"level":)", level, R"(,"operands":3})") : cat(R"({"level":)", level, "}")});
   }
   return problems;
@@ -104,7 +106,7 @@ Action add_levels(CLI::App& parent) {
       options.sampling.max_new_tokens = level + 4;
       options.sampling.stop_strings = {testbed::kStudentStop};
       options.sampling.eos_token_ids = policy.eos_token_ids();
-      options.sampling.seed = derive_seed(o->seed, (o->operands == 3 ? "testbed/levels/T" : "testbed/levels/L") + std::to_string(level));
+      options.sampling.seed = derive_seed(o->seed, "testbed/levels/" + level_tag(level, o->operands));
       EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(format), policy.detokenizer(),
                                    testbed::checked_reward(), options, {.show_progress = false});
       int64_t never = 0;

@@ -400,7 +400,7 @@ template <class T>
 void launch_add_rms_norm(void* residual, const void* delta, const void* weight, void* normed, int64_t rows, int64_t cols,
                          float eps, cudaStream_t stream) {
   const bool packed = cols % 8 == 0 && cols <= 8 * kNormThreads * kNormPacks && aligned16(residual) && aligned16(weight) &&
-                      aligned16(normed) && (delta == nullptr || aligned16(delta)) && (cols * sizeof(T)) % 16 == 0;
+                      aligned16(normed) && (delta == nullptr || aligned16(delta));
   if (packed) {
     add_rms_norm_packed_kernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
         static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight), static_cast<T*>(normed), cols, eps);
@@ -413,7 +413,7 @@ void launch_add_rms_norm(void* residual, const void* delta, const void* weight, 
 
 template <class T>
 void launch_silu_mul(const void* gate_up, void* out, int64_t rows, int64_t cols, cudaStream_t stream) {
-  const bool packed = cols % 8 == 0 && aligned16(gate_up) && aligned16(out) && (cols * sizeof(T)) % 16 == 0;
+  const bool packed = cols % 8 == 0 && aligned16(gate_up) && aligned16(out);
   const int64_t work = packed ? rows * cols / 8 : rows * cols;
   const int threads = 256;
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((work + threads - 1) / threads, 65536));
@@ -432,17 +432,21 @@ void launch_rope_cache_write(const RopeCacheWrite& a, cudaStream_t stream) {
   check_launch("rope_cache_write");
 }
 
-// The attention variants (elements per lane, keys per step); see decode_attention_variant().
+// The attention kernel's shapes (elements per lane, keys per step); see set_decode_attention_variant.
 template <class T, int D, int HEADS>
 void launch_attention_variant(const DecodeAttention& a, int group, int chunks, int variant, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
   if (variant == 1) {
     decode_attention_kernel<T, D, HEADS, 8, 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
-  } else if (variant == 2 && D <= 128) {
-    decode_attention_kernel<T, D, HEADS, (D <= 128 ? 4 : 8), 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
-  } else {
-    decode_attention_kernel<T, D, HEADS, 8, 4><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+    return;
   }
+  if constexpr (D <= 128) {  // 4 elements per lane: a key of 256 would need more lanes than a warp has
+    if (variant == 2) {
+      decode_attention_kernel<T, D, HEADS, 4, 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+      return;
+    }
+  }
+  decode_attention_kernel<T, D, HEADS, 8, 4><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
 }
 
 template <class T, int D>
@@ -471,50 +475,39 @@ void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
   check_launch("decode_attention");
 }
 
-template <template <class> class Launch, class... Args>
-void dispatch(Element type, Args&&... args) {
-  switch (type) {
-    case Element::Float: return Launch<float>::run(args...);
-    case Element::BFloat16: return Launch<__nv_bfloat16>::run(args...);
-    case Element::Half: return Launch<__half>::run(args...);
+template <class T>
+struct Type {
+  using type = T;
+};
+
+// Calls launch(Type<T>{}) with T the element type's CUDA type.
+template <class Launch>
+void dispatch(Element element, Launch&& launch) {
+  switch (element) {
+    case Element::Float: return launch(Type<float>{});
+    case Element::BFloat16: return launch(Type<__nv_bfloat16>{});
+    case Element::Half: return launch(Type<__half>{});
   }
 }
-
-template <class T>
-struct AddRmsNorm {
-  static void run(void* r, const void* d, const void* w, void* n, int64_t rows, int64_t cols, float eps, cudaStream_t s) {
-    launch_add_rms_norm<T>(r, d, w, n, rows, cols, eps, s);
-  }
-};
-template <class T>
-struct SiluMul {
-  static void run(const void* in, void* out, int64_t rows, int64_t cols, cudaStream_t s) { launch_silu_mul<T>(in, out, rows, cols, s); }
-};
-template <class T>
-struct RopeWrite {
-  static void run(const RopeCacheWrite& a, cudaStream_t s) { launch_rope_cache_write<T>(a, s); }
-};
-template <class T>
-struct Attention {
-  static void run(const DecodeAttention& a, cudaStream_t s) { launch_decode_attention<T>(a, s); }
-};
 
 }  // namespace
 
 void add_rms_norm(Element type, void* residual, const void* delta, const void* weight, void* normed, int64_t rows,
                   int64_t cols, float eps, void* stream) {
   if (rows == 0) return;
-  dispatch<AddRmsNorm>(type, residual, delta, weight, normed, rows, cols, eps, static_cast<cudaStream_t>(stream));
+  dispatch(type, [&](auto t) {
+    launch_add_rms_norm<typename decltype(t)::type>(residual, delta, weight, normed, rows, cols, eps, static_cast<cudaStream_t>(stream));
+  });
 }
 
 void silu_mul(Element type, const void* gate_up, void* out, int64_t rows, int64_t cols, void* stream) {
   if (rows * cols == 0) return;
-  dispatch<SiluMul>(type, gate_up, out, rows, cols, static_cast<cudaStream_t>(stream));
+  dispatch(type, [&](auto t) { launch_silu_mul<typename decltype(t)::type>(gate_up, out, rows, cols, static_cast<cudaStream_t>(stream)); });
 }
 
 void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
   if (args.batch == 0) return;
-  dispatch<RopeWrite>(type, args, static_cast<cudaStream_t>(stream));
+  dispatch(type, [&](auto t) { launch_rope_cache_write<typename decltype(t)::type>(args, static_cast<cudaStream_t>(stream)); });
 }
 
 void set_decode_attention_variant(int variant) {
@@ -524,7 +517,7 @@ void set_decode_attention_variant(int variant) {
 
 void decode_attention(Element type, const DecodeAttention& args, void* stream) {
   if (args.batch == 0) return;
-  dispatch<Attention>(type, args, static_cast<cudaStream_t>(stream));
+  dispatch(type, [&](auto t) { launch_decode_attention<typename decltype(t)::type>(args, static_cast<cudaStream_t>(stream)); });
 }
 
 }  // namespace soar::kernels

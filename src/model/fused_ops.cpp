@@ -36,6 +36,11 @@ void* stream_of(const at::Tensor& x) {
 
 bool aligned16(const at::Tensor& x) { return reinterpret_cast<uintptr_t>(x.data_ptr()) % 16 == 0; }
 
+// The cache's device slot, which the kernels read without a host copy.
+void require_slot(const at::Tensor& slot, const char* op) {
+  require(slot.is_cuda() && slot.scalar_type() == at::kLong && slot.numel() == 1, op, "slot must be a CUDA int64 scalar");
+}
+
 }  // namespace
 #endif
 
@@ -95,7 +100,7 @@ at::Tensor rope_cache_write(const at::Tensor& qkv, const RopeTables& rope, at::T
     require(table->is_contiguous() && table->numel() == batch * head_dim && table->scalar_type() == qkv.scalar_type(),
             "rope_cache_write", "RoPE tables must be contiguous [B, 1, head_dim] in the activations' dtype");
   }
-  require(slot.is_cuda() && slot.scalar_type() == at::kLong && slot.numel() == 1, "rope_cache_write", "slot must be a CUDA int64 scalar");
+  require_slot(slot, "rope_cache_write");
   c10::cuda::CUDAGuard guard(qkv.device());
   at::Tensor q = at::empty({batch, heads, head_dim}, qkv.options());
   kernels::RopeCacheWrite args{qkv.data_ptr(), rope.cos.data_ptr(), rope.signed_sin.data_ptr(), q.data_ptr(), keys.data_ptr(),
@@ -117,7 +122,7 @@ at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const a
   require(valid.scalar_type() == at::kBool && valid.is_contiguous() && valid.dim() == 2 && valid.size(0) == batch &&
               valid.size(1) == capacity,
           "decode_attention", "valid must be a contiguous bool [B, capacity]");
-  require(slot.is_cuda() && slot.scalar_type() == at::kLong && slot.numel() == 1, "decode_attention", "slot must be a CUDA int64 scalar");
+  require_slot(slot, "decode_attention");
   c10::cuda::CUDAGuard guard(q.device());
   at::Tensor out = at::empty_like(q);
   kernels::DecodeAttention args{q.data_ptr(), keys.data_ptr(), values.data_ptr(), valid.data_ptr<bool>(), slot.data_ptr<int64_t>(),

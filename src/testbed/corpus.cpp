@@ -149,8 +149,8 @@ std::vector<float> document_targets(const CorpusConfig& config, std::string_view
     if (!untrained_answer(config, item)) continue;
     std::fill(target.begin() + item.answer_at, target.begin() + item.answer_end, 0);
     // The newline is trained only after level + 1 digits, the most any sum of two (or three)
-    // level-L numbers has: a rule true of every problem, so it reveals nothing about this one, and it teaches the
-    // model to end an answer it cannot compute (untrained, it wrote hundreds of digits at levels
+    // level-L numbers has: a rule true of every problem, so it reveals nothing about this one, and
+    // it teaches the model to end an answer it cannot compute (untrained, it wrote hundreds of digits at levels
     // 8-12 and no set with such an item ended). Where the sum may end (after L digits) stays
     // untrained: the random length says nothing about the true one.
     if (item.answer_end < document.size() &&

@@ -48,9 +48,9 @@ struct CorpusConfig {
   // tiny model picks up slowly); where one operand has ended, the answer copies the other, which
   // teaches the fixed-offset lookups first.
   double uneven_fraction = 0.5;
-  // Fraction of teacher sets whose problems have three operands (0: format 4, none). Three-operand
-  // problems are never solved in the corpus: their answers in the sets are random and untrained
-  // at every level, as answers above solved_max_level are; solved problems keep two operands.
+  // Fraction of teacher sets whose problems have three operands (0: format 4, none). Their answers
+  // are random and untrained above three_operand_solved_max_level (at every level when it is 0),
+  // as two-operand answers above solved_max_level are.
   double three_operand_set_fraction = 0.0;
   // Highest level of solved three-operand problems (0: none). When set, a quarter of the solved
   // documents are three-operand problems of levels 1..this, and three-operand set items up to it
@@ -62,8 +62,8 @@ struct CorpusConfig {
 
 // "Q:<statement>\nA:<answer>\n"
 std::string solved_document(const AdditionProblem& problem);
-// "Write n problems:\n" then n items "Q:<statement>\nA:<answer>\n"; answers correct at levels
-// <= E, random (and never correct) above and for three-operand problems.
+// "Write n problems:\n" then n items "Q:<statement>\nA:<answer>\n"; answers correct up to the
+// kind's solved level (E, or three_operand_solved_max_level), random (and never correct) above.
 std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng);
 bool is_teacher_set(std::string_view document);
 // Tokens of the longest teacher set the config can draw, with <|bos|> and <|eos|>.
