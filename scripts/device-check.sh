@@ -4,7 +4,8 @@
 # reference in the same run) and the GPU sampler benchmark (Hugging Face generate as the
 # reference), and write a log and JSON results to $OUT. About 8 minutes on an H200
 # (build 1.5, tests 0.5, training benchmark 1, sampler benchmark 4.5 of which HF generate 3.5).
-# Environment: SOAR_SKIP_BENCH (tests only), SOAR_SKIP_TESTS, SOAR_SKIP_TRAIN_BENCH, SOAR_BENCH_FLAGS /
+# Environment: SOAR_SKIP_BENCH (tests only), SOAR_SKIP_TESTS, SOAR_SKIP_TRAIN_BENCH, SOAR_SKIP_PROFILE
+# (the kernel-by-kernel profile of one sampler call, ~0.5 min), SOAR_BENCH_FLAGS /
 # SOAR_TRAIN_BENCH_FLAGS / SOAR_SAMPLER_BENCH_FLAGS (e.g. --no-reference).
 #
 # The machine has no package registry: the Debian libraries it lacks (PCRE2, utf8proc, GiNaC/CLN,
@@ -55,4 +56,11 @@ fi
 step "GPU sampler benchmark (with HF generate reference unless --no-reference)"
 timeout 300 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_SAMPLER_BENCH_FLAGS:-${SOAR_BENCH_FLAGS:-}}
 echo "sampler bench exit: $?"
+if [[ -z "${SOAR_SKIP_PROFILE:-}" ]]; then
+  # Its own build: it uses the profiler's C++ API, so a failure here must not cost the rest.
+  step "kernel-by-kernel profile of one sampler call"
+  timeout 120 cmake --build build/gpu -j "$(nproc)" --target gpu_decode_profile &&
+    timeout 120 build/gpu/bench/gpu_decode_profile "$OUT/gpu_decode_profile.json"
+  echo "profile exit: $?"
+fi
 step "done"

@@ -1,126 +1,14 @@
 #include "model/decode_kernels.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <cuda_runtime.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <stdexcept>
-#include <string>
-#include <type_traits>
+
+#include "model/cuda_elements.cuh"
 
 namespace soar::kernels {
 namespace {
 
-constexpr unsigned kFullWarp = 0xffffffffu;
-
-// Conversions between an element type and the float32 it is computed in.
-template <class T>
-struct Convert;
-template <>
-struct Convert<float> {
-  static __device__ __forceinline__ float load(float x) { return x; }
-  static __device__ __forceinline__ float store(float x) { return x; }
-};
-template <>
-struct Convert<__nv_bfloat16> {
-  static __device__ __forceinline__ float load(__nv_bfloat16 x) { return __bfloat162float(x); }
-  static __device__ __forceinline__ __nv_bfloat16 store(float x) { return __float2bfloat16_rn(x); }
-};
-template <>
-struct Convert<__half> {
-  static __device__ __forceinline__ float load(__half x) { return __half2float(x); }
-  static __device__ __forceinline__ __half store(float x) { return __float2half_rn(x); }
-};
-
-template <class T>
-__device__ __forceinline__ float to_float(T x) { return Convert<T>::load(x); }
-template <class T>
-__device__ __forceinline__ T from_float(float x) { return Convert<T>::store(x); }
-// x rounded to T and back: the value a PyTorch op producing a T tensor would leave.
-template <class T>
-__device__ __forceinline__ float rounded(float x) { return to_float(from_float<T>(x)); }
-
-// E consecutive elements held as raw 32-bit words (8, 16 or 32 bytes, loaded and stored with
-// vector accesses whose alignment the caller guarantees) and read by constant index after
-// unrolling, so that they stay in registers.
-template <class T, int E>
-struct Pack {
-  static constexpr int kBytes = E * static_cast<int>(sizeof(T));
-  static_assert(kBytes == 8 || kBytes == 16 || kBytes == 32, "8, 16 or 32 bytes");
-  unsigned w[kBytes / 4];
-
-  __device__ __forceinline__ void load(const T* p) {
-    if constexpr (kBytes == 8) {
-      const uint2 r = *reinterpret_cast<const uint2*>(p);
-      w[0] = r.x, w[1] = r.y;
-    } else {
-#pragma unroll
-      for (int i = 0; i < kBytes / 16; ++i) {
-        const uint4 r = reinterpret_cast<const uint4*>(p)[i];
-        w[4 * i] = r.x, w[4 * i + 1] = r.y, w[4 * i + 2] = r.z, w[4 * i + 3] = r.w;
-      }
-    }
-  }
-  __device__ __forceinline__ void zero() {
-#pragma unroll
-    for (int i = 0; i < kBytes / 4; ++i) w[i] = 0;
-  }
-  __device__ __forceinline__ float operator[](int i) const {
-    if constexpr (sizeof(T) == 4) {
-      return __uint_as_float(w[i]);
-    } else {
-      const unsigned short bits = static_cast<unsigned short>((i & 1) ? w[i / 2] >> 16 : w[i / 2] & 0xffffu);
-      if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-        return __uint_as_float(static_cast<unsigned>(bits) << 16);  // bf16 is float32's upper half
-      } else {
-        return __half2float(__ushort_as_half(bits));
-      }
-    }
-  }
-  // Element i becomes `value` rounded to T.
-  __device__ __forceinline__ void set(int i, float value) {
-    if constexpr (sizeof(T) == 4) {
-      w[i] = __float_as_uint(value);
-    } else {
-      unsigned bits;
-      if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-        bits = __bfloat16_as_ushort(from_float<T>(value));
-      } else {
-        bits = __half_as_ushort(from_float<T>(value));
-      }
-      w[i / 2] = (i & 1) ? (w[i / 2] & 0xffffu) | (bits << 16) : (w[i / 2] & 0xffff0000u) | bits;
-    }
-  }
-  __device__ __forceinline__ void store(T* p) const {
-    if constexpr (kBytes == 8) {
-      *reinterpret_cast<uint2*>(p) = make_uint2(w[0], w[1]);
-    } else {
-#pragma unroll
-      for (int i = 0; i < kBytes / 16; ++i) reinterpret_cast<uint4*>(p)[i] = make_uint4(w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]);
-    }
-  }
-};
-
-// Sum over the block, returned to every thread (blockDim.x a multiple of 32, at most 1024).
-__device__ float block_sum(float value) {
-  __shared__ float partial[32];
-  for (int offset = 16; offset > 0; offset /= 2) value += __shfl_xor_sync(kFullWarp, value, offset);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  if (lane == 0) partial[warp] = value;
-  __syncthreads();
-  const int warps = blockDim.x / 32;
-  value = lane < warps ? partial[lane] : 0.0f;
-  for (int offset = 16; offset > 0; offset /= 2) value += __shfl_xor_sync(kFullWarp, value, offset);
-  return value;
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t error = cudaGetLastError();
-  if (error != cudaSuccess) throw std::runtime_error(std::string(kernel) + " launch failed: " + cudaGetErrorString(error));
-}
+using namespace cuda;
 
 // ---- residual add + RMSNorm: one block per row --------------------------------------------------
 
@@ -264,7 +152,7 @@ __global__ void rope_cache_write_kernel(RopeCacheWrite a) {
 constexpr int kAttentionThreads = 128;
 constexpr int kMaxHeadsPerBlock = 4;
 
-template <class T, int D, int HEADS, int E, int U>
+template <class T, int D, int HEADS, int E, int U, bool PIPELINED>
 __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(DecodeAttention a, int group, int chunks) {
   constexpr int kLanesPerKey = D / E;
   static_assert(kLanesPerKey <= 32 && 32 % kLanesPerKey == 0, "a key's lanes must lie in one warp");
@@ -313,9 +201,8 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
 
   // Every thread runs the same number of steps (shuffles need the whole warp); slots past the end
   // are not loaded, invalid ones are loaded (they are in bounds) and left out of the update.
-  for (int64_t base = 0; base < count; base += static_cast<int64_t>(kGroups) * U) {
-    Pack<T, E> k[U], v[U];
-    bool use[U];
+  constexpr int64_t kStride = static_cast<int64_t>(kGroups) * U;
+  auto load = [&](int64_t base, Pack<T, E>(&k)[U], Pack<T, E>(&v)[U], bool(&use)[U]) {
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int64_t slot = base + u * kGroups + key_group;
@@ -329,6 +216,8 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
         v[u].zero();
       }
     }
+  };
+  auto update = [&](const Pack<T, E>(&k)[U], const Pack<T, E>(&v)[U], const bool(&use)[U]) {
     float score[U][HEADS];
 #pragma unroll
     for (int u = 0; u < U; ++u) {
@@ -366,6 +255,26 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
         for (int e = 0; e < E; ++e) acc[h][e] += p * v[u][e];
       }
       running_max[h] = step_max;
+    }
+  };
+  Pack<T, E> k[U], v[U];
+  bool use[U];
+  if constexpr (PIPELINED) {
+    // The next step's loads are issued before this step's arithmetic, so a key group always has
+    // 2 U keys in flight instead of U followed by none.
+    load(0, k, v, use);
+    for (int64_t base = 0; base < count; base += kStride) {
+      Pack<T, E> k_next[U], v_next[U];
+      bool use_next[U];
+      load(base + kStride, k_next, v_next, use_next);
+      update(k, v, use);
+#pragma unroll
+      for (int u = 0; u < U; ++u) k[u] = k_next[u], v[u] = v_next[u], use[u] = use_next[u];
+    }
+  } else {
+    for (int64_t base = 0; base < count; base += kStride) {
+      load(base, k, v, use);
+      update(k, v, use);
     }
   }
 
@@ -436,17 +345,18 @@ void launch_rope_cache_write(const RopeCacheWrite& a, cudaStream_t stream) {
 template <class T, int D, int HEADS>
 void launch_attention_variant(const DecodeAttention& a, int group, int chunks, int variant, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
-  if (variant == 1) {
-    decode_attention_kernel<T, D, HEADS, 8, 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
-    return;
+  switch (variant) {
+    case 1: decode_attention_kernel<T, D, HEADS, 8, 8, false><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+    case 2:
+      if constexpr (D <= 128) {  // 4 elements per lane: a key of 256 would need more lanes than a warp has
+        decode_attention_kernel<T, D, HEADS, 4, 8, false><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+        return;
+      }
+      break;
+    case 3: decode_attention_kernel<T, D, HEADS, 8, 2, true><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+    case 4: decode_attention_kernel<T, D, HEADS, 8, 4, true><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
   }
-  if constexpr (D <= 128) {  // 4 elements per lane: a key of 256 would need more lanes than a warp has
-    if (variant == 2) {
-      decode_attention_kernel<T, D, HEADS, 4, 8><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
-      return;
-    }
-  }
-  decode_attention_kernel<T, D, HEADS, 8, 4><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  decode_attention_kernel<T, D, HEADS, 8, 4, false><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
 }
 
 template <class T, int D>
@@ -463,6 +373,7 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
 }
 
 int attention_variant = 0;
+constexpr int kAttentionVariants = 5;
 
 template <class T>
 void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
@@ -475,20 +386,6 @@ void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
   check_launch("decode_attention");
 }
 
-template <class T>
-struct Type {
-  using type = T;
-};
-
-// Calls launch(Type<T>{}) with T the element type's CUDA type.
-template <class Launch>
-void dispatch(Element element, Launch&& launch) {
-  switch (element) {
-    case Element::Float: return launch(Type<float>{});
-    case Element::BFloat16: return launch(Type<__nv_bfloat16>{});
-    case Element::Half: return launch(Type<__half>{});
-  }
-}
 
 }  // namespace
 
@@ -511,7 +408,7 @@ void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
 }
 
 void set_decode_attention_variant(int variant) {
-  if (variant < 0 || variant > 2) throw std::invalid_argument("decode attention variant must be 0, 1 or 2, got " + std::to_string(variant));
+  if (variant < 0 || variant >= kAttentionVariants) throw std::invalid_argument("decode attention variant must be in [0, 4], got " + std::to_string(variant));
   attention_variant = variant;
 }
 

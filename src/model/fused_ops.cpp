@@ -8,6 +8,7 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "model/decode_kernels.h"
+#include "model/token_sampling.h"
 #endif
 
 namespace soar::fused {
@@ -133,6 +134,30 @@ at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const a
   return out;
 }
 
+std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double temperature, const at::Tensor& seed) {
+  require(available(logits) && logits.dim() == 2 && logits.is_contiguous() && logits.size(1) > 0, "sample_tokens",
+          "logits must be a contiguous CUDA [rows, vocab] tensor (float32, bf16 or fp16)");
+  const bool greedy = temperature <= 0.0;
+  if (!greedy) {
+    require(seed.defined() && seed.is_cuda() && seed.scalar_type() == at::kLong && seed.numel() == 1 &&
+                seed.device() == logits.device(),
+            "sample_tokens", "seed must be an int64 scalar on the logits' device");
+    require(std::isfinite(1.0 / temperature), "sample_tokens", "temperature is too small");
+  }
+  c10::cuda::CUDAGuard guard(logits.device());
+  const int64_t rows = logits.size(0);
+  at::Tensor tokens = at::empty({rows}, logits.options().dtype(at::kLong));
+  at::Tensor logprobs = at::empty({rows}, logits.options().dtype(at::kFloat));
+  kernels::TokenSampling args{logits.data_ptr(), rows, logits.size(1), greedy ? 0.0f : static_cast<float>(1.0 / temperature),
+                              greedy ? nullptr : seed.data_ptr<int64_t>(), tokens.data_ptr<int64_t>(), logprobs.data_ptr<float>()};
+  try {
+    kernels::sample_tokens(element(logits), args, stream_of(logits));
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
+  return {tokens, logprobs};
+}
+
 void set_decode_attention_variant(int variant) {
   try {
     kernels::set_decode_attention_variant(variant);
@@ -151,6 +176,7 @@ at::Tensor rope_cache_write(const at::Tensor&, const RopeTables&, at::Tensor&, a
 at::Tensor decode_attention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t) {
   fail("fused kernels need a CUDA build");
 }
+std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor&, double, const at::Tensor&) { fail("fused kernels need a CUDA build"); }
 void set_decode_attention_variant(int) { fail("fused kernels need a CUDA build"); }
 
 #endif

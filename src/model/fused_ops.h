@@ -5,6 +5,8 @@
 
 #include <ATen/ATen.h>
 
+#include <utility>
+
 #include "model/rope.h"
 
 namespace soar::fused {
@@ -31,6 +33,14 @@ bool decode_attention_supports(int64_t head_dim);
 // returns [B, heads, D].
 at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& valid,
                             const at::Tensor& slot, int64_t max_slots);
+
+// One token per row of logits [rows, vocab] (contiguous CUDA float32/bf16/fp16) drawn from
+// softmax(logits / temperature), or the argmax when temperature <= 0 (the first on ties), in one
+// pass over the logits (kernels::sample_tokens); returns the tokens (int64 [rows]) and their
+// float32 log-probabilities log_softmax(logits / temperature) (greedy: of the logits). `seed`, a
+// CUDA int64 scalar (e.g. drawn from the sampler's generator), keys the random stream; it may be
+// undefined when greedy.
+std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double temperature, const at::Tensor& seed);
 
 // Benchmarking knob, process-wide: which shape of the attention kernel runs (0, the default, 1 or 2;
 // kernels::set_decode_attention_variant). Throws soar::Error without a CUDA build.

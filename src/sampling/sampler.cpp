@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <tuple>
 
 #include "core/device.h"
 #include "core/error.h"
+#include "model/fused_ops.h"
 #ifdef SOAR_CUDA
 #include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <ATen/cuda/CUDAEvent.h>
@@ -188,6 +190,22 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const 
   return {tokens, logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)};
 }
 
+// The next tokens and their log-probabilities: on a GPU with the model's fused kernels on and no
+// top-k/top-p truncation, one kernel over the logits as they are (fused::sample_tokens, keyed by a
+// seed drawn from the generator on the device: no host synchronisation); otherwise sample_tokens
+// on float32 logits.
+std::pair<at::Tensor, at::Tensor> draw_next_tokens(CausalLMImpl& model, const at::Tensor& logits, const SamplingParams& params,
+                                                   at::Generator& generator) {
+  if (model.fused_kernels() && fused::available(logits) && params.top_k <= 0 && params.top_p >= 1.0) {
+    at::Tensor seed;
+    if (params.temperature > 0.0) {
+      seed = at::randint(std::numeric_limits<int64_t>::max(), {1}, generator, logits.options().dtype(at::kLong));
+    }
+    return fused::sample_tokens(logits.contiguous(), params.temperature, seed);
+  }
+  return sample_tokens(logits.to(at::kFloat), params, generator);
+}
+
 Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions options)
     : model_(model), detokenize_(std::move(detokenize)) {
   const bool on_gpu = model_.device().is_cuda();
@@ -335,7 +353,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host
   for (int64_t step = 0; step < params.max_new_tokens; ++step) {
     at::Tensor tokens, logprobs;
-    clock.run(profile_.sample_s, [&] { std::tie(tokens, logprobs) = sample_tokens(logits.to(at::kFloat), params, generator); });
+    clock.run(profile_.sample_s, [&] { std::tie(tokens, logprobs) = draw_next_tokens(model_, logits, params, generator); });
     ++profile_.steps;
     pending_tokens.push_back(tokens);
     pending_logprobs.push_back(logprobs);
