@@ -148,20 +148,8 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
 
 bool AttentionImpl::stack_projections() { return restack(qkv_weight_, qkv_bias_, {q_proj, k_proj, v_proj}); }
 
-at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
-                                  const CacheAccess& access, int64_t layer, bool fused) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor> AttentionImpl::project_and_rotate(const at::Tensor& x, const RopeTables& rope) {
   const int64_t batch = x.size(0), length = x.size(1);
-  if (fused && length == 1 && access.cache != nullptr && access.slot_index.defined() && !q_norm &&
-      fused::decode_attention_supports(head_dim_) && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
-    // The decoding step: one matmul, one kernel for RoPE + cache write, one for attention (over the
-    // filled slots only, each kv head's keys read once for its whole query group), then o_proj.
-    KVCache& cache = *access.cache;
-    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_).view({batch, -1});
-    at::Tensor q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, heads_, kv_heads_);
-    at::Tensor out = fused::decode_attention(q, cache.keys(layer), cache.values(layer), cache.valid(), access.slot_index,
-                                             access.attend_slots);
-    return o_proj->forward(out.view({batch, 1, heads_ * head_dim_}));
-  }
   at::Tensor q, k, v;
   bool rotated = false;  // q, k already [B, heads, T, D] with RoPE applied
   if (!at::GradMode::is_enabled() && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
@@ -192,18 +180,49 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
     q = apply_rope(q.transpose(1, 2), rope);
     k = apply_rope(k.transpose(1, 2), rope);
   }
-  v = v.transpose(1, 2);
-  if (KVCache* cache = access.cache) {
-    if (access.slot_index.defined()) {
-      cache->keys(layer).index_copy_(2, access.slot_index, k);
-      cache->values(layer).index_copy_(2, access.slot_index, v);
-      k = cache->keys(layer).narrow(2, 0, access.attend_slots);
-      v = cache->values(layer).narrow(2, 0, access.attend_slots);
-    } else {
-      cache->keys(layer).narrow(2, access.slot, length).copy_(k);
-      cache->values(layer).narrow(2, access.slot, length).copy_(v);
-      k = cache->keys(layer).narrow(2, 0, access.slot + length);
-      v = cache->values(layer).narrow(2, 0, access.slot + length);
+  return {q, k, v.transpose(1, 2)};
+}
+
+at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
+                                  const CacheAccess& access, int64_t layer, bool fused) {
+  const int64_t batch = x.size(0), length = x.size(1);
+  const bool stacked = is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight});
+  // The fused kernels write the cache themselves: one for RoPE on q and k + the cache write of k and v.
+  const bool fused_cache_write = fused && access.cache != nullptr && !q_norm && stacked;
+  if (fused_cache_write && length == 1 && access.slot_index.defined() && fused::decode_attention_supports(head_dim_)) {
+    // The decoding step: one matmul, RoPE + cache write, attention (over the filled slots only,
+    // each kv head's keys read once for its whole query group), then o_proj.
+    KVCache& cache = *access.cache;
+    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_).view({batch, -1});
+    at::Tensor q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, 0, heads_, kv_heads_)
+                       .view({batch, heads_, head_dim_});
+    at::Tensor out = fused::decode_attention(q, cache.keys(layer), cache.values(layer), cache.valid(), access.slot_index,
+                                             access.attend_slots);
+    return o_proj->forward(out.view({batch, 1, heads_ * head_dim_}));
+  }
+  at::Tensor q, k, v;
+  if (fused_cache_write && !access.slot_index.defined()) {
+    // Prefill into the cache at a host slot: q comes back as [B, heads, T, D], k and v are read
+    // back from the cache below.
+    KVCache& cache = *access.cache;
+    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
+    q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), {}, access.slot, heads_, kv_heads_);
+    k = cache.keys(layer).narrow(2, 0, access.slot + length);
+    v = cache.values(layer).narrow(2, 0, access.slot + length);
+  } else {
+    std::tie(q, k, v) = project_and_rotate(x, rope);
+    if (KVCache* cache = access.cache) {
+      if (access.slot_index.defined()) {
+        cache->keys(layer).index_copy_(2, access.slot_index, k);
+        cache->values(layer).index_copy_(2, access.slot_index, v);
+        k = cache->keys(layer).narrow(2, 0, access.attend_slots);
+        v = cache->values(layer).narrow(2, 0, access.attend_slots);
+      } else {
+        cache->keys(layer).narrow(2, access.slot, length).copy_(k);
+        cache->values(layer).narrow(2, access.slot, length).copy_(v);
+        k = cache->keys(layer).narrow(2, 0, access.slot + length);
+        v = cache->values(layer).narrow(2, 0, access.slot + length);
+      }
     }
   }
   const int64_t repeats = heads_ / kv_heads_;

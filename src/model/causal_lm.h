@@ -11,6 +11,7 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <tuple>
 
 #include "model/config.h"
 #include "model/kv_cache.h"
@@ -46,8 +47,9 @@ class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& config);
   // x [B, T, H]; mask [B, 1, T, S]: bool (true = may attend) or additive (0 / -inf in x's dtype),
-  // S as `access` says; undefined = causal attention without a cache. `fused`: a no-grad decoding
-  // step (one token, device slot) may run RoPE, the cache write and attention as fused CUDA kernels.
+  // S as `access` says; undefined = causal attention without a cache. `fused` (no grad, CUDA): with
+  // a cache, RoPE + the cache write run as one CUDA kernel, and a decoding step (one token, device
+  // slot) also its attention.
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
                      int64_t layer, bool fused = false);
 
@@ -59,6 +61,9 @@ class AttentionImpl : public torch::nn::Module {
   bool stack_projections();
 
  private:
+  // q, k with RoPE applied and v, each [B, heads or kv_heads, T, D].
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> project_and_rotate(const at::Tensor& x, const RopeTables& rope);
+
   int64_t heads_, kv_heads_, head_dim_;
   at::Tensor qkv_weight_, qkv_bias_;  // stacked storage of the three projections, or undefined
 };

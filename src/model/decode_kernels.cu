@@ -47,12 +47,13 @@ __global__ void __launch_bounds__(kNormThreads) add_rms_norm_packed_kernel(T* __
                                                                            int64_t cols, float eps) {
   const int64_t offset = static_cast<int64_t>(blockIdx.x) * cols;
   const int packs = static_cast<int>(cols / 8);
-  Pack<T, 8> h[kNormPacks];
+  Pack<T, 8> h[kNormPacks], w[kNormPacks];  // the weight is loaded up front: its latency overlaps the row's
   float squares = 0.0f;
 #pragma unroll
   for (int j = 0; j < kNormPacks; ++j) {
     const int pack = threadIdx.x + j * kNormThreads;
     if (pack >= packs) break;
+    w[j].load(weight + pack * 8);
     h[j].load(residual + offset + pack * 8);
     if (delta != nullptr) {
       Pack<T, 8> d;
@@ -69,10 +70,9 @@ __global__ void __launch_bounds__(kNormThreads) add_rms_norm_packed_kernel(T* __
   for (int j = 0; j < kNormPacks; ++j) {
     const int pack = threadIdx.x + j * kNormThreads;
     if (pack >= packs) break;
-    Pack<T, 8> w, out;
-    w.load(weight + pack * 8);
+    Pack<T, 8> out;
 #pragma unroll
-    for (int e = 0; e < 8; ++e) out.set(e, __fmul_rn(w[e], rounded<T>(__fmul_rn(h[j][e], inverse_rms))));
+    for (int e = 0; e < 8; ++e) out.set(e, __fmul_rn(w[j][e], rounded<T>(__fmul_rn(h[j][e], inverse_rms))));
     out.store(normed + offset + pack * 8);
   }
 }
@@ -111,113 +111,136 @@ __global__ void silu_mul_packed_kernel(const T* __restrict__ gate_up, T* __restr
   }
 }
 
-// ---- RoPE + KV-cache write: block (row, head), one thread per element of the head ----------------
+// ---- RoPE + KV-cache write ---------------------------------------------------------------------
+
+// x * cos + swapped * signed_sin with each product rounded to T, then the sum: apply_rope's roundings
+// (__fmul_rn/__fadd_rn so that float32 does not contract to a fused multiply-add).
+template <class T>
+__device__ __forceinline__ float rope_element(float x, float swapped, float cos, float signed_sin) {
+  return __fadd_rn(rounded<T>(__fmul_rn(x, cos)), rounded<T>(__fmul_rn(swapped, signed_sin)));
+}
+
+// Where element d of head `head` (q, k or v in qkv's order) of token t in row `row` goes.
+__device__ __forceinline__ int64_t rope_destination(const RopeCacheWrite& a, int64_t row, int64_t t, int64_t slot, int64_t head,
+                                                    int64_t d) {
+  if (head < a.heads) return ((row * a.heads + head) * a.tokens + t) * a.head_dim + d;
+  const int64_t kv_head = head < a.heads + a.kv_heads ? head - a.heads : head - a.heads - a.kv_heads;
+  return ((row * a.kv_heads + kv_head) * a.capacity + slot + t) * a.head_dim + d;
+}
 
 template <class T>
+__device__ __forceinline__ T* rope_target(const RopeCacheWrite& a, int64_t head) {
+  if (head < a.heads) return static_cast<T*>(a.q_out);
+  return static_cast<T*>(head < a.heads + a.kv_heads ? a.key_cache : a.value_cache);
+}
+
+// Any head size: block (row and token, head), one thread per element of the head.
+template <class T>
 __global__ void rope_cache_write_kernel(RopeCacheWrite a) {
-  const int64_t row = blockIdx.x, head = blockIdx.y, d = threadIdx.x;
+  const int64_t row = blockIdx.x / a.tokens, t = blockIdx.x % a.tokens, head = blockIdx.y, d = threadIdx.x;
   const int64_t width = (a.heads + 2 * a.kv_heads) * a.head_dim;
-  const T* x = static_cast<const T*>(a.qkv) + row * width + head * a.head_dim;
-  const int64_t slot = *a.slot;
+  const T* x = static_cast<const T*>(a.qkv) + (row * a.tokens + t) * width + head * a.head_dim;
+  const int64_t slot = a.slot != nullptr ? *a.slot : a.first_slot;
+  T* out = rope_target<T>(a, head) + rope_destination(a, row, t, slot, head, d);
   if (head >= a.heads + a.kv_heads) {  // value: stored as it is
-    const int64_t kv_head = head - a.heads - a.kv_heads;
-    static_cast<T*>(a.value_cache)[((row * a.kv_heads + kv_head) * a.capacity + slot) * a.head_dim + d] = x[d];
+    *out = x[d];
     return;
   }
   const int64_t half = a.head_dim / 2;
-  const float value = to_float(x[d]);
-  const float swapped = to_float(x[d < half ? d + half : d - half]);
-  const float cos = to_float(static_cast<const T*>(a.cos)[row * a.head_dim + d]);
-  const float sin = to_float(static_cast<const T*>(a.signed_sin)[row * a.head_dim + d]);
-  // x * cos and rotate_half(x) * sin are separate PyTorch ops, each rounded; then their sum.
-  const T rotated = from_float<T>(__fadd_rn(rounded<T>(__fmul_rn(value, cos)), rounded<T>(__fmul_rn(swapped, sin))));
-  if (head < a.heads) {
-    static_cast<T*>(a.q_out)[(row * a.heads + head) * a.head_dim + d] = rotated;
-  } else {
-    const int64_t kv_head = head - a.heads;
-    static_cast<T*>(a.key_cache)[((row * a.kv_heads + kv_head) * a.capacity + slot) * a.head_dim + d] = rotated;
+  const int64_t table = (row * a.tokens + t) * a.head_dim + d;
+  *out = from_float<T>(rope_element<T>(to_float(x[d]), to_float(x[d < half ? d + half : d - half]),
+                                       to_float(static_cast<const T*>(a.cos)[table]), to_float(static_cast<const T*>(a.signed_sin)[table])));
+}
+
+// Half a head a multiple of 8 elements, 16-byte aligned rows: one block per (row, token); each
+// task rotates 8 elements of a head's first half together with their partners in the second half
+// (each half is the other's rotate_half), with 16-byte loads and stores.
+constexpr int kRopeThreads = 128;
+
+template <class T>
+__global__ void __launch_bounds__(kRopeThreads) rope_cache_write_packed_kernel(RopeCacheWrite a) {
+  const int64_t row = blockIdx.x / a.tokens, t = blockIdx.x % a.tokens;
+  const int64_t half = a.head_dim / 2, chunks = half / 8, all_heads = a.heads + 2 * a.kv_heads;
+  const T* x = static_cast<const T*>(a.qkv) + (row * a.tokens + t) * all_heads * a.head_dim;
+  const T* cos = static_cast<const T*>(a.cos) + (row * a.tokens + t) * a.head_dim;
+  const T* sin = static_cast<const T*>(a.signed_sin) + (row * a.tokens + t) * a.head_dim;
+  const int64_t slot = a.slot != nullptr ? *a.slot : a.first_slot;
+  for (int64_t task = threadIdx.x; task < all_heads * chunks; task += kRopeThreads) {
+    const int64_t head = task / chunks, d = (task % chunks) * 8;
+    Pack<T, 8> low, high;
+    low.load(x + head * a.head_dim + d);
+    high.load(x + head * a.head_dim + half + d);
+    T* out = rope_target<T>(a, head) + rope_destination(a, row, t, slot, head, d);
+    if (head < a.heads + a.kv_heads) {
+      Pack<T, 8> cos_low, cos_high, sin_low, sin_high, rotated_low, rotated_high;
+      cos_low.load(cos + d), cos_high.load(cos + half + d);
+      sin_low.load(sin + d), sin_high.load(sin + half + d);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        rotated_low.set(e, rope_element<T>(low[e], high[e], cos_low[e], sin_low[e]));
+        rotated_high.set(e, rope_element<T>(high[e], low[e], cos_high[e], sin_high[e]));
+      }
+      low = rotated_low, high = rotated_high;
+    }
+    low.store(out);
+    high.store(out + half);
   }
 }
 
 // ---- grouped-query attention of one query per row over the cache --------------------------------
 //
 // Block = 128 threads for one (row, kv head, chunk of up to 4 query heads: HEADS of them). The
-// block splits into key groups of D / E lanes; each lane holds E elements of a key, so a group reads
-// one key (and its value) per step with vector loads, its partial dot products summed by shuffles.
-// A group visits U keys per step, all loads issued before any arithmetic (the validity flags are
-// loaded beside the keys, never in front of them: memory latency is paid once per step), and keeps
-// an online softmax over the keys it visits, updated once per step; the groups merge at the end
-// through shared memory. Scores are in log2 units (q pre-scaled by scale * log2 e) for exp2f.
+// block splits into key groups of D / E lanes; each lane holds E elements of a key, so a group
+// reads one key (and its value) at a time with vector loads, its partial dot products summed by
+// shuffles. A group visits U keys per step and keeps an online softmax over the keys it visits,
+// updated once per step; the groups merge at the end through shared memory. Scores are in log2
+// units (q pre-scaled by scale * log2 e) for exp2f. The keys reach the groups in one of three ways:
+//  - Direct: each step's loads (keys, values and validity flags together) are issued before its
+//    arithmetic, so memory latency is paid once per step;
+//  - Pipelined: the next step's loads are issued before this step's arithmetic;
+//  - Staged (decode_attention_staged_kernel): the block copies tiles of keys and values into shared
+//    memory with asynchronous copies, kStages - 1 tiles in flight while the groups work on one.
 
 constexpr int kAttentionThreads = 128;
 constexpr int kMaxHeadsPerBlock = 4;
+enum class Feed { Direct, Pipelined };
 
-template <class T, int D, int HEADS, int E, int U, bool PIPELINED>
-__global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(DecodeAttention a, int group, int chunks) {
-  constexpr int kLanesPerKey = D / E;
+// One thread's share of a key group: its slice of the block's queries and the online softmax over
+// the keys its group visits.
+template <class T, int D, int HEADS, int E>
+struct AttentionGroup {
+  static constexpr int kLanesPerKey = D / E;
   static_assert(kLanesPerKey <= 32 && 32 % kLanesPerKey == 0, "a key's lanes must lie in one warp");
-  constexpr int kGroups = kAttentionThreads / kLanesPerKey;
-  __shared__ float shared_max[kGroups][HEADS];
-  __shared__ float shared_sum[kGroups][HEADS];
-  __shared__ float shared_acc[kGroups][HEADS][D];
+  static constexpr int kGroups = kAttentionThreads / kLanesPerKey;
+  // The final merge's shared memory in floats: per group and head, the max, the sum and D sums.
+  static constexpr int kMergeFloats = kGroups * HEADS * (D + 2);
 
-  const int64_t chunk = blockIdx.x % chunks;
-  const int64_t row_head = blockIdx.x / chunks;
-  const int64_t row = row_head / a.kv_heads, kv_head = row_head % a.kv_heads;
-  const int64_t first_head = kv_head * group + chunk * HEADS;
-  const int heads_here = min(HEADS, group - static_cast<int>(chunk) * HEADS);
-  const int key_group = threadIdx.x / kLanesPerKey, lane = threadIdx.x % kLanesPerKey;
-  const int dim0 = lane * E;
-
-  constexpr float kLog2e = 1.4426950408889634f;
   float q[HEADS][E];
-#pragma unroll
-  for (int h = 0; h < HEADS; ++h) {
-    Pack<T, E> loaded;
-    if (h < heads_here) {
-      loaded.load(static_cast<const T*>(a.q) + ((row * a.heads + first_head + h) * D + dim0));
-    } else {
-      loaded.zero();
-    }
-#pragma unroll
-    for (int e = 0; e < E; ++e) q[h][e] = loaded[e] * a.scale * kLog2e;
-  }
-
-  const int64_t newest = *a.slot + 1;
-  const int64_t count = newest < a.max_slots ? newest : a.max_slots;
-  const int64_t head_offset = (row * a.kv_heads + kv_head) * a.capacity * D + dim0;
-  const T* keys = static_cast<const T*>(a.key_cache) + head_offset;
-  const T* values = static_cast<const T*>(a.value_cache) + head_offset;
-  const bool* valid = a.valid + row * a.capacity;
-
   float running_max[HEADS], running_sum[HEADS], acc[HEADS][E];
+
+  // q_slice: this lane's E elements of the block's first query head (the others follow at D).
+  __device__ __forceinline__ void start(const T* q_slice, int heads_here, float scale) {
+    constexpr float kLog2e = 1.4426950408889634f;
 #pragma unroll
-  for (int h = 0; h < HEADS; ++h) {
-    running_max[h] = -INFINITY;
-    running_sum[h] = 0.0f;
+    for (int h = 0; h < HEADS; ++h) {
+      Pack<T, E> loaded;
+      if (h < heads_here) {
+        loaded.load(q_slice + h * D);
+      } else {
+        loaded.zero();
+      }
 #pragma unroll
-    for (int e = 0; e < E; ++e) acc[h][e] = 0.0f;
+      for (int e = 0; e < E; ++e) q[h][e] = loaded[e] * scale * kLog2e;
+      running_max[h] = -INFINITY;
+      running_sum[h] = 0.0f;
+#pragma unroll
+      for (int e = 0; e < E; ++e) acc[h][e] = 0.0f;
+    }
   }
 
-  // Every thread runs the same number of steps (shuffles need the whole warp); slots past the end
-  // are not loaded, invalid ones are loaded (they are in bounds) and left out of the update.
-  constexpr int64_t kStride = static_cast<int64_t>(kGroups) * U;
-  auto load = [&](int64_t base, Pack<T, E>(&k)[U], Pack<T, E>(&v)[U], bool(&use)[U]) {
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int64_t slot = base + u * kGroups + key_group;
-      if (slot < count) {
-        use[u] = valid[slot];
-        k[u].load(keys + slot * D);
-        v[u].load(values + slot * D);
-      } else {
-        use[u] = false;
-        k[u].zero();
-        v[u].zero();
-      }
-    }
-  };
-  auto update = [&](const Pack<T, E>(&k)[U], const Pack<T, E>(&v)[U], const bool(&use)[U]) {
+  // Takes U keys (with their values; `use`: in range and valid) into the softmax.
+  template <int U>
+  __device__ __forceinline__ void update(const Pack<T, E> (&k)[U], const Pack<T, E> (&v)[U], const bool (&use)[U]) {
     float score[U][HEADS];
 #pragma unroll
     for (int u = 0; u < U; ++u) {
@@ -256,51 +279,207 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
       }
       running_max[h] = step_max;
     }
+  }
+
+  // Merges the groups' softmax states through `shared` (kMergeFloats floats) and writes the block's
+  // normalised outputs; out: the block's first query head's output row (the others follow at D).
+  __device__ __forceinline__ void finish(float* shared, int key_group, int lane, int heads_here, T* out) {
+    float* shared_max = shared;                        // [kGroups][HEADS]
+    float* shared_sum = shared + kGroups * HEADS;      // [kGroups][HEADS]
+    float* shared_acc = shared + 2 * kGroups * HEADS;  // [kGroups][HEADS][D]
+#pragma unroll
+    for (int h = 0; h < HEADS; ++h) {
+#pragma unroll
+      for (int e = 0; e < E; ++e) shared_acc[(key_group * HEADS + h) * D + lane * E + e] = acc[h][e];
+      if (lane == 0) {
+        shared_max[key_group * HEADS + h] = running_max[h];
+        shared_sum[key_group * HEADS + h] = running_sum[h];
+      }
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < heads_here * D; i += kAttentionThreads) {
+      const int h = i / D, d = i % D;
+      float overall_max = -INFINITY;
+      for (int g = 0; g < kGroups; ++g) overall_max = fmaxf(overall_max, shared_max[g * HEADS + h]);
+      float sum = 0.0f, result = 0.0f;
+      for (int g = 0; g < kGroups; ++g) {
+        if (shared_max[g * HEADS + h] == -INFINITY) continue;  // this group saw no valid key
+        const float weight = exp2f(shared_max[g * HEADS + h] - overall_max);
+        sum += shared_sum[g * HEADS + h] * weight;
+        result += shared_acc[(g * HEADS + h) * D + d] * weight;
+      }
+      out[h * D + d] = from_float<T>(sum > 0.0f ? result / sum : 0.0f);
+    }
+  }
+};
+
+// The block's place: its row, kv head and query heads, and how many slots it reads.
+struct AttentionBlock {
+  int64_t row, kv_head, first_head, count;
+  int heads_here;
+
+  __device__ AttentionBlock(const DecodeAttention& a, int group, int chunks, int heads_per_block) {
+    const int64_t chunk = blockIdx.x % chunks, row_head = blockIdx.x / chunks;
+    row = row_head / a.kv_heads;
+    kv_head = row_head % a.kv_heads;
+    first_head = kv_head * group + chunk * heads_per_block;
+    heads_here = min(heads_per_block, group - static_cast<int>(chunk) * heads_per_block);
+    const int64_t newest = *a.slot + 1;
+    count = newest < a.max_slots ? newest : a.max_slots;
+  }
+  __device__ int64_t head_offset(const DecodeAttention& a) const { return (row * a.kv_heads + kv_head) * a.capacity * a.head_dim; }
+  __device__ int64_t query_offset(const DecodeAttention& a) const { return (row * a.heads + first_head) * a.head_dim; }
+};
+
+template <class T, int D, int HEADS, int E, int U, Feed FEED>
+__global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(DecodeAttention a, int group, int chunks) {
+  using Group = AttentionGroup<T, D, HEADS, E>;
+  constexpr int kGroups = Group::kGroups;
+  __shared__ float merge[Group::kMergeFloats];
+  const AttentionBlock block(a, group, chunks, HEADS);
+  const int key_group = threadIdx.x / Group::kLanesPerKey, lane = threadIdx.x % Group::kLanesPerKey;
+  const int dim0 = lane * E;
+  Group g;
+  g.start(static_cast<const T*>(a.q) + block.query_offset(a) + dim0, block.heads_here, a.scale);
+
+  const int64_t count = block.count;
+  const T* keys = static_cast<const T*>(a.key_cache) + block.head_offset(a) + dim0;
+  const T* values = static_cast<const T*>(a.value_cache) + block.head_offset(a) + dim0;
+  const bool* valid = a.valid + block.row * a.capacity;
+  // Every thread runs the same number of steps (shuffles need the whole warp); slots past the end
+  // are not loaded, invalid ones are loaded (they are in bounds) and left out of the update.
+  constexpr int64_t kStride = static_cast<int64_t>(kGroups) * U;
+  auto load = [&](int64_t base, Pack<T, E>(&k)[U], Pack<T, E>(&v)[U], bool(&use)[U]) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int64_t slot = base + u * kGroups + key_group;
+      if (slot < count) {
+        use[u] = valid[slot];
+        k[u].load(keys + slot * D);
+        v[u].load(values + slot * D);
+      } else {
+        use[u] = false;
+        k[u].zero();
+        v[u].zero();
+      }
+    }
   };
   Pack<T, E> k[U], v[U];
   bool use[U];
-  if constexpr (PIPELINED) {
-    // The next step's loads are issued before this step's arithmetic, so a key group always has
-    // 2 U keys in flight instead of U followed by none.
+  if constexpr (FEED == Feed::Pipelined) {
     load(0, k, v, use);
     for (int64_t base = 0; base < count; base += kStride) {
       Pack<T, E> k_next[U], v_next[U];
       bool use_next[U];
       load(base + kStride, k_next, v_next, use_next);
-      update(k, v, use);
+      g.template update<U>(k, v, use);
 #pragma unroll
       for (int u = 0; u < U; ++u) k[u] = k_next[u], v[u] = v_next[u], use[u] = use_next[u];
     }
   } else {
     for (int64_t base = 0; base < count; base += kStride) {
       load(base, k, v, use);
-      update(k, v, use);
+      g.template update<U>(k, v, use);
     }
   }
+  g.finish(merge, key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
+}
 
-#pragma unroll
-  for (int h = 0; h < HEADS; ++h) {
-#pragma unroll
-    for (int e = 0; e < E; ++e) shared_acc[key_group][h][dim0 + e] = acc[h][e];
-    if (lane == 0) {
-      shared_max[key_group][h] = running_max[h];
-      shared_sum[key_group][h] = running_sum[h];
+// Asynchronous 16-byte copy global -> shared (sm_80+); `bytes` 0 fills the 16 bytes with zeros and
+// reads nothing.
+__device__ __forceinline__ void copy_async_16(void* shared, const void* global, int bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  const unsigned address = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(global), "r"(bytes));
+#else
+  uint4 value = make_uint4(0, 0, 0, 0);
+  if (bytes > 0) value = *static_cast<const uint4*>(global);
+  *static_cast<uint4*>(shared) = value;
+#endif
+}
+__device__ __forceinline__ void commit_async_copies() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.commit_group;\n" ::);
+#endif
+}
+// Waits until at most N of this thread's committed copy groups are still in flight.
+template <int N>
+__device__ __forceinline__ void wait_async_copies() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+#endif
+}
+
+constexpr int kStageBytes = 16384;  // one tile: keys and values, 8 KB each
+constexpr int kStages = 3;          // 48 KB of shared memory per block: four blocks per multiprocessor
+
+template <class T, int D, int HEADS>
+__global__ void __launch_bounds__(kAttentionThreads) decode_attention_staged_kernel(DecodeAttention a, int group, int chunks) {
+  constexpr int E = 8;
+  using Group = AttentionGroup<T, D, HEADS, E>;
+  constexpr int kGroups = Group::kGroups;
+  constexpr int kTileKeys = kStageBytes / (2 * D * static_cast<int>(sizeof(T)));
+  constexpr int U = kTileKeys / kGroups;  // keys per group and tile
+  static_assert(U >= 1 && kTileKeys % kGroups == 0, "a tile must split evenly over the key groups");
+  constexpr int kElementsPerChunk = 16 / static_cast<int>(sizeof(T));
+  constexpr int kChunksPerKey = D / kElementsPerChunk;
+  constexpr int kSharedBytes = kStages * kStageBytes > Group::kMergeFloats * 4 ? kStages * kStageBytes : Group::kMergeFloats * 4;
+  __shared__ __align__(16) unsigned char shared[kSharedBytes];
+
+  const AttentionBlock block(a, group, chunks, HEADS);
+  const int key_group = threadIdx.x / Group::kLanesPerKey, lane = threadIdx.x % Group::kLanesPerKey;
+  const int dim0 = lane * E;
+  Group g;
+  g.start(static_cast<const T*>(a.q) + block.query_offset(a) + dim0, block.heads_here, a.scale);
+
+  const int64_t count = block.count, tiles = (count + kTileKeys - 1) / kTileKeys;
+  const T* keys = static_cast<const T*>(a.key_cache) + block.head_offset(a);
+  const T* values = static_cast<const T*>(a.value_cache) + block.head_offset(a);
+  const bool* valid = a.valid + block.row * a.capacity;
+  auto stage = [&](int64_t tile) { return reinterpret_cast<T*>(shared + (tile % kStages) * kStageBytes); };
+  // Every thread commits one (possibly empty) group of copies per tile index, so that waiting for
+  // "all but the newest kStages - 2 groups" means "up to this tile".
+  auto issue = [&](int64_t tile) {
+    if (tile < tiles) {
+      T* tile_keys = stage(tile);
+      T* tile_values = tile_keys + kTileKeys * D;
+      for (int c = threadIdx.x; c < kTileKeys * kChunksPerKey; c += kAttentionThreads) {
+        const int key = c / kChunksPerKey, offset = (c % kChunksPerKey) * kElementsPerChunk;
+        const int64_t slot = tile * kTileKeys + key;
+        const bool in_range = slot < count;
+        const int64_t source = (in_range ? slot : 0) * D + offset;
+        copy_async_16(tile_keys + key * D + offset, keys + source, in_range ? 16 : 0);
+        copy_async_16(tile_values + key * D + offset, values + source, in_range ? 16 : 0);
+      }
     }
-  }
-  __syncthreads();
-  for (int i = threadIdx.x; i < heads_here * D; i += kAttentionThreads) {
-    const int h = i / D, d = i % D;
-    float overall_max = -INFINITY;
-    for (int g = 0; g < kGroups; ++g) overall_max = fmaxf(overall_max, shared_max[g][h]);
-    float sum = 0.0f, out = 0.0f;
-    for (int g = 0; g < kGroups; ++g) {
-      if (shared_max[g][h] == -INFINITY) continue;  // this group saw no valid key
-      const float weight = exp2f(shared_max[g][h] - overall_max);
-      sum += shared_sum[g][h] * weight;
-      out += shared_acc[g][h][d] * weight;
+    commit_async_copies();
+  };
+#pragma unroll
+  for (int t = 0; t < kStages - 1; ++t) issue(t);
+  for (int64_t tile = 0; tile < tiles; ++tile) {
+    bool use[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {  // the validity flags' loads overlap the wait
+      const int64_t slot = tile * kTileKeys + u * kGroups + key_group;
+      use[u] = slot < count && valid[slot];
     }
-    static_cast<T*>(a.out)[(row * a.heads + first_head + h) * D + d] = from_float<T>(sum > 0.0f ? out / sum : 0.0f);
+    wait_async_copies<kStages - 2>();  // this thread's copies of the tile have landed
+    __syncthreads();                   // everyone's have, and everyone is done with the previous tile
+    issue(tile + kStages - 1);         // into the previous tile's buffer
+    const T* tile_keys = stage(tile);
+    const T* tile_values = tile_keys + kTileKeys * D;
+    Pack<T, E> k[U], v[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int key = u * kGroups + key_group;
+      k[u].load(tile_keys + key * D + dim0);
+      v[u].load(tile_values + key * D + dim0);
+    }
+    g.template update<U>(k, v, use);
   }
+  wait_async_copies<0>();
+  __syncthreads();  // the tile buffers become the merge buffer
+  g.finish(reinterpret_cast<float*>(shared), key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
@@ -336,27 +515,36 @@ void launch_silu_mul(const void* gate_up, void* out, int64_t rows, int64_t cols,
 
 template <class T>
 void launch_rope_cache_write(const RopeCacheWrite& a, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(a.batch), static_cast<unsigned>(a.heads + 2 * a.kv_heads));
-  rope_cache_write_kernel<T><<<grid, static_cast<unsigned>(a.head_dim), 0, stream>>>(a);
+  const bool packed = (a.head_dim / 2) % 8 == 0 && aligned16(a.qkv) && aligned16(a.cos) && aligned16(a.signed_sin) &&
+                      aligned16(a.q_out) && aligned16(a.key_cache) && aligned16(a.value_cache);
+  const unsigned row_tokens = static_cast<unsigned>(a.batch * a.tokens);
+  if (packed) {
+    rope_cache_write_packed_kernel<T><<<row_tokens, kRopeThreads, 0, stream>>>(a);
+  } else {
+    const dim3 grid(row_tokens, static_cast<unsigned>(a.heads + 2 * a.kv_heads));
+    rope_cache_write_kernel<T><<<grid, static_cast<unsigned>(a.head_dim), 0, stream>>>(a);
+  }
   check_launch("rope_cache_write");
 }
 
-// The attention kernel's shapes (elements per lane, keys per step); see set_decode_attention_variant.
+// The attention kernel's shapes (elements per lane, keys per step, feed); see set_decode_attention_variant.
 template <class T, int D, int HEADS>
 void launch_attention_variant(const DecodeAttention& a, int group, int chunks, int variant, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
+  constexpr Feed kDirect = Feed::Direct, kPipelined = Feed::Pipelined;
   switch (variant) {
-    case 1: decode_attention_kernel<T, D, HEADS, 8, 8, false><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+    case 1: decode_attention_kernel<T, D, HEADS, 8, 8, kDirect><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
     case 2:
       if constexpr (D <= 128) {  // 4 elements per lane: a key of 256 would need more lanes than a warp has
-        decode_attention_kernel<T, D, HEADS, 4, 8, false><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+        decode_attention_kernel<T, D, HEADS, 4, 8, kDirect><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
         return;
       }
       break;
-    case 3: decode_attention_kernel<T, D, HEADS, 8, 2, true><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
-    case 4: decode_attention_kernel<T, D, HEADS, 8, 4, true><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+    case 3: decode_attention_kernel<T, D, HEADS, 8, 2, kPipelined><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+    case 4: decode_attention_kernel<T, D, HEADS, 8, 4, kPipelined><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+    case 5: decode_attention_staged_kernel<T, D, HEADS><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
   }
-  decode_attention_kernel<T, D, HEADS, 8, 4, false><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  decode_attention_kernel<T, D, HEADS, 8, 4, kDirect><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
 }
 
 template <class T, int D>
@@ -373,7 +561,7 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
 }
 
 int attention_variant = 0;
-constexpr int kAttentionVariants = 5;
+constexpr int kAttentionVariants = 6;
 
 template <class T>
 void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
@@ -403,12 +591,12 @@ void silu_mul(Element type, const void* gate_up, void* out, int64_t rows, int64_
 }
 
 void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
-  if (args.batch == 0) return;
+  if (args.batch * args.tokens == 0) return;
   dispatch(type, [&](auto t) { launch_rope_cache_write<typename decltype(t)::type>(args, static_cast<cudaStream_t>(stream)); });
 }
 
 void set_decode_attention_variant(int variant) {
-  if (variant < 0 || variant >= kAttentionVariants) throw std::invalid_argument("decode attention variant must be in [0, 4], got " + std::to_string(variant));
+  if (variant < 0 || variant >= kAttentionVariants) throw std::invalid_argument("decode attention variant must be in [0, 5], got " + std::to_string(variant));
   attention_variant = variant;
 }
 

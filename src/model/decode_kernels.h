@@ -23,14 +23,15 @@ void add_rms_norm(Element type, void* residual, const void* delta, const void* w
 void silu_mul(Element type, const void* gate_up, void* out, int64_t rows, int64_t cols, void* stream);
 
 struct RopeCacheWrite {
-  const void* qkv;          // [batch, (heads + 2 * kv_heads) * head_dim]: q, k, v of one new token per row
-  const void* cos;          // [batch, head_dim], the RoPE tables of each row's position
-  const void* signed_sin;   // [batch, head_dim]: sin with the sign of rotate_half folded in
-  void* q_out;              // [batch, heads, head_dim]: rotated queries
-  void* key_cache;          // [batch, kv_heads, capacity, head_dim]: rotated key written at `slot`
-  void* value_cache;        // same shape: value written at `slot`
-  const int64_t* slot;      // device scalar: the cache slot of the new token
-  int64_t batch, heads, kv_heads, head_dim, capacity;
+  const void* qkv;          // [batch, tokens, (heads + 2 * kv_heads) * head_dim]: q, k, v of the new tokens
+  const void* cos;          // [batch, tokens, head_dim], the RoPE tables of each token's position
+  const void* signed_sin;   // [batch, tokens, head_dim]: sin with the sign of rotate_half folded in
+  void* q_out;              // [batch, heads, tokens, head_dim]: rotated queries
+  void* key_cache;          // [batch, kv_heads, capacity, head_dim]: rotated key of token t written at slot + t
+  void* value_cache;        // same shape: value of token t written at slot + t
+  const int64_t* slot;      // device scalar: the cache slot of the first new token; null: first_slot
+  int64_t first_slot;
+  int64_t batch, tokens, heads, kv_heads, head_dim, capacity;
 };
 // RoPE as transformers rounds it (x * cos and rotate_half(x) * sin each rounded, then their sum),
 // applied to q and k, with k and v stored into the cache: one launch instead of about eight.
@@ -52,9 +53,12 @@ struct DecodeAttention {
 // that head's keys and values once, and only up to the newest slot. head_dim must be 64, 128 or 256.
 void decode_attention(Element type, const DecodeAttention& args, void* stream);
 
-// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 = 8 elements per
-// lane and 4 keys in flight per key group (the default), 1 = 8 and 8, 2 = 4 and 8 (head_dim <= 128;
-// otherwise as 0). All compute the same function.
+// Which shape of the attention kernel runs (a benchmarking knob, process-wide; the default is the
+// fastest measured, see docs/benchmarks.md): elements per lane and keys per step of a key group,
+// 0 = 8 and 4, 1 = 8 and 8, 2 = 4 and 8 (head_dim <= 128; otherwise as 0); 3 = 8 and 2, 4 = 8 and 4,
+// with the next step's loads issued before this step's arithmetic; 5 = tiles of keys and values
+// staged through shared memory by asynchronous copies, two tiles in flight. All compute the same
+// function.
 void set_decode_attention_variant(int variant);
 
 }  // namespace soar::kernels

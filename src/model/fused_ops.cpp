@@ -89,23 +89,29 @@ at::Tensor silu_mul(const at::Tensor& gate_up) {
 }
 
 at::Tensor rope_cache_write(const at::Tensor& qkv, const RopeTables& rope, at::Tensor& keys, at::Tensor& values,
-                            const at::Tensor& slot, int64_t heads, int64_t kv_heads) {
+                            const at::Tensor& slot, int64_t first_slot, int64_t heads, int64_t kv_heads) {
   require(keys.dim() == 4 && keys.sizes() == values.sizes() && keys.is_contiguous() && values.is_contiguous(), "rope_cache_write",
           "keys and values must be contiguous [B, kv_heads, capacity, head_dim]");
   const int64_t batch = keys.size(0), head_dim = keys.size(3), capacity = keys.size(2);
   require(keys.size(1) == kv_heads && head_dim % 2 == 0 && head_dim <= 1024, "rope_cache_write", "cache layout does not match the heads");
-  require(available(qkv) && qkv.is_contiguous() && qkv.dim() == 2 && qkv.size(0) == batch &&
-              qkv.size(1) == (heads + 2 * kv_heads) * head_dim && qkv.scalar_type() == keys.scalar_type(),
-          "rope_cache_write", "qkv must be contiguous [B, (heads + 2 kv_heads) head_dim] in the cache's dtype");
+  require(available(qkv) && qkv.is_contiguous() && (qkv.dim() == 2 || qkv.dim() == 3) && qkv.size(0) == batch &&
+              qkv.size(-1) == (heads + 2 * kv_heads) * head_dim && qkv.scalar_type() == keys.scalar_type(),
+          "rope_cache_write", "qkv must be contiguous [B, (T,) (heads + 2 kv_heads) head_dim] in the cache's dtype");
+  const int64_t tokens = qkv.dim() == 3 ? qkv.size(1) : 1;
   for (const at::Tensor* table : {&rope.cos, &rope.signed_sin}) {
-    require(table->is_contiguous() && table->numel() == batch * head_dim && table->scalar_type() == qkv.scalar_type(),
-            "rope_cache_write", "RoPE tables must be contiguous [B, 1, head_dim] in the activations' dtype");
+    require(table->is_contiguous() && table->numel() == batch * tokens * head_dim && table->scalar_type() == qkv.scalar_type(),
+            "rope_cache_write", "RoPE tables must be contiguous [B, T, head_dim] in the activations' dtype");
   }
-  require_slot(slot, "rope_cache_write");
+  if (slot.defined()) {
+    require_slot(slot, "rope_cache_write");
+  } else {
+    require(first_slot >= 0 && first_slot + tokens <= capacity, "rope_cache_write", "the new tokens do not fit in the cache");
+  }
   c10::cuda::CUDAGuard guard(qkv.device());
-  at::Tensor q = at::empty({batch, heads, head_dim}, qkv.options());
+  at::Tensor q = at::empty({batch, heads, tokens, head_dim}, qkv.options());
   kernels::RopeCacheWrite args{qkv.data_ptr(), rope.cos.data_ptr(), rope.signed_sin.data_ptr(), q.data_ptr(), keys.data_ptr(),
-                               values.data_ptr(), slot.data_ptr<int64_t>(), batch, heads, kv_heads, head_dim, capacity};
+                               values.data_ptr(), slot.defined() ? slot.data_ptr<int64_t>() : nullptr, first_slot,
+                               batch, tokens, heads, kv_heads, head_dim, capacity};
   kernels::rope_cache_write(element(qkv), args, stream_of(qkv));
   return q;
 }
@@ -170,7 +176,8 @@ void set_decode_attention_variant(int variant) {
 
 at::Tensor add_rms_norm(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { fail("fused kernels need a CUDA build"); }
 at::Tensor silu_mul(const at::Tensor&) { fail("fused kernels need a CUDA build"); }
-at::Tensor rope_cache_write(const at::Tensor&, const RopeTables&, at::Tensor&, at::Tensor&, const at::Tensor&, int64_t, int64_t) {
+at::Tensor rope_cache_write(const at::Tensor&, const RopeTables&, at::Tensor&, at::Tensor&, const at::Tensor&, int64_t, int64_t,
+                            int64_t) {
   fail("fused kernels need a CUDA build");
 }
 at::Tensor decode_attention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t) {

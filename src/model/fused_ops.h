@@ -21,10 +21,12 @@ at::Tensor add_rms_norm(at::Tensor& residual, const at::Tensor& delta, const at:
 // silu(gate) * up of a stacked projection's output [..., 2 I] (gate first) -> [..., I].
 at::Tensor silu_mul(const at::Tensor& gate_up);
 
-// For one new token per row: qkv [B, (heads + 2 kv_heads) D] (contiguous); RoPE on q and k; k and
-// v written to keys/values [B, kv_heads, capacity, D] at the device slot [1]. Returns q [B, heads, D].
+// For T new tokens per row: qkv [B, T, (heads + 2 kv_heads) D] ([B, ...] for T = 1; contiguous);
+// RoPE on q and k; k and v written to keys/values [B, kv_heads, capacity, D] at slots slot + t, the
+// first slot a device scalar [1] (`slot`, decoding steps in CUDA graphs) or, when `slot` is
+// undefined, the host's `first_slot` (prefill). Returns q [B, heads, T, D].
 at::Tensor rope_cache_write(const at::Tensor& qkv, const RopeTables& rope, at::Tensor& keys, at::Tensor& values,
-                            const at::Tensor& slot, int64_t heads, int64_t kv_heads);
+                            const at::Tensor& slot, int64_t first_slot, int64_t heads, int64_t kv_heads);
 
 // Whether decode_attention supports this head size.
 bool decode_attention_supports(int64_t head_dim);
@@ -42,7 +44,7 @@ at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const a
 // undefined when greedy.
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double temperature, const at::Tensor& seed);
 
-// Benchmarking knob, process-wide: which shape of the attention kernel runs (0, the default, 1 or 2;
+// Benchmarking knob, process-wide: which shape of the attention kernel runs (0 to 5;
 // kernels::set_decode_attention_variant). Throws soar::Error without a CUDA build.
 void set_decode_attention_variant(int variant);
 

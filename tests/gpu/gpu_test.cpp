@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(Families, GpuFamilies, ::testing::Values("llama3", "qwe
 // kernel variant, head size 64/128/256, query groups of 1, 3 and 5 (the last over two blocks).
 TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
   const int64_t batch = 5, kv_heads = 2, capacity = 300, newest = 257;
-  for (int variant : {0, 1, 2, 3, 4}) {
+  for (int variant : {0, 1, 2, 3, 4, 5}) {
     fused::set_decode_attention_variant(variant);
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
       double worst = 0;
@@ -151,28 +151,38 @@ TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
   fused::set_decode_attention_variant(0);
 }
 
-// RoPE + cache write against apply_rope and plain copies: the same roundings, so bit for bit.
+// RoPE + cache write against apply_rope and plain copies: the same roundings, so bit for bit. One
+// token at a device slot (decoding) and five at a host slot (prefill); head size 128 takes the
+// 16-byte kernel, 40 (half not a multiple of 8) the element-wise one.
 TEST_F(Gpu, RopeCacheWriteEqualsAtenRope) {
-  const int64_t batch = 4, heads = 6, kv_heads = 2, head_dim = 128, capacity = 20, slot_value = 13;
+  const int64_t batch = 4, heads = 6, kv_heads = 2, capacity = 20, first_slot = 13;
   for (at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
-    auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
-    at::Tensor qkv = at::randn({batch, (heads + 2 * kv_heads) * head_dim}, options);
-    at::Tensor positions = at::randint(1000, {batch, 1}, options.dtype(at::kLong));
-    ModelConfig config;
-    config.head_dim = head_dim;
-    config.rope = {500000.0, "llama3", 32.0, 1.0, 4.0, 8192};
-    RopeTables rope = rope_tables(rope_inverse_frequencies(config).cuda(), positions, dtype);
-    at::Tensor keys = at::randn({batch, kv_heads, capacity, head_dim}, options), values = at::randn_like(keys);
-    at::Tensor expected_keys = keys.clone(), expected_values = values.clone();
-    at::Tensor q = fused::rope_cache_write(qkv, rope, keys, values, at::full({1}, slot_value, options.dtype(at::kLong)), heads, kv_heads);
+    for (int64_t head_dim : {128, 40}) {
+      for (int64_t tokens : {1, 5}) {
+        auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+        at::Tensor qkv = at::randn({batch, tokens, (heads + 2 * kv_heads) * head_dim}, options);
+        at::Tensor positions = at::randint(1000, {batch, tokens}, options.dtype(at::kLong));
+        ModelConfig config;
+        config.head_dim = head_dim;
+        config.rope = {500000.0, "llama3", 32.0, 1.0, 4.0, 8192};
+        RopeTables rope = rope_tables(rope_inverse_frequencies(config).cuda(), positions, dtype);
+        at::Tensor keys = at::randn({batch, kv_heads, capacity, head_dim}, options), values = at::randn_like(keys);
+        at::Tensor expected_keys = keys.clone(), expected_values = values.clone();
+        at::Tensor device_slot = tokens == 1 ? at::full({1}, first_slot, options.dtype(at::kLong)) : at::Tensor();
+        at::Tensor q = fused::rope_cache_write(tokens == 1 ? qkv.squeeze(1) : qkv, rope, keys, values, device_slot,
+                                               tokens == 1 ? 0 : first_slot, heads, kv_heads);
 
-    at::Tensor heads_first = qkv.view({batch, 1, heads + 2 * kv_heads, head_dim}).transpose(1, 2);  // [B, all heads, 1, D]
-    at::Tensor expected_q = apply_rope(heads_first.narrow(1, 0, heads), rope).squeeze(2);
-    expected_keys.select(2, slot_value).copy_(apply_rope(heads_first.narrow(1, heads, kv_heads), rope).squeeze(2));
-    expected_values.select(2, slot_value).copy_(heads_first.narrow(1, heads + kv_heads, kv_heads).squeeze(2));
-    EXPECT_TRUE(at::equal(q, expected_q)) << c10::toString(dtype) << ": max |diff| " << (q - expected_q).abs().max().item<double>();
-    EXPECT_TRUE(at::equal(keys, expected_keys)) << c10::toString(dtype);
-    EXPECT_TRUE(at::equal(values, expected_values)) << c10::toString(dtype);
+        at::Tensor heads_first = qkv.view({batch, tokens, heads + 2 * kv_heads, head_dim}).transpose(1, 2);  // [B, all heads, T, D]
+        at::Tensor expected_q = apply_rope(heads_first.narrow(1, 0, heads), rope);
+        expected_keys.narrow(2, first_slot, tokens).copy_(apply_rope(heads_first.narrow(1, heads, kv_heads), rope));
+        expected_values.narrow(2, first_slot, tokens).copy_(heads_first.narrow(1, heads + kv_heads, kv_heads));
+        const std::string where = std::string(c10::toString(dtype)) + " head_dim " + std::to_string(head_dim) + " tokens " +
+                                  std::to_string(tokens);
+        EXPECT_TRUE(at::equal(q, expected_q)) << where << ": max |diff| " << (q - expected_q).abs().max().item<double>();
+        EXPECT_TRUE(at::equal(keys, expected_keys)) << where;
+        EXPECT_TRUE(at::equal(values, expected_values)) << where;
+      }
+    }
   }
 }
 
