@@ -148,8 +148,8 @@ __global__ void rope_cache_write_kernel(RopeCacheWrite a) {
   }
   const int64_t half = a.head_dim / 2;
   const int64_t table = (row * a.tokens + t) * a.head_dim + d;
-  *out = from_float<T>(rope_element<T>(to_float(x[d]), to_float(x[d < half ? d + half : d - half]),
-                                       to_float(static_cast<const T*>(a.cos)[table]), to_float(static_cast<const T*>(a.signed_sin)[table])));
+  const float cos = to_float(static_cast<const T*>(a.cos)[table]), sin = to_float(static_cast<const T*>(a.signed_sin)[table]);
+  *out = from_float<T>(rope_element<T>(to_float(x[d]), to_float(x[d < half ? d + half : d - half]), cos, sin));
 }
 
 // Half a head a multiple of 8 elements, 16-byte aligned rows: one block per (row, token); each
@@ -194,12 +194,13 @@ __global__ void __launch_bounds__(kRopeThreads) rope_cache_write_packed_kernel(R
 // reads one key (and its value) at a time with vector loads, its partial dot products summed by
 // shuffles. A group visits U keys per step and keeps an online softmax over the keys it visits,
 // updated once per step; the groups merge at the end through shared memory. Scores are in log2
-// units (q pre-scaled by scale * log2 e) for exp2f. The keys reach the groups in one of three ways:
+// units (q pre-scaled by scale * log2 e) for exp2f. The keys reach the groups in one of two ways:
 //  - Direct: each step's loads (keys, values and validity flags together) are issued before its
 //    arithmetic, so memory latency is paid once per step;
-//  - Pipelined: the next step's loads are issued before this step's arithmetic;
-//  - Staged (decode_attention_staged_kernel): the block copies tiles of keys and values into shared
-//    memory with asynchronous copies, kStages - 1 tiles in flight while the groups work on one.
+//  - Pipelined: the next step's loads are issued before this step's arithmetic.
+// Measured on an H200 (docs/benchmarks.md): pipelined with 2 keys per step is the fastest of six
+// shapes tried, within 1-3 % of direct with 4; more keys per step, 4 elements per lane, and tiles
+// staged through shared memory by asynchronous copies were slower.
 
 constexpr int kAttentionThreads = 128;
 constexpr int kMaxHeadsPerBlock = 4;
@@ -385,103 +386,6 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   g.finish(merge, key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
 }
 
-// Asynchronous 16-byte copy global -> shared (sm_80+); `bytes` 0 fills the 16 bytes with zeros and
-// reads nothing.
-__device__ __forceinline__ void copy_async_16(void* shared, const void* global, int bytes) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  const unsigned address = static_cast<unsigned>(__cvta_generic_to_shared(shared));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(global), "r"(bytes));
-#else
-  uint4 value = make_uint4(0, 0, 0, 0);
-  if (bytes > 0) value = *static_cast<const uint4*>(global);
-  *static_cast<uint4*>(shared) = value;
-#endif
-}
-__device__ __forceinline__ void commit_async_copies() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile("cp.async.commit_group;\n" ::);
-#endif
-}
-// Waits until at most N of this thread's committed copy groups are still in flight.
-template <int N>
-__device__ __forceinline__ void wait_async_copies() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
-#endif
-}
-
-constexpr int kStageBytes = 16384;  // one tile: keys and values, 8 KB each
-constexpr int kStages = 3;          // 48 KB of shared memory per block: four blocks per multiprocessor
-
-template <class T, int D, int HEADS>
-__global__ void __launch_bounds__(kAttentionThreads) decode_attention_staged_kernel(DecodeAttention a, int group, int chunks) {
-  constexpr int E = 8;
-  using Group = AttentionGroup<T, D, HEADS, E>;
-  constexpr int kGroups = Group::kGroups;
-  constexpr int kTileKeys = kStageBytes / (2 * D * static_cast<int>(sizeof(T)));
-  constexpr int U = kTileKeys / kGroups;  // keys per group and tile
-  static_assert(U >= 1 && kTileKeys % kGroups == 0, "a tile must split evenly over the key groups");
-  constexpr int kElementsPerChunk = 16 / static_cast<int>(sizeof(T));
-  constexpr int kChunksPerKey = D / kElementsPerChunk;
-  constexpr int kSharedBytes = kStages * kStageBytes > Group::kMergeFloats * 4 ? kStages * kStageBytes : Group::kMergeFloats * 4;
-  __shared__ __align__(16) unsigned char shared[kSharedBytes];
-
-  const AttentionBlock block(a, group, chunks, HEADS);
-  const int key_group = threadIdx.x / Group::kLanesPerKey, lane = threadIdx.x % Group::kLanesPerKey;
-  const int dim0 = lane * E;
-  Group g;
-  g.start(static_cast<const T*>(a.q) + block.query_offset(a) + dim0, block.heads_here, a.scale);
-
-  const int64_t count = block.count, tiles = (count + kTileKeys - 1) / kTileKeys;
-  const T* keys = static_cast<const T*>(a.key_cache) + block.head_offset(a);
-  const T* values = static_cast<const T*>(a.value_cache) + block.head_offset(a);
-  const bool* valid = a.valid + block.row * a.capacity;
-  auto stage = [&](int64_t tile) { return reinterpret_cast<T*>(shared + (tile % kStages) * kStageBytes); };
-  // Every thread commits one (possibly empty) group of copies per tile index, so that waiting for
-  // "all but the newest kStages - 2 groups" means "up to this tile".
-  auto issue = [&](int64_t tile) {
-    if (tile < tiles) {
-      T* tile_keys = stage(tile);
-      T* tile_values = tile_keys + kTileKeys * D;
-      for (int c = threadIdx.x; c < kTileKeys * kChunksPerKey; c += kAttentionThreads) {
-        const int key = c / kChunksPerKey, offset = (c % kChunksPerKey) * kElementsPerChunk;
-        const int64_t slot = tile * kTileKeys + key;
-        const bool in_range = slot < count;
-        const int64_t source = (in_range ? slot : 0) * D + offset;
-        copy_async_16(tile_keys + key * D + offset, keys + source, in_range ? 16 : 0);
-        copy_async_16(tile_values + key * D + offset, values + source, in_range ? 16 : 0);
-      }
-    }
-    commit_async_copies();
-  };
-#pragma unroll
-  for (int t = 0; t < kStages - 1; ++t) issue(t);
-  for (int64_t tile = 0; tile < tiles; ++tile) {
-    bool use[U];
-#pragma unroll
-    for (int u = 0; u < U; ++u) {  // the validity flags' loads overlap the wait
-      const int64_t slot = tile * kTileKeys + u * kGroups + key_group;
-      use[u] = slot < count && valid[slot];
-    }
-    wait_async_copies<kStages - 2>();  // this thread's copies of the tile have landed
-    __syncthreads();                   // everyone's have, and everyone is done with the previous tile
-    issue(tile + kStages - 1);         // into the previous tile's buffer
-    const T* tile_keys = stage(tile);
-    const T* tile_values = tile_keys + kTileKeys * D;
-    Pack<T, E> k[U], v[U];
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int key = u * kGroups + key_group;
-      k[u].load(tile_keys + key * D + dim0);
-      v[u].load(tile_values + key * D + dim0);
-    }
-    g.template update<U>(k, v, use);
-  }
-  wait_async_copies<0>();
-  __syncthreads();  // the tile buffers become the merge buffer
-  g.finish(reinterpret_cast<float*>(shared), key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
-}
-
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 template <class T>
@@ -527,24 +431,15 @@ void launch_rope_cache_write(const RopeCacheWrite& a, cudaStream_t stream) {
   check_launch("rope_cache_write");
 }
 
-// The attention kernel's shapes (elements per lane, keys per step, feed); see set_decode_attention_variant.
+// The attention kernel's shapes; see set_decode_attention_variant.
 template <class T, int D, int HEADS>
 void launch_attention_variant(const DecodeAttention& a, int group, int chunks, int variant, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
-  constexpr Feed kDirect = Feed::Direct, kPipelined = Feed::Pipelined;
-  switch (variant) {
-    case 1: decode_attention_kernel<T, D, HEADS, 8, 8, kDirect><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
-    case 2:
-      if constexpr (D <= 128) {  // 4 elements per lane: a key of 256 would need more lanes than a warp has
-        decode_attention_kernel<T, D, HEADS, 4, 8, kDirect><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
-        return;
-      }
-      break;
-    case 3: decode_attention_kernel<T, D, HEADS, 8, 2, kPipelined><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
-    case 4: decode_attention_kernel<T, D, HEADS, 8, 4, kPipelined><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
-    case 5: decode_attention_staged_kernel<T, D, HEADS><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks); return;
+  if (variant == 1) {
+    decode_attention_kernel<T, D, HEADS, 8, 4, Feed::Direct><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  } else {
+    decode_attention_kernel<T, D, HEADS, 8, 2, Feed::Pipelined><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
   }
-  decode_attention_kernel<T, D, HEADS, 8, 4, kDirect><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
 }
 
 template <class T, int D>
@@ -561,7 +456,7 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
 }
 
 int attention_variant = 0;
-constexpr int kAttentionVariants = 6;
+constexpr int kAttentionVariants = 2;
 
 template <class T>
 void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
@@ -596,7 +491,9 @@ void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
 }
 
 void set_decode_attention_variant(int variant) {
-  if (variant < 0 || variant >= kAttentionVariants) throw std::invalid_argument("decode attention variant must be in [0, 5], got " + std::to_string(variant));
+  if (variant < 0 || variant >= kAttentionVariants) {
+    throw std::invalid_argument("decode attention variant must be 0 or 1, got " + std::to_string(variant));
+  }
   attention_variant = variant;
 }
 

@@ -53,12 +53,10 @@ struct DecodeAttention {
 // that head's keys and values once, and only up to the newest slot. head_dim must be 64, 128 or 256.
 void decode_attention(Element type, const DecodeAttention& args, void* stream);
 
-// Which shape of the attention kernel runs (a benchmarking knob, process-wide; the default is the
-// fastest measured, see docs/benchmarks.md): elements per lane and keys per step of a key group,
-// 0 = 8 and 4, 1 = 8 and 8, 2 = 4 and 8 (head_dim <= 128; otherwise as 0); 3 = 8 and 2, 4 = 8 and 4,
-// with the next step's loads issued before this step's arithmetic; 5 = tiles of keys and values
-// staged through shared memory by asynchronous copies, two tiles in flight. All compute the same
-// function.
+// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 (the default) =
+// 8 elements per lane, 2 keys per step of a key group, the next step's loads issued before this
+// step's arithmetic; 1 = 8 elements, 4 keys, each step's loads then its arithmetic. Both compute
+// the same function.
 void set_decode_attention_variant(int variant);
 
 }  // namespace soar::kernels

@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(Families, GpuFamilies, ::testing::Values("llama3", "qwe
 // kernel variant, head size 64/128/256, query groups of 1, 3 and 5 (the last over two blocks).
 TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
   const int64_t batch = 5, kv_heads = 2, capacity = 300, newest = 257;
-  for (int variant : {0, 1, 2, 3, 4, 5}) {
+  for (int variant : {0, 1}) {
     fused::set_decode_attention_variant(variant);
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
       double worst = 0;
