@@ -2,10 +2,10 @@
 # One call on a lent GPU machine (see docs/gpu.md): build the CUDA configuration against that
 # machine's torch, run the GPU tests, the GPU training benchmark (PyTorch eager steps as the
 # reference in the same run) and the GPU sampler benchmark (Hugging Face generate as the
-# reference), and write a log and JSON results to $OUT. About 8 minutes on an H200
-# (build 1.5, tests 0.5, training benchmark 1, sampler benchmark 4.5 of which HF generate 3.5).
+# reference), and write a log and JSON results to $OUT. About 7 minutes on an H200 (build 1.5,
+# tests 0.5, training benchmark 1, sampler benchmark 3.5 of which HF generate 2.5, profile 0.8).
 # Environment: SOAR_SKIP_BENCH (tests only), SOAR_SKIP_TESTS, SOAR_SKIP_TRAIN_BENCH, SOAR_SKIP_PROFILE
-# (the kernel-by-kernel profile of one sampler call, ~0.5 min), SOAR_BENCH_FLAGS /
+# (the kernel-by-kernel profile of one sampler call, ~0.8 min), SOAR_BENCH_FLAGS /
 # SOAR_TRAIN_BENCH_FLAGS / SOAR_SAMPLER_BENCH_FLAGS (e.g. --no-reference).
 #
 # The machine has no package registry: the Debian libraries it lacks (PCRE2, utf8proc, GiNaC/CLN,
