@@ -190,6 +190,8 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const 
   return {tokens, logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)};
 }
 
+namespace {
+
 // The next tokens and their log-probabilities: on a GPU with the model's fused kernels on and no
 // top-k/top-p truncation, one kernel over the logits as they are (fused::sample_tokens, keyed by a
 // seed drawn from the generator on the device: no host synchronisation); otherwise sample_tokens
@@ -205,6 +207,8 @@ std::pair<at::Tensor, at::Tensor> draw_next_tokens(CausalLMImpl& model, const at
   }
   return sample_tokens(logits.to(at::kFloat), params, generator);
 }
+
+}  // namespace
 
 Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions options)
     : model_(model), detokenize_(std::move(detokenize)) {
