@@ -159,6 +159,10 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   SplitMix64 rng(11);
   int solved = 0, set_items = 0, hard_items = 0, hard_correct = 0, three_operand_items = 0;
   std::vector<int> solved_levels(kMaxLevel + 1, 0), set_levels(kMaxLevel + 1, 0);
+  // The highest level at which the corpus shows this kind of problem solved.
+  auto solved_max_level = [&](const AdditionProblem& problem) {
+    return problem.operands() == 3 ? config.three_operand_solved_max_level : config.solved_max_level;
+  };
   for (int d = 0; d < 20000; ++d) {
     config.hard_digit_positions = d % 2 == 0 ? 0 : 8;  // uncapped, and capped below the hard levels 9-12
     config.three_operand_set_fraction = d % 3 == 0 ? 0.5 : 0.0;  // three-operand sets in a third of the draws,
@@ -170,7 +174,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       ASSERT_TRUE(problem.has_value()) << doc;
       ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
       ASSERT_TRUE(check_answer(*problem, student_answer(doc.substr(newline + 3)))) << doc;
-      ASSERT_LE(problem->level(), problem->operands() == 3 ? config.three_operand_solved_max_level : config.solved_max_level);
+      ASSERT_LE(problem->level(), solved_max_level(*problem));
       ++solved_levels[problem->level()];
       ++solved;
     } else {
@@ -190,8 +194,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       for (size_t i = 0; i < at; ++i) ASSERT_EQ(target[i], 1.0f);
       for (const auto& item : set.items) {
         ASSERT_EQ(item.problem.operands(), set.items[0].problem.operands()) << "a set has one kind of problem: " << doc;
-        const bool hard = item.problem.level() > (item.problem.operands() == 3 ? config.three_operand_solved_max_level
-                                                                                : config.solved_max_level);
+        const bool hard = item.problem.level() > solved_max_level(item.problem);
         const std::string text = teacher_item(item.problem, item.stated_answer);
         const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
         for (size_t i = 0; i < text.size(); ++i) {
@@ -218,8 +221,7 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
         ++set_items;
         ++set_levels[item.problem.level()];
         three_operand_items += item.problem.operands() == 3;
-        const int solved_max = item.problem.operands() == 3 ? config.three_operand_solved_max_level : config.solved_max_level;
-        if (item.problem.level() <= solved_max) {
+        if (item.problem.level() <= solved_max_level(item.problem)) {
           ASSERT_TRUE(item.correct) << item.problem.statement() << "=" << item.stated_answer;
         } else {
           ++hard_items;
