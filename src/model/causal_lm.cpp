@@ -187,26 +187,23 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
                                   const CacheAccess& access, int64_t layer, bool fused) {
   const int64_t batch = x.size(0), length = x.size(1);
   const bool stacked = is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight});
-  // The fused kernels write the cache themselves: one for RoPE on q and k + the cache write of k and v.
+  // With a cache, the fused path runs one matmul, then RoPE on q and k + the cache write of k and v
+  // as one kernel (q comes back [B, heads, T, D]); a decoding step (device slot) then also runs
+  // the attention kernel (over the filled slots only, each kv head's keys read once for its whole
+  // query group).
   const bool fused_cache_write = fused && access.cache != nullptr && !q_norm && stacked;
-  if (fused_cache_write && length == 1 && access.slot_index.defined() && fused::decode_attention_supports(head_dim_)) {
-    // The decoding step: one matmul, RoPE + cache write, attention (over the filled slots only,
-    // each kv head's keys read once for its whole query group), then o_proj.
-    KVCache& cache = *access.cache;
-    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_).view({batch, -1});
-    at::Tensor q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, 0, heads_, kv_heads_)
-                       .view({batch, heads_, head_dim_});
-    at::Tensor out = fused::decode_attention(q, cache.keys(layer), cache.values(layer), cache.valid(), access.slot_index,
-                                             access.attend_slots);
-    return o_proj->forward(out.view({batch, 1, heads_ * head_dim_}));
-  }
+  const bool fused_decode = fused_cache_write && length == 1 && access.slot_index.defined() &&
+                            fused::decode_attention_supports(head_dim_);
   at::Tensor q, k, v;
-  if (fused_cache_write && !access.slot_index.defined()) {
-    // Prefill into the cache at a host slot: q comes back as [B, heads, T, D], k and v are read
-    // back from the cache below.
+  if (fused_decode || (fused_cache_write && !access.slot_index.defined())) {
     KVCache& cache = *access.cache;
     at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
-    q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), {}, access.slot, heads_, kv_heads_);
+    q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, access.slot, heads_, kv_heads_);
+    if (fused_decode) {
+      at::Tensor out = fused::decode_attention(q.view({batch, heads_, head_dim_}), cache.keys(layer), cache.values(layer),
+                                               cache.valid(), access.slot_index, access.attend_slots);
+      return o_proj->forward(out.view({batch, 1, heads_ * head_dim_}));
+    }
     k = cache.keys(layer).narrow(2, 0, access.slot + length);
     v = cache.values(layer).narrow(2, 0, access.slot + length);
   } else {

@@ -119,6 +119,9 @@ __device__ inline float block_sum(float value) {
   return value;
 }
 
+// Whether p suits 16-byte vector loads and stores.
+inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
 inline void check_launch(const char* kernel) {
   const cudaError_t error = cudaGetLastError();
   if (error != cudaSuccess) throw std::runtime_error(std::string(kernel) + " launch failed: " + cudaGetErrorString(error));

@@ -386,8 +386,6 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   g.finish(merge, key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 template <class T>
 void launch_add_rms_norm(void* residual, const void* delta, const void* weight, void* normed, int64_t rows, int64_t cols,
                          float eps, cudaStream_t stream) {
@@ -468,7 +466,6 @@ void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
   }
   check_launch("decode_attention");
 }
-
 
 }  // namespace
 

@@ -94,10 +94,10 @@ at::Tensor rope_cache_write(const at::Tensor& qkv, const RopeTables& rope, at::T
           "keys and values must be contiguous [B, kv_heads, capacity, head_dim]");
   const int64_t batch = keys.size(0), head_dim = keys.size(3), capacity = keys.size(2);
   require(keys.size(1) == kv_heads && head_dim % 2 == 0 && head_dim <= 1024, "rope_cache_write", "cache layout does not match the heads");
-  require(available(qkv) && qkv.is_contiguous() && (qkv.dim() == 2 || qkv.dim() == 3) && qkv.size(0) == batch &&
-              qkv.size(-1) == (heads + 2 * kv_heads) * head_dim && qkv.scalar_type() == keys.scalar_type(),
-          "rope_cache_write", "qkv must be contiguous [B, (T,) (heads + 2 kv_heads) head_dim] in the cache's dtype");
-  const int64_t tokens = qkv.dim() == 3 ? qkv.size(1) : 1;
+  require(available(qkv) && qkv.is_contiguous() && qkv.dim() == 3 && qkv.size(0) == batch &&
+              qkv.size(2) == (heads + 2 * kv_heads) * head_dim && qkv.scalar_type() == keys.scalar_type(),
+          "rope_cache_write", "qkv must be contiguous [B, T, (heads + 2 kv_heads) head_dim] in the cache's dtype");
+  const int64_t tokens = qkv.size(1);
   for (const at::Tensor* table : {&rope.cos, &rope.signed_sin}) {
     require(table->is_contiguous() && table->numel() == batch * tokens * head_dim && table->scalar_type() == qkv.scalar_type(),
             "rope_cache_write", "RoPE tables must be contiguous [B, T, head_dim] in the activations' dtype");

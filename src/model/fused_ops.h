@@ -21,7 +21,7 @@ at::Tensor add_rms_norm(at::Tensor& residual, const at::Tensor& delta, const at:
 // silu(gate) * up of a stacked projection's output [..., 2 I] (gate first) -> [..., I].
 at::Tensor silu_mul(const at::Tensor& gate_up);
 
-// For T new tokens per row: qkv [B, T, (heads + 2 kv_heads) D] ([B, ...] for T = 1; contiguous);
+// For T new tokens per row: qkv [B, T, (heads + 2 kv_heads) D] (contiguous);
 // RoPE on q and k; k and v written to keys/values [B, kv_heads, capacity, D] at slots slot + t, the
 // first slot a device scalar [1] (`slot`, decoding steps in CUDA graphs) or, when `slot` is
 // undefined, the host's `first_slot` (prefill). Returns q [B, heads, T, D].

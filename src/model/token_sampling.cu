@@ -142,7 +142,7 @@ __global__ void __launch_bounds__(kSamplingThreads) sample_tokens_kernel(TokenSa
 
 template <class T>
 void launch_sample_tokens(const TokenSampling& a, cudaStream_t stream) {
-  const bool aligned = reinterpret_cast<uintptr_t>(a.logits) % 16 == 0 && (a.vocab * sizeof(T)) % 16 == 0;
+  const bool aligned = aligned16(a.logits) && (a.vocab * sizeof(T)) % 16 == 0;
   const unsigned blocks = static_cast<unsigned>(a.rows);
   constexpr int kPack = 16 / sizeof(T);  // 16-byte loads
   if (aligned) {

@@ -169,7 +169,7 @@ TEST_F(Gpu, RopeCacheWriteEqualsAtenRope) {
         at::Tensor keys = at::randn({batch, kv_heads, capacity, head_dim}, options), values = at::randn_like(keys);
         at::Tensor expected_keys = keys.clone(), expected_values = values.clone();
         at::Tensor device_slot = tokens == 1 ? at::full({1}, first_slot, options.dtype(at::kLong)) : at::Tensor();
-        at::Tensor q = fused::rope_cache_write(tokens == 1 ? qkv.squeeze(1) : qkv, rope, keys, values, device_slot,
+        at::Tensor q = fused::rope_cache_write(qkv, rope, keys, values, device_slot,
                                                tokens == 1 ? 0 : first_slot, heads, kv_heads);
 
         at::Tensor heads_first = qkv.view({batch, tokens, heads + 2 * kv_heads, head_dim}).transpose(1, 2);  // [B, all heads, T, D]
