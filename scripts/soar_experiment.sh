@@ -20,7 +20,7 @@ Q_SIZE=${Q_SIZE:-16} Q_SAMPLES=${Q_SAMPLES:-8} TAU=${TAU:-0.01} WINDOW=${WINDOW:
 STUDENT_LR=${STUDENT_LR:-1e-4} TEACHER_LR=${TEACHER_LR:-1e-5} NPROC=${NPROC:-2} EVAL_SAMPLES=${EVAL_SAMPLES:-32}
 ARMS=${ARMS:-"soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure"}
 student=$'Q:{problem}\nA:'
-generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 16)
+generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 20)
 mkdir -p "$exp"
 step() { printf '\n--- [seed %s] %s\n' "$seed" "$*"; }
 launch() { "$soar" --threads 1 launch --nproc "$NPROC" --master-port 0 -- "$@"; }

@@ -61,6 +61,7 @@ Action add_meta_command(CLI::App& app) {
     std::string out, domain = "testbed", teacher_reward = "grounded";
     std::string oracle_levels, corrupt = "none";
     int64_t questions = 4;  // n: the testbed corpus has teacher sets of 1-4 problems (docs/testbed.md)
+    int64_t teacher_max_new_tokens = 0;  // 0: the longest set of n well-formed testbed items
     double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
     int64_t student_max_tokens = 16;
     meta::MetaConfig config;
@@ -79,6 +80,10 @@ Action add_meta_command(CLI::App& app) {
   command->add_option("-T,--outer-steps", c.outer_steps, "Outer steps T")->capture_default_str();
   command->add_option("-g,--datasets", c.datasets, "Datasets per outer step g")->capture_default_str();
   command->add_option("-n,--questions", o->questions, "Questions per dataset n (in the teacher prompt)")->capture_default_str();
+  command->add_option("--teacher-max-new-tokens", o->teacher_max_new_tokens,
+                      "Token budget of a teacher completion (0: the longest set of n testbed items)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   command->add_option("-K,--inner-steps", c.inner.steps, "Inner RLOO steps K")->capture_default_str();
   command->add_option("--inner-prompts", c.inner.prompts_per_step, "Questions per inner step")->capture_default_str();
   command->add_option("--inner-samples", c.inner.samples_per_prompt, "Samples per question in RLOO")->capture_default_str();
@@ -137,7 +142,7 @@ Action add_meta_command(CLI::App& app) {
       fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
     }
     std::vector<int32_t> eos = policy.eos_token_ids();
-    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = testbed::teacher_max_new_tokens(o->questions), .eos_token_ids = eos};
+    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = o->teacher_max_new_tokens > 0 ? o->teacher_max_new_tokens : testbed::teacher_max_new_tokens(o->questions), .eos_token_ids = eos};
     config.student_sampling = {.temperature = o->temperature, .max_new_tokens = o->student_max_tokens, .eos_token_ids = eos,
                                .stop_strings = {testbed::kStudentStop}};
     config.inner.sampling = config.student_sampling;

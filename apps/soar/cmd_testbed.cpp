@@ -71,7 +71,7 @@ Action add_problems(CLI::App& parent) {
 Action add_levels(CLI::App& parent) {
   struct Options {
     PolicyOptions policy;
-    std::string levels = "1-12", out;
+    std::string levels = "1-" + std::to_string(testbed::kMaxLevel), out;
     int64_t count = 64, samples = 8, batch = 256;
     uint64_t seed = 1;
     double temperature = 1.0;
@@ -81,7 +81,7 @@ Action add_levels(CLI::App& parent) {
   CLI::App* command = parent.add_subcommand("levels", "Success of a model per level with the student prompt (fresh problems)");
   o->policy.add(*command);
   add_operands_option(*command, o->operands);
-  command->add_option("--levels", o->levels, "Levels, e.g. 1-12")->capture_default_str();
+  command->add_option("--levels", o->levels, "Levels, e.g. 1-5 or 7")->capture_default_str();
   command->add_option("--count", o->count, "Problems per level")->capture_default_str();
   command->add_option("-n,--samples", o->samples, "Samples per problem")->capture_default_str();
   command->add_option("--seed", o->seed, "Seed of problems (offset by 1000 from `problems`) and sampling")->capture_default_str();

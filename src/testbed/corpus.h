@@ -21,7 +21,7 @@ namespace soar::testbed {
 
 struct CorpusConfig {
   int solved_max_level = 5;            // E: highest level with solved problems
-  int statement_max_level = 12;        // M: highest level of any statement
+  int statement_max_level = kMaxLevel; // M: highest level of any statement
   double teacher_set_fraction = 0.10;  // of documents drawn (a set is ~3x longer than a solved problem)
   int max_set_size = 4;                // teacher sets hold 1..max_set_size problems
   // Train the (random) answers of teacher-set items above solved_max_level. Off: they are in the

@@ -30,7 +30,7 @@ std::string pad_field(const std::string& digits) {
 
 std::string AdditionProblem::statement() const {
   std::string text = pad_field(a) + "+" + pad_field(b);
-  if (!c.empty()) text += "+" + pad_field(c);
+  if (!c.empty()) text.append("+").append(pad_field(c));  // not "+" + ...: GCC 12 warns falsely (-Wrestrict)
   return text;
 }
 

@@ -18,7 +18,7 @@
 namespace soar::testbed {
 
 inline constexpr int kMinLevel = 1;
-inline constexpr int kWidth = 12;      // every operand field is this wide
+inline constexpr int kWidth = 16;      // every operand field is this wide
 inline constexpr int kMaxLevel = kWidth;
 
 struct AdditionProblem {
@@ -27,7 +27,7 @@ struct AdditionProblem {
 
   int operands() const { return c.empty() ? 2 : 3; }
   int level() const;              // the longest operand's length
-  std::string statement() const;  // "a___+b___" (+ "+c___"), e.g. "74__________+53__________" (47 + 35)
+  std::string statement() const;  // "a___+b___" (+ "+c___"), e.g. "74______________+53______________" (47 + 35)
   std::string answer() const;     // the sum, least significant first, without trailing (high) zeros
 };
 

@@ -52,9 +52,11 @@ std::string PretrainConfig::to_json() const {
       // their row, hard answers in sets trained only as "some digit" for their first L characters
       // and on the newline after level + 1 digits, the random choices of set statements
       // down-weighted, document attention. Versions 2 and 3 were the development variants of
-      // docs/testbed.md table 5 (3: without the "some digit" targets). A model made under another
-      // version never matches.
-      {"format", "soar-testbed-pretrain/4"},
+      // docs/testbed.md table 5 (3: without the "some digit" targets). Version 5: operand fields 16
+      // wide (4 was 12; docs/testbed.md table 8 says why). A model made under another version never
+      // matches.
+      {"format", "soar-testbed-pretrain/5"},
+      {"field_width", kWidth},
       {"corpus",
        {{"solved_max_level", corpus.solved_max_level},
         {"statement_max_level", corpus.statement_max_level},

@@ -43,7 +43,8 @@ else
 fi
 # SOAR: a run killed after outer step 1 (here: stopped with -T 1) and started again with -T 2 ends
 # like the run that went straight to 2.
-meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 1 -K 1 --inner-prompts 2 \
+# The fixture's context (64) is shorter than a testbed item at width 16, hence the explicit budget.
+meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 1 -K 1 --teacher-max-new-tokens 40 --inner-prompts 2 \
            --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2" > "$2.log" 2>&1; }
 meta 2 meta-straight && meta 1 meta-resumed && meta 2 meta-resumed
 if grep -q "resuming" meta-resumed.log && cmp -s meta-straight/student/model.safetensors meta-resumed/student/model.safetensors \

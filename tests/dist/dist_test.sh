@@ -114,7 +114,7 @@ fi
 # 4. SOAR outer steps: a small testbed model (pretrained here, ~15 s) and level-1 problems, so that
 # inner loops get rewards, the teacher is updated and a trained student is promoted.
 "$soar" --threads 1 pretrain --out tb --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 400 --batch-rows 16 \
-  --seq-len 128 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
+  --seq-len 144 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
   --log-every 400 > tb.log 2>&1 || { bad "testbed pretrain failed"; tail tb.log; }
 "$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
 meta() {  # meta NPROC T OUT [env...]

@@ -58,10 +58,10 @@ TEST(Domain, ThreeOperandAnswersAgreeWithIntegerArithmetic) {
   }
   // 999 + 999 + 999 = 2997: a carry of 2.
   EXPECT_EQ((AdditionProblem{"999", "999", "999"}).answer(), "7992");
-  EXPECT_EQ((AdditionProblem{"74", "53", "1"}).statement(), "74__________+53__________+1___________");
-  EXPECT_FALSE(parse_statement("74__________+53__________+").has_value());
-  EXPECT_FALSE(parse_statement("74__________+53__________-1___________").has_value());
-  EXPECT_FALSE(parse_statement("74__________+53__________+____________").has_value());
+  EXPECT_EQ((AdditionProblem{"74", "53", "1"}).statement(), pad_field("74") + "+" + pad_field("53") + "+" + pad_field("1"));
+  EXPECT_FALSE(parse_statement(pad_field("74") + "+" + pad_field("53") + "+").has_value());
+  EXPECT_FALSE(parse_statement(pad_field("74") + "+" + pad_field("53") + "-" + pad_field("1")).has_value());
+  EXPECT_FALSE(parse_statement(pad_field("74") + "+" + pad_field("53") + "+" + std::string(kWidth, '_')).has_value());
   EXPECT_THROW(generate_problem(3, rng, 4), Error);
 }
 
@@ -71,22 +71,22 @@ TEST(Domain, KnownExamples) {
   // 99 + 1 = 100: the carry adds a digit.
   EXPECT_EQ((AdditionProblem{"99", "1"}).answer(), "001");
   EXPECT_EQ((AdditionProblem{"0", "0"}).answer(), "0");
-  EXPECT_EQ((AdditionProblem{"74", "53"}).statement(), "74__________+53__________");
+  EXPECT_EQ((AdditionProblem{"74", "53"}).statement(), pad_field("74") + "+" + pad_field("53"));
 }
 
 TEST(Domain, ParserRejectsMalformedStatements) {
-  const std::string good = "74__________+53__________";
+  const std::string good = pad_field("74") + "+" + pad_field("53");
   ASSERT_TRUE(parse_statement(good).has_value());
   EXPECT_TRUE(parse_statement(" " + good + "\n").has_value());
-  for (const std::string bad : {std::string(""), std::string("+"), std::string("74+53"), std::string("74_________+53__________"),
-                                std::string("7_4_________+53__________"), std::string("____________+53__________"),
-                                std::string("74__________-53__________"), std::string("7a__________+53__________"),
+  for (const std::string& bad : {std::string(""), std::string("+"), std::string("74+53"), "74" + std::string(kWidth - 3, '_') + "+" + pad_field("53"),
+                                "7_4" + pad_field("").substr(3) + "+" + pad_field("53"), std::string(kWidth, '_') + "+" + pad_field("53"),
+                                pad_field("74") + "-" + pad_field("53"), pad_field("7a") + "+" + pad_field("53"),
                                 good + "_", good + "+1"}) {
     EXPECT_FALSE(parse_statement(bad).has_value()) << bad;
   }
-  const auto full = parse_statement(std::string(12, '9') + "+" + std::string(12, '9'));
+  const auto full = parse_statement(std::string(kWidth, '9') + "+" + std::string(kWidth, '9'));
   ASSERT_TRUE(full.has_value());
-  EXPECT_EQ(full->level(), 12);
+  EXPECT_EQ(full->level(), kWidth);
 }
 
 TEST(Domain, GeneratorIsDeterministic) {
@@ -97,7 +97,7 @@ TEST(Domain, GeneratorIsDeterministic) {
 TEST(Prompts, StudentAnswerExtraction) {
   EXPECT_EQ(student_answer("28\nQ:1"), "28");
   EXPECT_EQ(student_answer(" 28 "), "28");
-  const Problem problem{"x", "74__________+53__________", "28", "{}"};
+  const Problem problem{"x", pad_field("74") + "+" + pad_field("53"), "28", "{}"};
   EXPECT_EQ(checked_reward()(problem, "28"), 1.0);
   EXPECT_EQ(checked_reward()(problem, "82"), 0.0);
   EXPECT_EQ(checked_reward()(Problem{"y", "garbage", "28", "{}"}, "28"), 0.0);
@@ -108,7 +108,7 @@ TEST(Prompts, StudentAnswerExtraction) {
 TEST(Prompts, TeacherItemsUseTheStudentLayout) {
   const AdditionProblem p{"74", "53"};
   EXPECT_EQ(teacher_item(p, "28"), student_prompt(p.statement()) + "28\n");
-  EXPECT_EQ(teacher_item(p, "28"), "Q:74__________+53__________\nA:28\n");
+  EXPECT_EQ(teacher_item(p, "28"), "Q:" + pad_field("74") + "+" + pad_field("53") + "\nA:28\n");
   const AdditionProblem longest{std::string(kWidth, '9'), std::string(kWidth, '9')};
   EXPECT_EQ(teacher_item(longest, longest.answer()).size(), static_cast<size_t>(kTeacherItemMaxChars));
   EXPECT_EQ(teacher_max_new_tokens(4), 4 * kTeacherItemMaxChars + 1);

@@ -23,7 +23,7 @@ PretrainConfig tiny_config() {
   config.intermediate_size = 64;
   config.steps = 30;
   config.batch_rows = 8;
-  config.sequence_length = 64;
+  config.sequence_length = 80;
   config.corpus.max_set_size = 1;  // a whole set must fit in a row
   config.warmup_steps = 5;
   config.learning_rate = 3e-3;
@@ -93,7 +93,7 @@ TEST(Pretrain, LossFallsAndCheckpointReloadsBitExactly) {
 // pretrained on another teacher layout or packing is never silently reused.
 TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   const PretrainConfig config = tiny_config();
-  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/4\""), std::string::npos);
+  EXPECT_NE(config.to_json().find("\"soar-testbed-pretrain/5\""), std::string::npos);
   PretrainConfig other = config;
   other.corpus.train_hard_answers = true;
   EXPECT_NE(other.cache_key(), config.cache_key());
