@@ -20,7 +20,7 @@ uint64_t from_little_endian(const std::string& digits) {
 
 TEST(Domain, AnswersAgreeWithIntegerArithmetic) {
   SplitMix64 rng(7);
-  for (int level = 1; level <= kMaxLevel; ++level) {  // 12 digits: sums fit in 64 bits
+  for (int level = 1; level <= kMaxLevel; ++level) {  // <= 16 digits: sums of three fit in 64 bits
     for (int i = 0; i < 500; ++i) {
       const AdditionProblem p = generate_problem(level, rng);
       ASSERT_EQ(p.level(), level);
