@@ -9,7 +9,7 @@
 #   3. scripts/soar_experiment.sh, on 2 processes (`soar launch`):
 #      soar mine            fail@128 hard set at the hard level, split into D_train / D_test
 #      soar meta            SOAR (grounded teacher), the base teacher (not trained) and the oracle
-#                           curriculum (levels 6-10), same inner loops and budget
+#                           curriculum (the hard level and the one below it), same inner loops and budget
 #      soar train-rl        the "hard-only" baseline on D_train and a fresh student on SOAR's promoted
 #                           questions, each with the student samples SOAR used
 #      soar eval            pass@k on D_test of every model

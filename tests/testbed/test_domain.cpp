@@ -79,7 +79,7 @@ TEST(Domain, ParserRejectsMalformedStatements) {
   ASSERT_TRUE(parse_statement(good).has_value());
   EXPECT_TRUE(parse_statement(" " + good + "\n").has_value());
   for (const std::string& bad : {std::string(""), std::string("+"), std::string("74+53"), "74" + std::string(kWidth - 3, '_') + "+" + pad_field("53"),
-                                "7_4" + pad_field("").substr(3) + "+" + pad_field("53"), std::string(kWidth, '_') + "+" + pad_field("53"),
+                                "7_4" + std::string(kWidth - 3, '_') + "+" + pad_field("53"), std::string(kWidth, '_') + "+" + pad_field("53"),
                                 pad_field("74") + "-" + pad_field("53"), pad_field("7a") + "+" + pad_field("53"),
                                 good + "_", good + "+1"}) {
     EXPECT_FALSE(parse_statement(bad).has_value()) << bad;
