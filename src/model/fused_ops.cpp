@@ -1,6 +1,10 @@
 #include "model/fused_ops.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include <torch/nn/functional/linear.h>
 
 #include "core/error.h"
 #ifdef SOAR_CUDA
@@ -8,6 +12,7 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "model/decode_kernels.h"
+#include "model/tuned_matmul.h"
 #include "model/token_sampling.h"
 #endif
 
@@ -52,6 +57,34 @@ bool available(const at::Tensor& x) {
   (void)x;
   return false;
 #endif
+}
+
+namespace {
+bool tuned_matmuls_on = [] {
+  const char* setting = std::getenv("SOAR_TUNED_MATMULS");
+  return setting == nullptr || std::strcmp(setting, "0") != 0;
+}();
+}  // namespace
+
+void set_tuned_matmuls(bool on) { tuned_matmuls_on = on; }
+#ifdef SOAR_CUDA
+bool tuned_matmuls() { return tuned_matmuls_on; }
+#else
+bool tuned_matmuls() { return false; }
+#endif
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+#ifdef SOAR_CUDA
+  if (tuned_matmuls_on && !bias.defined() && x.dim() >= 1 && !at::GradMode::is_enabled()) {
+    at::Tensor rows = x.reshape({-1, x.size(-1)});
+    if (tuned_matmul::supports(rows, weight)) {
+      std::vector<int64_t> sizes = x.sizes().vec();
+      sizes.back() = weight.size(0);
+      return tuned_matmul::linear(rows, weight).view(sizes);
+    }
+  }
+#endif
+  return torch::nn::functional::linear(x, weight, bias);
 }
 
 bool decode_attention_supports(int64_t head_dim) { return head_dim == 64 || head_dim == 128 || head_dim == 256; }

@@ -111,7 +111,7 @@ class DecodeStep {
       : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs), bucket_(bucket), captures_(captures) {}
 
   at::Tensor step(const at::Tensor& tokens) {
-    if (!static_) return model_.logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
+    if (!static_) return model_.next_token_logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
     cache_.claim_slots(1);  // host count only; the device slot advances inside the step
     // Attend over the filled slots rounded up to a bucket: a few graphs per batch instead of one per
     // length, and no step reads the cache's empty tail.
@@ -146,7 +146,7 @@ class DecodeStep {
 
  private:
   at::Tensor run(const at::Tensor& tokens, int64_t attend) {
-    return model_.logits(model_.decode_static(tokens, cache_, attend).select(1, -1));
+    return model_.next_token_logits(model_.decode_static(tokens, cache_, attend).select(1, -1));
   }
 
   CausalLMImpl& model_;
@@ -296,12 +296,15 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   auto long_options = at::TensorOptions().dtype(at::kLong);
   at::Tensor ids = at::zeros({batch, prompt_length}, long_options);
   at::Tensor mask = at::zeros({batch, prompt_length}, long_options);
-  for (int64_t row = 0; row < batch; ++row) {
-    const auto& prompt = prompts[row];
-    const int64_t offset = prompt_length - static_cast<int64_t>(prompt.size());  // left padding
-    for (size_t j = 0; j < prompt.size(); ++j) {
-      ids[row][offset + j] = prompt[j];
-      mask[row][offset + j] = 1;
+  {
+    // Through raw pointers: indexing the tensors element by element cost ~45 ms at 256 × 128.
+    int64_t* id_values = ids.data_ptr<int64_t>();
+    int64_t* mask_values = mask.data_ptr<int64_t>();
+    for (int64_t row = 0; row < batch; ++row) {
+      const auto& prompt = prompts[row];
+      const int64_t start = row * prompt_length + prompt_length - static_cast<int64_t>(prompt.size());  // left padding
+      std::copy(prompt.begin(), prompt.end(), id_values + start);
+      std::fill_n(mask_values + start, prompt.size(), 1);
     }
   }
   if (reuse) {
@@ -351,7 +354,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
 
   at::Tensor logits;
   clock.run(profile_.prefill_s, [&] {
-    logits = model_.logits(model_.hidden_states_cached(ids.to(device), *cache, mask.to(device)).select(1, -1));
+    logits = model_.next_token_logits(model_.hidden_states_cached(ids.to(device), *cache, mask.to(device)).select(1, -1));
     if (static_decode_) cache->sync_slot_tensor();
   });
   std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host
