@@ -2,7 +2,8 @@
 // batch 64 and 256, with where each call's time goes (prefill, decode steps, sampling), against
 // Hugging Face generate measured after it in the same run (dynamic cache, and static cache with
 // torch.compile + CUDA graphs, timed after its compiling run) by bench/gpu_generate_reference.py.
-// First the decoding step's matmuls tuned and untuned end to end at batch 256; the faster runs the rest.
+// First the fused kernels with and without programmatic dependent launch end to end at batch 256; the
+// faster runs the rest.
 // Prints a table and writes JSON (argv[1]; written once ours is measured, again with the reference).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
@@ -23,7 +24,6 @@
 
 #include "core/error.h"
 #include "model/fused_ops.h"
-#include "model/tuned_matmul.h"
 #include "sampling/sampler.h"
 #include "llama_3b_config.h"
 #include "run_command.h"
@@ -164,38 +164,31 @@ int main(int argc, char** argv) {
   const double kv_bytes_per_token = 2.0 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim * 2;
   const soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
   {
-    // The sampler at batch 256 with the decoding step's matmuls tuned (fused::linear's cuBLASLt
-    // choice) and with cuBLAS's own choice (kept sampler, best of two each); the faster runs the
-    // measurements below (results["tuned_matmuls"]).
+    // The sampler at batch 256 with the fused kernels launched as programmatic dependent launches
+    // and as plain launches (kept sampler, best of two each); the faster runs the measurements below
+    // (results["programmatic_launch"]).
     const Prompts prompts = random_prompts(256, prompt_length, config.vocab_size, rng);
     const double error = attention_variant_error(config, 0);
     results["attention_relative_error"] = error;
     if (!(error < 1e-2)) std::printf("decode attention: relative error %.3g against float64\n", error);
     double tokens_per_s_by_arm[2] = {0, 0};
-    for (bool tuned : {true, false}) {
-      soar::fused::set_tuned_matmuls(tuned);
+    for (bool programmatic : {true, false}) {
+      soar::fused::set_programmatic_launch(programmatic);
       soar::Sampler sampler(**model, {}, {.profile = true});
       sampler.generate(prompts, sampling);
       soar::GenerateProfile arm_profile;
       const double tokens_per_s = 256.0 * new_tokens / best_call(sampler, prompts, sampling, 2, arm_profile);
-      const char* arm = tuned ? "tuned" : "cublas_default";
-      results["matmul_arms_b256"][arm] = {{"tokens_per_s", tokens_per_s}, {"decode_step_ms", step_seconds(arm_profile) * 1e3},
+      const char* arm = programmatic ? "programmatic" : "plain";
+      results["launch_arms_b256"][arm] = {{"tokens_per_s", tokens_per_s}, {"decode_step_ms", step_seconds(arm_profile) * 1e3},
                                           {"prefill_s", arm_profile.prefill_s}, {"sample_s", arm_profile.sample_s}};
-      tokens_per_s_by_arm[tuned] = tokens_per_s;
-      std::printf("matmuls %s, batch 256: %.0f tok/s, decode step %.3f ms\n", arm, tokens_per_s, step_seconds(arm_profile) * 1e3);
+      tokens_per_s_by_arm[programmatic] = tokens_per_s;
+      std::printf("%s launches, batch 256: %.0f tok/s, decode step %.3f ms, prefill %.3f s, sample %.3f s\n", arm, tokens_per_s,
+                  step_seconds(arm_profile) * 1e3, arm_profile.prefill_s, arm_profile.sample_s);
     }
-    for (const auto& shape : soar::tuned_matmul::tuned_shapes()) {
-      results["tuned_shapes"].push_back({{"rows", shape.rows}, {"cols", shape.cols}, {"depth", shape.depth},
-                                         {"candidates", shape.candidates}, {"chosen", shape.chosen},
-                                         {"first_candidate_us", shape.first_us}, {"chosen_us", shape.chosen_us}});
-      std::printf("tuned %lld x %lld x %lld: first candidate %.1f us, chosen #%d of %d %.1f us\n", static_cast<long long>(shape.rows),
-                  static_cast<long long>(shape.depth), static_cast<long long>(shape.cols), shape.first_us, shape.chosen,
-                  shape.candidates, shape.chosen_us);
-    }
-    const bool tuned = tokens_per_s_by_arm[1] >= tokens_per_s_by_arm[0];
-    soar::fused::set_tuned_matmuls(tuned);
-    results["tuned_matmuls"] = tuned;
-    std::printf("measuring with %s matmuls\n", tuned ? "tuned" : "cuBLAS-default");
+    const bool programmatic = tokens_per_s_by_arm[1] >= tokens_per_s_by_arm[0];
+    soar::fused::set_programmatic_launch(programmatic);
+    results["programmatic_launch"] = programmatic;
+    std::printf("measuring with %s launches\n", programmatic ? "programmatic" : "plain");
   }
   for (int64_t batch : batches) {
     const Prompts prompts = random_prompts(batch, prompt_length, config.vocab_size, rng);

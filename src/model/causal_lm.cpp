@@ -197,12 +197,12 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   at::Tensor q, k, v;
   if (fused_decode || (fused_cache_write && !access.slot_index.defined())) {
     KVCache& cache = *access.cache;
-    at::Tensor qkv = fused_decode ? fused::linear(x, qkv_weight_, qkv_bias_) : torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
+    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
     q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, access.slot, heads_, kv_heads_);
     if (fused_decode) {
       at::Tensor out = fused::decode_attention(q.view({batch, heads_, head_dim_}), cache.keys(layer), cache.values(layer),
                                                cache.valid(), access.slot_index, access.attend_slots);
-      return fused::linear(out.view({batch, 1, heads_ * head_dim_}), o_proj->weight, o_proj->bias);
+      return o_proj->forward(out.view({batch, 1, heads_ * head_dim_}));
     }
     k = cache.keys(layer).narrow(2, 0, access.slot + length);
     v = cache.values(layer).narrow(2, 0, access.slot + length);
@@ -253,11 +253,7 @@ bool MlpImpl::stack_projections() { return restack(gate_up_weight_, gate_up_bias
 
 at::Tensor MlpImpl::forward(const at::Tensor& x, bool fused) {
   if (!at::GradMode::is_enabled() && is_stacked(gate_up_weight_, {gate_proj->weight, up_proj->weight})) {
-    // A decoding step (one token per row) takes the tuned matmuls (fused::linear).
-    const bool one_token = fused && x.dim() == 3 && x.size(1) == 1;
-    at::Tensor gate_up = one_token ? fused::linear(x, gate_up_weight_, gate_up_bias_)
-                                   : torch::nn::functional::linear(x, gate_up_weight_, gate_up_bias_);
-    if (one_token) return fused::linear(fused::silu_mul(gate_up), down_proj->weight, down_proj->bias);
+    at::Tensor gate_up = torch::nn::functional::linear(x, gate_up_weight_, gate_up_bias_);
     if (fused) return down_proj->forward(fused::silu_mul(gate_up));
     const int64_t size = gate_up.size(-1) / 2;
     return down_proj->forward(at::silu(gate_up.narrow(-1, 0, size)) * gate_up.narrow(-1, size, size));
@@ -313,12 +309,6 @@ at::Tensor CausalLMImpl::output_weight() const {
 
 at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
   return torch::nn::functional::linear(hidden, output_weight());
-}
-
-at::Tensor CausalLMImpl::next_token_logits(const at::Tensor& hidden) {
-  // A batch-sized row count that repeats every step: the tuned matmul pays its timing once.
-  if (fused_kernels_ && !at::GradMode::is_enabled() && fused::available(hidden)) return fused::linear(hidden, output_weight());
-  return logits(hidden);
 }
 
 at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,

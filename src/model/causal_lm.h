@@ -121,9 +121,6 @@ class CausalLMImpl : public torch::nn::Module {
                            const at::Tensor& positions = {});
   // Projects hidden states to vocabulary logits (in the model's dtype).
   at::Tensor logits(const at::Tensor& hidden);
-  // The same for the last position of each sequence (hidden [B, hidden]) in the sampler: without
-  // grad on a GPU through the tuned matmul (fused::linear), as are the decoding step's projections.
-  at::Tensor next_token_logits(const at::Tensor& hidden);
   at::Tensor forward(const at::Tensor& input_ids, const at::Tensor& attention_mask = {},
                      const at::Tensor& positions = {}) {
     return logits(hidden_states(input_ids, attention_mask, positions));

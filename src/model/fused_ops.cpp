@@ -1,10 +1,6 @@
 #include "model/fused_ops.h"
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
-
-#include <torch/nn/functional/linear.h>
 
 #include "core/error.h"
 #ifdef SOAR_CUDA
@@ -12,7 +8,6 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "model/decode_kernels.h"
-#include "model/tuned_matmul.h"
 #include "model/token_sampling.h"
 #endif
 
@@ -57,34 +52,6 @@ bool available(const at::Tensor& x) {
   (void)x;
   return false;
 #endif
-}
-
-namespace {
-bool tuned_matmuls_on = [] {
-  const char* setting = std::getenv("SOAR_TUNED_MATMULS");
-  return setting == nullptr || std::strcmp(setting, "0") != 0;
-}();
-}  // namespace
-
-void set_tuned_matmuls(bool on) { tuned_matmuls_on = on; }
-#ifdef SOAR_CUDA
-bool tuned_matmuls() { return tuned_matmuls_on; }
-#else
-bool tuned_matmuls() { return false; }
-#endif
-
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-#ifdef SOAR_CUDA
-  if (tuned_matmuls_on && !bias.defined() && x.dim() >= 1 && !at::GradMode::is_enabled()) {
-    at::Tensor rows = x.reshape({-1, x.size(-1)});
-    if (tuned_matmul::supports(rows, weight)) {
-      std::vector<int64_t> sizes = x.sizes().vec();
-      sizes.back() = weight.size(0);
-      return tuned_matmul::linear(rows, weight).view(sizes);
-    }
-  }
-#endif
-  return torch::nn::functional::linear(x, weight, bias);
 }
 
 bool decode_attention_supports(int64_t head_dim) { return head_dim == 64 || head_dim == 128 || head_dim == 256; }
@@ -187,8 +154,10 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double
   const int64_t rows = logits.size(0);
   at::Tensor tokens = at::empty({rows}, logits.options().dtype(at::kLong));
   at::Tensor logprobs = at::empty({rows}, logits.options().dtype(at::kFloat));
+  at::Tensor scratch = at::empty({kernels::sample_tokens_scratch_bytes(rows, logits.size(1))}, logits.options().dtype(at::kByte));
   kernels::TokenSampling args{logits.data_ptr(), rows, logits.size(1), greedy ? 0.0f : static_cast<float>(1.0 / temperature),
-                              greedy ? nullptr : seed.data_ptr<int64_t>(), tokens.data_ptr<int64_t>(), logprobs.data_ptr<float>()};
+                              greedy ? nullptr : seed.data_ptr<int64_t>(), tokens.data_ptr<int64_t>(), logprobs.data_ptr<float>(),
+                              scratch.numel() > 0 ? scratch.data_ptr() : nullptr};
   try {
     kernels::sample_tokens(element(logits), args, stream_of(logits));
   } catch (const std::invalid_argument& e) {
@@ -205,6 +174,8 @@ void set_decode_attention_variant(int variant) {
   }
 }
 
+void set_programmatic_launch(bool on) { kernels::set_programmatic_launch(on); }
+
 #else  // no CUDA build: available() is false, so the model never calls these
 
 at::Tensor add_rms_norm(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { fail("fused kernels need a CUDA build"); }
@@ -218,6 +189,7 @@ at::Tensor decode_attention(const at::Tensor&, const at::Tensor&, const at::Tens
 }
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor&, double, const at::Tensor&) { fail("fused kernels need a CUDA build"); }
 void set_decode_attention_variant(int) { fail("fused kernels need a CUDA build"); }
+void set_programmatic_launch(bool) { fail("fused kernels need a CUDA build"); }
 
 #endif
 

@@ -44,18 +44,13 @@ at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const a
 // undefined when greedy.
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double temperature, const at::Tensor& seed);
 
-// x · weightᵀ (+ bias) for a no-grad forward: on a GPU, without bias and with at most
-// tuned_matmul::kMaxRows rows, through the tuned cuBLASLt matmul (tuned_matmul.h) while
-// tuned_matmuls() is on; otherwise torch's linear.
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {});
-
-// Process-wide: whether linear() may take the tuned matmul. On by default in a CUDA build;
-// SOAR_TUNED_MATMULS=0 in the environment turns it off (cuBLAS's own choice in every process).
-void set_tuned_matmuls(bool on);
-bool tuned_matmuls();
-
 // Benchmarking knob, process-wide: which shape of the attention kernel runs (0 or 1;
 // kernels::set_decode_attention_variant). Throws soar::Error without a CUDA build.
 void set_decode_attention_variant(int variant);
+
+// Process-wide: whether the kernels above are launched as programmatic dependent launches on
+// devices that allow it (kernels::set_programmatic_launch; on by default). Throws soar::Error
+// without a CUDA build.
+void set_programmatic_launch(bool on);
 
 }  // namespace soar::fused

@@ -111,7 +111,7 @@ class DecodeStep {
       : model_(model), cache_(cache), static_(static_decode), graphs_(cuda_graphs), bucket_(bucket), captures_(captures) {}
 
   at::Tensor step(const at::Tensor& tokens) {
-    if (!static_) return model_.next_token_logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
+    if (!static_) return model_.logits(model_.hidden_states_cached(tokens, cache_).select(1, -1));
     cache_.claim_slots(1);  // host count only; the device slot advances inside the step
     // Attend over the filled slots rounded up to a bucket: a few graphs per batch instead of one per
     // length, and no step reads the cache's empty tail.
@@ -146,7 +146,7 @@ class DecodeStep {
 
  private:
   at::Tensor run(const at::Tensor& tokens, int64_t attend) {
-    return model_.next_token_logits(model_.decode_static(tokens, cache_, attend).select(1, -1));
+    return model_.logits(model_.decode_static(tokens, cache_, attend).select(1, -1));
   }
 
   CausalLMImpl& model_;
@@ -354,7 +354,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
 
   at::Tensor logits;
   clock.run(profile_.prefill_s, [&] {
-    logits = model_.next_token_logits(model_.hidden_states_cached(ids.to(device), *cache, mask.to(device)).select(1, -1));
+    logits = model_.logits(model_.hidden_states_cached(ids.to(device), *cache, mask.to(device)).select(1, -1));
     if (static_decode_) cache->sync_slot_tensor();
   });
   std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host
