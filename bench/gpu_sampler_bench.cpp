@@ -2,8 +2,7 @@
 // batch 64 and 256, with where each call's time goes (prefill, decode steps, sampling), against
 // Hugging Face generate measured after it in the same run (dynamic cache, and static cache with
 // torch.compile + CUDA graphs, timed after its compiling run) by bench/gpu_generate_reference.py.
-// First the fused kernels with and without programmatic dependent launch end to end at batch 256; the
-// faster runs the rest.
+// First each shape of the decode-attention kernel end to end at batch 256; the fastest runs the rest.
 // Prints a table and writes JSON (argv[1]; written once ours is measured, again with the reference).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
@@ -164,31 +163,31 @@ int main(int argc, char** argv) {
   const double kv_bytes_per_token = 2.0 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim * 2;
   const soar::SamplingParams sampling{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 7};
   {
-    // The sampler at batch 256 with the fused kernels launched as programmatic dependent launches
-    // and as plain launches (kept sampler, best of two each); the faster runs the measurements below
-    // (results["programmatic_launch"]).
+    // The sampler at batch 256 with each attention kernel shape (kept sampler, best of two); the
+    // fastest then runs the measurements below (results["attention_variant"]).
     const Prompts prompts = random_prompts(256, prompt_length, config.vocab_size, rng);
-    const double error = attention_variant_error(config, 0);
-    results["attention_relative_error"] = error;
-    if (!(error < 1e-2)) std::printf("decode attention: relative error %.3g against float64\n", error);
-    double tokens_per_s_by_arm[2] = {0, 0};
-    for (bool programmatic : {true, false}) {
-      soar::fused::set_programmatic_launch(programmatic);
+    int fastest = 0;
+    double fastest_tokens_per_s = 0;
+    for (int variant : kAttentionVariants) {
+      const double error = attention_variant_error(config, variant);
+      results["attention_variants_b256"][std::to_string(variant)]["relative_error"] = error;
+      if (!(error < 1e-2)) {
+        std::printf("attention variant %d: relative error %.3g against float64, not timed\n", variant, error);
+        continue;
+      }
+      soar::fused::set_decode_attention_variant(variant);
       soar::Sampler sampler(**model, {}, {.profile = true});
       sampler.generate(prompts, sampling);
-      soar::GenerateProfile arm_profile;
-      const double tokens_per_s = 256.0 * new_tokens / best_call(sampler, prompts, sampling, 2, arm_profile);
-      const char* arm = programmatic ? "programmatic" : "plain";
-      results["launch_arms_b256"][arm] = {{"tokens_per_s", tokens_per_s}, {"decode_step_ms", step_seconds(arm_profile) * 1e3},
-                                          {"prefill_s", arm_profile.prefill_s}, {"sample_s", arm_profile.sample_s}};
-      tokens_per_s_by_arm[programmatic] = tokens_per_s;
-      std::printf("%s launches, batch 256: %.0f tok/s, decode step %.3f ms, prefill %.3f s, sample %.3f s\n", arm, tokens_per_s,
-                  step_seconds(arm_profile) * 1e3, arm_profile.prefill_s, arm_profile.sample_s);
+      soar::GenerateProfile variant_profile;
+      const double tokens_per_s = 256.0 * new_tokens / best_call(sampler, prompts, sampling, 2, variant_profile);
+      results["attention_variants_b256"][std::to_string(variant)]["tokens_per_s"] = tokens_per_s;
+      results["attention_variants_b256"][std::to_string(variant)]["decode_step_ms"] = step_seconds(variant_profile) * 1e3;
+      std::printf("attention variant %d, batch 256: %.0f tok/s\n", variant, tokens_per_s);
+      if (tokens_per_s > fastest_tokens_per_s) fastest = variant, fastest_tokens_per_s = tokens_per_s;
     }
-    const bool programmatic = tokens_per_s_by_arm[1] >= tokens_per_s_by_arm[0];
-    soar::fused::set_programmatic_launch(programmatic);
-    results["programmatic_launch"] = programmatic;
-    std::printf("measuring with %s launches\n", programmatic ? "programmatic" : "plain");
+    soar::fused::set_decode_attention_variant(fastest);
+    results["attention_variant"] = fastest;
+    std::printf("measuring with attention variant %d\n", fastest);
   }
   for (int64_t batch : batches) {
     const Prompts prompts = random_prompts(batch, prompt_length, config.vocab_size, rng);

@@ -1,5 +1,5 @@
 // Device helpers shared by the fused kernels (decode_kernels.cu, token_sampling.cu): conversions
-// between element types and float32, packed vector loads, block reductions, kernel launches and the
+// between element types and float32, packed vector loads, block reductions, launch checks and the
 // dispatch from Element to the CUDA element type. Included only by .cu files.
 #pragma once
 
@@ -8,11 +8,9 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-#include <unordered_map>
 
 #include "model/decode_kernels.h"
 
@@ -124,55 +122,9 @@ __device__ inline float block_sum(float value) {
 // Whether p suits 16-byte vector loads and stores.
 inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-// ---- programmatic dependent launch (Hopper and later) ---------------------------------------------
-// A kernel launched with the programmatic attribute may be scheduled while the kernel before it in
-// the stream is still finishing (its launch latency and block scheduling overlap that kernel's
-// tail: ~140 kernel boundaries per decoding step). Such a kernel must call wait_for_prior_kernel()
-// before it reads anything the kernel just before it wrote; data written earlier than that (the
-// weights, older cache slots) is complete and may be read before, as no kernel here triggers its
-// dependents early. Process-wide switch: set_programmatic_launch (decode_kernels.h).
-
-__device__ __forceinline__ void wait_for_prior_kernel() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
-}
-
-inline bool programmatic_launch = true;
-
-// Whether the image of `kernel` that runs on this device was compiled for sm_90 or later from
-// sm_90+ PTX, i.e. contains wait_for_prior_kernel's instruction (a build for older architectures
-// runs it as a no-op, so its kernels must not be launched programmatically).
-inline bool has_grid_dependency_wait(const void* kernel) {
-  static std::mutex mutex;
-  static std::unordered_map<const void*, bool> known;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto found = known.find(kernel);
-  if (found != known.end()) return found->second;
-  cudaFuncAttributes attributes{};
-  const bool has_wait = cudaFuncGetAttributes(&attributes, kernel) == cudaSuccess && attributes.ptxVersion >= 90 &&
-                        attributes.binaryVersion >= 90;
-  return known[kernel] = has_wait;
-}
-
-// kernel<<<grid, block, 0, stream>>>(args...), programmatic when switched on and the kernel can
-// wait; throws std::runtime_error naming the kernel when the launch fails.
-template <class... Params, class... Args>
-void launch(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, cudaStream_t stream, Args... args) {
-  cudaLaunchConfig_t config{};
-  config.gridDim = grid;
-  config.blockDim = block;
-  config.dynamicSmemBytes = 0;
-  config.stream = stream;
-  cudaLaunchAttribute attribute{};
-  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attribute.val.programmaticStreamSerializationAllowed = 1;
-  if (programmatic_launch && has_grid_dependency_wait(reinterpret_cast<const void*>(kernel))) {
-    config.attrs = &attribute;
-    config.numAttrs = 1;
-  }
-  const cudaError_t error = cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...);
-  if (error != cudaSuccess) throw std::runtime_error(std::string(name) + " launch failed: " + cudaGetErrorString(error));
+inline void check_launch(const char* kernel) {
+  const cudaError_t error = cudaGetLastError();
+  if (error != cudaSuccess) throw std::runtime_error(std::string(kernel) + " launch failed: " + cudaGetErrorString(error));
 }
 
 template <class T>

@@ -20,7 +20,6 @@ __global__ void __launch_bounds__(256) add_rms_norm_kernel(T* __restrict__ resid
   const int64_t offset = static_cast<int64_t>(blockIdx.x) * cols;
   T* r = residual + offset;
   T* n = normed + offset;
-  wait_for_prior_kernel();
   float squares = 0.0f;
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
     float h = to_float(r[c]);
@@ -48,20 +47,13 @@ __global__ void __launch_bounds__(kNormThreads) add_rms_norm_packed_kernel(T* __
                                                                            int64_t cols, float eps) {
   const int64_t offset = static_cast<int64_t>(blockIdx.x) * cols;
   const int packs = static_cast<int>(cols / 8);
-  Pack<T, 8> h[kNormPacks], w[kNormPacks];
-  // The weight (no kernel of the step writes it) is loaded before waiting for the prior kernel.
-#pragma unroll
-  for (int j = 0; j < kNormPacks; ++j) {
-    const int pack = threadIdx.x + j * kNormThreads;
-    if (pack >= packs) break;
-    w[j].load(weight + pack * 8);
-  }
-  wait_for_prior_kernel();
+  Pack<T, 8> h[kNormPacks], w[kNormPacks];  // the weight is loaded up front: its latency overlaps the row's
   float squares = 0.0f;
 #pragma unroll
   for (int j = 0; j < kNormPacks; ++j) {
     const int pack = threadIdx.x + j * kNormThreads;
     if (pack >= packs) break;
+    w[j].load(weight + pack * 8);
     h[j].load(residual + offset + pack * 8);
     if (delta != nullptr) {
       Pack<T, 8> d;
@@ -95,7 +87,6 @@ __device__ __forceinline__ float silu_times(float gate, float up) {
 
 template <class T>
 __global__ void silu_mul_kernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t cols) {
-  wait_for_prior_kernel();
   const int64_t total = rows * cols;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -107,7 +98,6 @@ __global__ void silu_mul_kernel(const T* __restrict__ gate_up, T* __restrict__ o
 // 8 elements per thread (cols % 8 == 0, 16-byte aligned).
 template <class T>
 __global__ void silu_mul_packed_kernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t cols) {
-  wait_for_prior_kernel();
   const int64_t packs_per_row = cols / 8, total = rows * packs_per_row;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -150,7 +140,6 @@ __global__ void rope_cache_write_kernel(RopeCacheWrite a) {
   const int64_t row = blockIdx.x / a.tokens, t = blockIdx.x % a.tokens, head = blockIdx.y, d = threadIdx.x;
   const int64_t width = (a.heads + 2 * a.kv_heads) * a.head_dim;
   const T* x = static_cast<const T*>(a.qkv) + (row * a.tokens + t) * width + head * a.head_dim;
-  wait_for_prior_kernel();
   const int64_t slot = a.slot != nullptr ? *a.slot : a.first_slot;
   T* out = rope_target<T>(a, head) + rope_destination(a, row, t, slot, head, d);
   if (head >= a.heads + a.kv_heads) {  // value: stored as it is
@@ -175,7 +164,6 @@ __global__ void __launch_bounds__(kRopeThreads) rope_cache_write_packed_kernel(R
   const T* x = static_cast<const T*>(a.qkv) + (row * a.tokens + t) * all_heads * a.head_dim;
   const T* cos = static_cast<const T*>(a.cos) + (row * a.tokens + t) * a.head_dim;
   const T* sin = static_cast<const T*>(a.signed_sin) + (row * a.tokens + t) * a.head_dim;
-  wait_for_prior_kernel();
   const int64_t slot = a.slot != nullptr ? *a.slot : a.first_slot;
   for (int64_t task = threadIdx.x; task < all_heads * chunks; task += kRopeThreads) {
     const int64_t head = task / chunks, d = (task % chunks) * 8;
@@ -349,7 +337,6 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   using Group = AttentionGroup<T, D, HEADS, E>;
   constexpr int kGroups = Group::kGroups;
   __shared__ float merge[Group::kMergeFloats];
-  wait_for_prior_kernel();
   const AttentionBlock block(a, group, chunks, HEADS);
   const int key_group = threadIdx.x / Group::kLanesPerKey, lane = threadIdx.x % Group::kLanesPerKey;
   const int dim0 = lane * E;
@@ -404,9 +391,14 @@ void launch_add_rms_norm(void* residual, const void* delta, const void* weight, 
                          float eps, cudaStream_t stream) {
   const bool packed = cols % 8 == 0 && cols <= 8 * kNormThreads * kNormPacks && aligned16(residual) && aligned16(weight) &&
                       aligned16(normed) && (delta == nullptr || aligned16(delta));
-  launch("add_rms_norm", packed ? add_rms_norm_packed_kernel<T> : add_rms_norm_kernel<T>, static_cast<unsigned>(rows),
-         packed ? kNormThreads : 256, stream, static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight),
-         static_cast<T*>(normed), cols, eps);
+  if (packed) {
+    add_rms_norm_packed_kernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
+        static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight), static_cast<T*>(normed), cols, eps);
+  } else {
+    add_rms_norm_kernel<T><<<static_cast<unsigned>(rows), 256, 0, stream>>>(
+        static_cast<T*>(residual), static_cast<const T*>(delta), static_cast<const T*>(weight), static_cast<T*>(normed), cols, eps);
+  }
+  check_launch("add_rms_norm");
 }
 
 template <class T>
@@ -415,8 +407,12 @@ void launch_silu_mul(const void* gate_up, void* out, int64_t rows, int64_t cols,
   const int64_t work = packed ? rows * cols / 8 : rows * cols;
   const int threads = 256;
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((work + threads - 1) / threads, 65536));
-  launch("silu_mul", packed ? silu_mul_packed_kernel<T> : silu_mul_kernel<T>, blocks, threads, stream, static_cast<const T*>(gate_up),
-         static_cast<T*>(out), rows, cols);
+  if (packed) {
+    silu_mul_packed_kernel<T><<<blocks, threads, 0, stream>>>(static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
+  } else {
+    silu_mul_kernel<T><<<blocks, threads, 0, stream>>>(static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
+  }
+  check_launch("silu_mul");
 }
 
 template <class T>
@@ -425,20 +421,23 @@ void launch_rope_cache_write(const RopeCacheWrite& a, cudaStream_t stream) {
                       aligned16(a.q_out) && aligned16(a.key_cache) && aligned16(a.value_cache);
   const unsigned row_tokens = static_cast<unsigned>(a.batch * a.tokens);
   if (packed) {
-    launch("rope_cache_write", rope_cache_write_packed_kernel<T>, row_tokens, kRopeThreads, stream, a);
+    rope_cache_write_packed_kernel<T><<<row_tokens, kRopeThreads, 0, stream>>>(a);
   } else {
     const dim3 grid(row_tokens, static_cast<unsigned>(a.heads + 2 * a.kv_heads));
-    launch("rope_cache_write", rope_cache_write_kernel<T>, grid, static_cast<unsigned>(a.head_dim), stream, a);
+    rope_cache_write_kernel<T><<<grid, static_cast<unsigned>(a.head_dim), 0, stream>>>(a);
   }
+  check_launch("rope_cache_write");
 }
 
 // The attention kernel's shapes; see set_decode_attention_variant.
 template <class T, int D, int HEADS>
 void launch_attention_variant(const DecodeAttention& a, int group, int chunks, int variant, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads * chunks);
-  launch("decode_attention",
-         variant == 1 ? decode_attention_kernel<T, D, HEADS, 8, 4, Feed::Direct> : decode_attention_kernel<T, D, HEADS, 8, 2, Feed::Pipelined>,
-         blocks, kAttentionThreads, stream, a, group, chunks);
+  if (variant == 1) {
+    decode_attention_kernel<T, D, HEADS, 8, 4, Feed::Direct><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  } else {
+    decode_attention_kernel<T, D, HEADS, 8, 2, Feed::Pipelined><<<blocks, kAttentionThreads, 0, stream>>>(a, group, chunks);
+  }
 }
 
 template <class T, int D>
@@ -465,6 +464,7 @@ void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
     case 256: launch_attention_heads<T, 256>(a, attention_variant, stream); break;
     default: throw std::invalid_argument("decode_attention: head_dim must be 64, 128 or 256, got " + std::to_string(a.head_dim));
   }
+  check_launch("decode_attention");
 }
 
 }  // namespace
@@ -493,8 +493,6 @@ void set_decode_attention_variant(int variant) {
   }
   attention_variant = variant;
 }
-
-void set_programmatic_launch(bool on) { programmatic_launch = on; }
 
 void decode_attention(Element type, const DecodeAttention& args, void* stream) {
   if (args.batch == 0) return;

@@ -59,9 +59,4 @@ void decode_attention(Element type, const DecodeAttention& args, void* stream);
 // the same function.
 void set_decode_attention_variant(int variant);
 
-// Whether the kernels here and in token_sampling.h are launched as programmatic dependent launches
-// where the device and the build allow it (sm_90+; process-wide, on by default): each may then be
-// scheduled while the kernel before it finishes, and waits for it inside (cuda_elements.cuh).
-void set_programmatic_launch(bool on);
-
 }  // namespace soar::kernels

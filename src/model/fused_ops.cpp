@@ -154,10 +154,8 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double
   const int64_t rows = logits.size(0);
   at::Tensor tokens = at::empty({rows}, logits.options().dtype(at::kLong));
   at::Tensor logprobs = at::empty({rows}, logits.options().dtype(at::kFloat));
-  at::Tensor scratch = at::empty({kernels::sample_tokens_scratch_bytes(rows, logits.size(1))}, logits.options().dtype(at::kByte));
   kernels::TokenSampling args{logits.data_ptr(), rows, logits.size(1), greedy ? 0.0f : static_cast<float>(1.0 / temperature),
-                              greedy ? nullptr : seed.data_ptr<int64_t>(), tokens.data_ptr<int64_t>(), logprobs.data_ptr<float>(),
-                              scratch.numel() > 0 ? scratch.data_ptr() : nullptr};
+                              greedy ? nullptr : seed.data_ptr<int64_t>(), tokens.data_ptr<int64_t>(), logprobs.data_ptr<float>()};
   try {
     kernels::sample_tokens(element(logits), args, stream_of(logits));
   } catch (const std::invalid_argument& e) {
@@ -174,8 +172,6 @@ void set_decode_attention_variant(int variant) {
   }
 }
 
-void set_programmatic_launch(bool on) { kernels::set_programmatic_launch(on); }
-
 #else  // no CUDA build: available() is false, so the model never calls these
 
 at::Tensor add_rms_norm(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { fail("fused kernels need a CUDA build"); }
@@ -189,7 +185,6 @@ at::Tensor decode_attention(const at::Tensor&, const at::Tensor&, const at::Tens
 }
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor&, double, const at::Tensor&) { fail("fused kernels need a CUDA build"); }
 void set_decode_attention_variant(int) { fail("fused kernels need a CUDA build"); }
-void set_programmatic_launch(bool) { fail("fused kernels need a CUDA build"); }
 
 #endif
 

@@ -48,9 +48,4 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double
 // kernels::set_decode_attention_variant). Throws soar::Error without a CUDA build.
 void set_decode_attention_variant(int variant);
 
-// Process-wide: whether the kernels above are launched as programmatic dependent launches on
-// devices that allow it (kernels::set_programmatic_launch; on by default). Throws soar::Error
-// without a CUDA build.
-void set_programmatic_launch(bool on);
-
 }  // namespace soar::fused

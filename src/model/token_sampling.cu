@@ -13,9 +13,6 @@ using namespace cuda;
 
 constexpr int kSamplingThreads = 512;
 constexpr int kSamplingWarps = kSamplingThreads / 32;
-constexpr int64_t kSliceElements = 8192;  // a multiple of every pack size and of Philox's 4
-
-int64_t slices_of(int64_t vocab) { return (vocab + kSliceElements - 1) / kSliceElements; }
 
 // Uniforms from 23 random bits lie in [2^-24, 1 - 2^-24] (all exactly representable), so the
 // Gumbel noise -log(-log u) lies in [-2.8, 16.64]: an element whose scaled logit is more than
@@ -99,28 +96,13 @@ __device__ __forceinline__ void visit(Draw& d, const float (&x)[E], int64_t firs
   }
 }
 
-// Merges a warp's draws into lane 0's.
-__device__ Draw warp_merge(Draw d) {
-  for (int offset = 16; offset > 0; offset /= 2) d.merge(shuffle_down(d, offset));
-  return d;
-}
-
-__device__ void write_result(const TokenSampling& a, int64_t row, const Draw& d) {
-  a.tokens[row] = d.index;
-  a.logprobs[row] = d.best_logit - (d.max + logf(d.sum));
-}
-
-// Block (row, slice): the slice's logits [slice * kSliceElements, +kSliceElements) of the row. With
-// one slice per row the block writes the result, otherwise its merged Draw goes to scratch.
 template <class T, int E>
 __global__ void __launch_bounds__(kSamplingThreads) sample_tokens_kernel(TokenSampling a) {
-  const int64_t row = blockIdx.x, slices = gridDim.y, slice = blockIdx.y;
+  const int64_t row = blockIdx.x;
   const T* logits = static_cast<const T*>(a.logits) + row * a.vocab;
-  const int64_t begin = slice * kSliceElements, end = min(a.vocab, begin + kSliceElements);
   const bool greedy = a.inverse_temperature <= 0.0f;
   const float scale = greedy ? 1.0f : a.inverse_temperature;
   uint2 key = make_uint2(0, 0);
-  wait_for_prior_kernel();  // the seed and the logits come from the kernels just before
   if (!greedy) {
     const uint64_t seed = static_cast<uint64_t>(*a.seed);
     key = make_uint2(static_cast<unsigned>(seed), static_cast<unsigned>(seed >> 32));
@@ -128,77 +110,54 @@ __global__ void __launch_bounds__(kSamplingThreads) sample_tokens_kernel(TokenSa
   const uint4 counter_row = make_uint4(0, 0, static_cast<unsigned>(row), static_cast<unsigned>(static_cast<uint64_t>(row) >> 32));
 
   Draw d = Draw::empty();
-  const int64_t packs_end = E > 1 ? begin + (end - begin) / E * E : begin;  // begin is a multiple of E
+  const int64_t packs = a.vocab / E;
   if constexpr (E > 1) {
-    for (int64_t i = begin + threadIdx.x * E; i < packs_end; i += kSamplingThreads * E) {
+    for (int64_t p = threadIdx.x; p < packs; p += kSamplingThreads) {
       Pack<T, E> loaded;
-      loaded.load(logits + i);
+      loaded.load(logits + p * E);
       float x[E];
 #pragma unroll
       for (int e = 0; e < E; ++e) x[e] = loaded[e] * scale;
-      visit<E>(d, x, i, greedy, key, counter_row);
+      visit<E>(d, x, p * E, greedy, key, counter_row);
     }
   }
-  for (int64_t i = packs_end + threadIdx.x; i < end; i += kSamplingThreads) {  // the tail, or all
+  for (int64_t i = (E > 1 ? packs * E : 0) + threadIdx.x; i < a.vocab; i += kSamplingThreads) {  // the tail, or all
     const float x[1] = {to_float(logits[i]) * scale};
     visit<1>(d, x, i, greedy, key, counter_row);
   }
 
-  d = warp_merge(d);
+  for (int offset = 16; offset > 0; offset /= 2) d.merge(shuffle_down(d, offset));
   __shared__ Draw warps[kSamplingWarps];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   if (lane == 0) warps[warp] = d;
   __syncthreads();
   if (warp != 0) return;
-  d = warp_merge(lane < kSamplingWarps ? warps[lane] : Draw::empty());
-  if (lane != 0) return;
-  if (slices == 1) {
-    write_result(a, row, d);
-  } else {
-    static_cast<Draw*>(a.scratch)[row * slices + slice] = d;
+  d = lane < kSamplingWarps ? warps[lane] : Draw::empty();
+  for (int offset = 16; offset > 0; offset /= 2) d.merge(shuffle_down(d, offset));
+  if (lane == 0) {
+    a.tokens[row] = d.index;
+    a.logprobs[row] = d.best_logit - (d.max + logf(d.sum));
   }
-}
-
-// One warp per row: the row's slices merged in a fixed order.
-constexpr int kMergeRowsPerBlock = 8;
-
-__global__ void __launch_bounds__(32 * kMergeRowsPerBlock) merge_slices_kernel(TokenSampling a, int64_t slices) {
-  const int64_t row = blockIdx.x * static_cast<int64_t>(kMergeRowsPerBlock) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
-  wait_for_prior_kernel();
-  if (row >= a.rows) return;  // the whole warp
-  const Draw* parts = static_cast<const Draw*>(a.scratch) + row * slices;
-  Draw d = Draw::empty();
-  for (int64_t s = lane; s < slices; s += 32) d.merge(parts[s]);
-  d = warp_merge(d);
-  if (lane == 0) write_result(a, row, d);
 }
 
 template <class T>
 void launch_sample_tokens(const TokenSampling& a, cudaStream_t stream) {
   const bool aligned = aligned16(a.logits) && (a.vocab * sizeof(T)) % 16 == 0;
-  const int64_t slices = slices_of(a.vocab);
-  const dim3 grid(static_cast<unsigned>(a.rows), static_cast<unsigned>(slices));
+  const unsigned blocks = static_cast<unsigned>(a.rows);
   constexpr int kPack = 16 / sizeof(T);  // 16-byte loads
-  launch("sample_tokens", aligned ? sample_tokens_kernel<T, kPack> : sample_tokens_kernel<T, 1>, grid, kSamplingThreads, stream, a);
-  if (slices > 1) {
-    const unsigned blocks = static_cast<unsigned>((a.rows + kMergeRowsPerBlock - 1) / kMergeRowsPerBlock);
-    launch("sample_tokens merge", merge_slices_kernel, blocks, 32 * kMergeRowsPerBlock, stream, a, slices);
+  if (aligned) {
+    sample_tokens_kernel<T, kPack><<<blocks, kSamplingThreads, 0, stream>>>(a);
+  } else {
+    sample_tokens_kernel<T, 1><<<blocks, kSamplingThreads, 0, stream>>>(a);
   }
+  check_launch("sample_tokens");
 }
 
 }  // namespace
 
-int64_t sample_tokens_scratch_bytes(int64_t rows, int64_t vocab) {
-  const int64_t slices = slices_of(vocab);
-  return slices > 1 ? rows * slices * static_cast<int64_t>(sizeof(Draw)) : 0;
-}
-
 void sample_tokens(Element type, const TokenSampling& args, void* stream) {
   if (args.rows == 0) return;
   if (args.rows > 0x7fffffff) throw std::invalid_argument("sample_tokens: too many rows");
-  if (slices_of(args.vocab) > 65535) throw std::invalid_argument("sample_tokens: vocabulary too large");
-  if (slices_of(args.vocab) > 1 && args.scratch == nullptr) throw std::invalid_argument("sample_tokens: scratch memory missing");
   dispatch(type, [&](auto t) { launch_sample_tokens<typename decltype(t)::type>(args, static_cast<cudaStream_t>(stream)); });
 }
 

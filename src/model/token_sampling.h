@@ -1,4 +1,4 @@
-// The sampler's next-token draw in one pass over the logits: per row of logits, a pass that reads each
+// The sampler's next-token draw as one CUDA kernel: per row of logits, one pass that reads each
 // logit once and keeps both the log-sum-exp (for the drawn token's log-probability) and the
 // Gumbel-max draw (argmax of logit / temperature + Gumbel noise, which is a draw from
 // softmax(logit / temperature)). Replaces a float32 copy, log-softmax, softmax, an exponential
@@ -18,13 +18,7 @@ struct TokenSampling {
   const int64_t* seed;   // device scalar keying the counter-based random stream; unused when greedy
   int64_t* tokens;       // [rows]: the drawn tokens
   float* logprobs;       // [rows]: log_softmax(logits * inverse_temperature) at the token (greedy: of the logits)
-  void* scratch;         // sample_tokens_scratch_bytes(rows, vocab) bytes of device memory (none for a one-slice vocabulary)
 };
-
-// A row longer than one slice of the vocabulary (8,192 logits) is split over several blocks, each
-// leaving its part of the draw in `scratch`, which a second kernel merges per row: a 128k
-// vocabulary then fills the device at any batch size (one block per row left it half idle).
-int64_t sample_tokens_scratch_bytes(int64_t rows, int64_t vocab);
 
 // The noise of element i of row r is Philox4x32-10 keyed by the seed at counter (i / 4, r), so a
 // draw depends on the seed alone, not on the launch shape; elements that cannot win (their logit

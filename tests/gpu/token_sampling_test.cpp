@@ -1,8 +1,7 @@
 // The one-pass CUDA token draw (fused::sample_tokens) against float64 references on the CPU:
 // greedy = the first argmax, log-probabilities = log_softmax, draw frequencies = softmax (chi-square
-// on 200k draws, including a peaked distribution where most elements skip their noise; 50k draws
-// from a vocabulary split over three blocks per row), and the draw depends on the seed and the row
-// alone. Skipped where no GPU is visible.
+// on 200k draws, including a peaked distribution where most elements skip their noise), and the
+// draw depends on the seed and the row alone. Skipped where no GPU is visible.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -50,8 +49,7 @@ double chi_square_of_draws(const at::Tensor& row, double temperature, int64_t ro
 
 TEST_F(TokenSampling, GreedyIsTheFirstArgmaxWithLogSoftmaxLogprob) {
   for (at::ScalarType dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
-    // 128,256 and 20,003: rows split over slices of the vocabulary (aligned packs; the unpacked path).
-    for (int64_t vocab : {int64_t{128256}, int64_t{20003}, int64_t{1003}, int64_t{50}}) {
+    for (int64_t vocab : {int64_t{128256}, int64_t{1003}, int64_t{50}}) {
       at::Tensor logits = (at::randn({37, vocab}, at::TensorOptions().device(at::kCUDA)) * 3).to(dtype);
       auto [tokens, logprobs] = fused::sample_tokens(logits, 0.0, {});
       at::Tensor x = logits.to(at::kDouble).cpu();
@@ -99,14 +97,6 @@ TEST_F(TokenSampling, DrawFrequenciesFollowTheSoftmax) {
   double chi = chi_square_of_draws(peaked.to(at::kBFloat16), 1.0, rows, {5, 900});
   EXPECT_LT(chi, chi_square_critical(2)) << "peaked";
   std::cout << "peaked 4096: chi-square " << chi << " (2 df)\n";
-  // Three slices of the vocabulary (16,504 logits, split over blocks and merged per row), the
-  // tracked tokens in the first and the last slice (~17 % and ~27 % of the mass).
-  at::Tensor sliced = at::randn({16504}, cuda);
-  sliced[5] = 9.0;
-  sliced[16400] = 9.5;
-  chi = chi_square_of_draws(sliced.to(at::kBFloat16), 1.0, 50000, {5, 16400});
-  EXPECT_LT(chi, chi_square_critical(2)) << "three slices";
-  std::cout << "three slices 16504: chi-square " << chi << " (2 df)\n";
   at::Tensor flat = at::randn({4096}, cuda).to(at::kBFloat16);
   at::Tensor top = std::get<1>(flat.to(at::kFloat).topk(16)).cpu();
   std::vector<int64_t> tracked(top.data_ptr<int64_t>(), top.data_ptr<int64_t>() + 16);
