@@ -1,8 +1,10 @@
 // soar testbed: the built-in domain's tools. `problems` writes problem sets by level as JSONL (for
 // mine, eval and train-rl); `levels` measures a model's success per level; `teacher` samples
-// problem sets with the teacher prompt and measures how parseable, spread and correct they are.
+// problem sets with the teacher prompt and measures how parseable, spread and correct they are;
+// `hard-level` places a model's hard set by mining levels from the highest down.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -12,6 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/seed.h"
+#include "mining_run.h"
 #include "options.h"
 #include "rl/evaluate.h"
 #include "testbed/datasets.h"
@@ -195,10 +198,82 @@ Action add_teacher(CLI::App& parent) {
 
 }  // namespace
 
+// Scans levels from the highest down, mining a fresh pool of each (as `problems` + `mine` would),
+// and stops at the first level with more than --max-successes successes; the hard level is the one
+// above it (testbed::lowest_quiet_level; docs/testbed.md, table 9). Each level's mining lands in
+// OUT/L<level> (resumable), the scan in OUT/scan.json.
+Action add_hard_level(CLI::App& parent) {
+  struct Options {
+    PolicyOptions policy;
+    PromptOptions prompt;
+    SamplingOptions sampling;
+    MiningSettings mining;
+    std::string levels = "9-" + std::to_string(testbed::kMaxLevel), out;
+    int64_t count = 128, max_successes = 1;
+    uint64_t problem_seed = 1;
+  };
+  auto o = std::make_shared<Options>();
+  o->prompt.template_text = testbed::kStudentTemplate;
+  o->sampling.stop = {testbed::kStudentStop};
+  o->sampling.max_new_tokens = testbed::kWidth + 4;  // the longest answer (kWidth + 1 digits) and its newline
+  CLI::App* command = parent.add_subcommand(
+      "hard-level", "Place a model's hard set: mine levels from the highest down until one has more than --max-successes successes");
+  o->policy.add(*command);
+  o->prompt.add(*command);
+  o->sampling.add(*command);
+  command->add_option("--levels", o->levels, "Levels to scan (scanned from the highest down)")->capture_default_str();
+  command->add_option("--count", o->count, "Problems per level")->capture_default_str();
+  command->add_option("--problem-seed", o->problem_seed, "Seed of the problems (as `problems --seed`)")->capture_default_str();
+  command->add_option("--max-successes", o->max_successes, "Successes a level may have in its K samples per problem and still be hard")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("-K,--samples", o->mining.samples, "Samples per problem (K)")->capture_default_str();
+  command->add_option("--batch", o->mining.batch, "Sequences per generation batch")->capture_default_str();
+  command->add_option("--train-fraction", o->mining.train_fraction, "Fraction of the hard set for D_train")->capture_default_str();
+  command->add_option("--split-seed", o->mining.split_seed, "Seed of the train/test split")->capture_default_str();
+  command->add_option("--out", o->out, "Output directory (L<level>/ per scanned level, scan.json)")->required();
+  return [o, command] {
+    if (!command->parsed()) return;
+    std::vector<int> levels = testbed::parse_levels(o->levels);
+    std::sort(levels.rbegin(), levels.rend());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    std::unique_ptr<dist::Group> group = join_run(o->policy);
+    Policy policy = o->policy.load();
+    const std::filesystem::path out = o->out;
+    std::vector<testbed::LevelSuccesses> scan;
+    nlohmann::json scanned = nlohmann::json::array();
+    for (int level : levels) {
+      if (group->is_root()) std::cerr << "soar testbed hard-level: level " << level << "\n";
+      const MiningSummary summary = mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt,
+                                              o->sampling, o->mining, out / level_tag(level, 2));
+      scan.push_back({level, summary.successes});
+      scanned.push_back({{"level", level}, {"problems", summary.problems}, {"samples", summary.samples},
+                         {"successes", summary.successes}, {"hard", summary.hard}});
+      if (summary.successes > o->max_successes) break;
+    }
+    const std::optional<int> hard_level = testbed::lowest_quiet_level(scan, o->max_successes);
+    if (!group->is_root()) return;
+    const nlohmann::json result = {{"max_successes", o->max_successes}, {"samples_per_problem", o->mining.samples},
+                                   {"levels", scanned}, {"hard_level", hard_level ? nlohmann::json(*hard_level) : nlohmann::json()}};
+    write_text_atomically(out / "scan.json", result.dump(2) + "\n");
+    if (!hard_level) {
+      fail("level ", levels.front(), " already had ", scan.front().successes, " successes (more than --max-successes ", o->max_successes,
+           "): the model is not past its edge at any scanned level; scan higher levels (", (out / "scan.json").string(), ")");
+    }
+    if (scan.back().successes <= o->max_successes) {
+      std::cerr << "soar testbed hard-level: every scanned level was quiet; level " << *hard_level
+                << " is the lowest scanned, the model's edge may lie lower\n";
+    }
+    const std::filesystem::path chosen = out / level_tag(*hard_level, 2);
+    std::cout << "hard level " << *hard_level << ": " << (chosen / "train.jsonl").string() << ", " << (chosen / "test.jsonl").string()
+              << "\n";
+  };
+}
+
 Action add_testbed_command(CLI::App& app) {
-  CLI::App* command = app.add_subcommand("testbed", "The built-in testbed domain: problem sets, per-level success, teacher sets");
+  CLI::App* command = app.add_subcommand("testbed", "The built-in testbed domain: problem sets, per-level success, teacher sets, hard-set placement");
   command->require_subcommand(1);
-  std::vector<Action> actions = {add_problems(*command), add_levels(*command), add_teacher(*command)};
+  std::vector<Action> actions = {add_problems(*command), add_levels(*command), add_teacher(*command), add_hard_level(*command)};
   return [actions] {
     for (const auto& action : actions) action();
   };

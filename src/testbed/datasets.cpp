@@ -76,4 +76,13 @@ std::vector<Problem> corrupt_structure(const std::vector<Problem>& problems, Spl
   return out;
 }
 
+std::optional<int> lowest_quiet_level(const std::vector<LevelSuccesses>& highest_first, int64_t max_successes) {
+  std::optional<int> level;
+  for (const LevelSuccesses& scanned : highest_first) {
+    if (scanned.successes > max_successes) break;
+    level = scanned.level;
+  }
+  return level;
+}
+
 }  // namespace soar::testbed

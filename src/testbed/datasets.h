@@ -3,6 +3,7 @@
 // of a teacher's dataset that separate "answers matter" from "structure matters" (soar.md finding 3).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,15 @@ std::vector<Problem> corrupt_answers(const std::vector<Problem>& problems, Split
 // shuffled, so it has the same length and symbols but no longer states a well-formed problem
 // (checked: a shuffle that still parses is redone).
 std::vector<Problem> corrupt_structure(const std::vector<Problem>& problems, SplitMix64& rng);
+
+// Where a base model's hard set lies (docs/testbed.md, table 9): levels mined from the highest
+// down, each with the successes of its fail@K pool. The hard level is the lowest level L such that
+// L and every level above it had at most `max_successes` (direct RL finds nothing to learn from
+// there); nullopt when the first (highest) level already had more.
+struct LevelSuccesses {
+  int level = 0;
+  int64_t successes = 0;
+};
+std::optional<int> lowest_quiet_level(const std::vector<LevelSuccesses>& highest_first, int64_t max_successes);
 
 }  // namespace soar::testbed

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The soar command line end to end: clear errors on bad input (file and line named, non-zero exit,
-# no crash), and train-rl resumed from a checkpoint equals the uninterrupted run bit for bit.
+# no crash), train-rl and meta resumed from a checkpoint equal the uninterrupted runs bit for bit,
+# and testbed hard-level mines each level as problems + mine would.
 # Usage: cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$1 model=$2 work=$3
@@ -53,6 +54,21 @@ if grep -q "resuming" meta-resumed.log && cmp -s meta-straight/student/model.saf
   echo "ok   meta-resume-equals-uninterrupted"
 else
   echo "FAIL meta-resume-equals-uninterrupted"; tail -n 5 meta-straight.log meta-resumed.log; failures=$((failures + 1))
+fi
+# testbed hard-level: each scanned level mined exactly as `testbed problems` + `mine` with the same
+# seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen.
+"$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -K 2 --max-new-tokens 3 --problem-seed 5 \
+  --seed 6 --split-seed 7 --out hl > hl.log 2>&1
+"$soar" testbed problems --levels 1 --count 3 --seed 5 --out hl-pool.jsonl > /dev/null 2>&1
+"$soar" --threads 1 mine --model "$model" --problems hl-pool.jsonl --prompt-template $'Q:{problem}\nA:' --stop $'\n' \
+  --max-new-tokens 3 -K 2 --seed 6 --split-seed 7 --out hl-mine > /dev/null 2>&1
+if grep -q "hard level 1:" hl.log && grep -q "every scanned level was quiet" hl.log && [[ -f hl/L3/summary.json ]] \
+   && python3 -c "import json,sys; s=json.load(open('hl/scan.json')); sys.exit(not (s['hard_level']==1 and [l['level'] for l in s['levels']]==[3,2,1]))" \
+   && cmp -s hl/L1/summary.json hl-mine/summary.json && cmp -s hl/L1/hard.jsonl hl-mine/hard.jsonl \
+   && cmp -s hl/L1/test.jsonl hl-mine/test.jsonl; then
+  echo "ok   testbed-hard-level"
+else
+  echo "FAIL testbed-hard-level"; cat hl.log; failures=$((failures + 1))
 fi
 echo "cli: $failures failure(s)"
 exit $((failures > 0))

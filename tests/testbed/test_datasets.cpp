@@ -19,6 +19,18 @@ TEST(Datasets, ParseLevels) {
   EXPECT_THROW(parse_levels(""), Error);
 }
 
+// Table 9's rule: the lowest level of the unbroken run of quiet levels from the top.
+TEST(Datasets, HardLevelIsTheLowestOfTheQuietLevelsFromTheTop) {
+  // Seed 2's scan in docs/testbed.md: 0, 0, 0 successes at 16-14, 10 at 13 -> 14.
+  EXPECT_EQ(lowest_quiet_level({{16, 0}, {15, 0}, {14, 0}, {13, 10}}, 1), 14);
+  EXPECT_EQ(lowest_quiet_level({{16, 1}, {15, 71}}, 1), 16);   // one success still counts as quiet
+  EXPECT_EQ(lowest_quiet_level({{16, 1}, {15, 71}}, 0), std::nullopt);  // the top level is already loud
+  // A quiet level below a loud one does not count: the run from the top is what matters.
+  EXPECT_EQ(lowest_quiet_level({{16, 0}, {15, 2}, {14, 0}}, 1), 16);
+  EXPECT_EQ(lowest_quiet_level({{12, 0}, {11, 0}}, 1), 11);  // the scan ended before the edge
+  EXPECT_EQ(lowest_quiet_level({}, 1), std::nullopt);
+}
+
 TEST(Datasets, OracleProblemsAreCorrectAndAtTheRequestedLevels) {
   SplitMix64 rng(1);
   std::vector<Problem> problems = oracle_problems({6, 8}, 400, rng);
