@@ -241,12 +241,14 @@ Action add_hard_level(CLI::App& parent) {
     Policy policy = o->policy.load();
     const std::filesystem::path out = o->out;
     std::vector<testbed::LevelSuccesses> scan;
+    std::map<int, int64_t> hard_counts;
     nlohmann::json scanned = nlohmann::json::array();
     for (int level : levels) {
       if (group->is_root()) std::cerr << "soar testbed hard-level: level " << level << "\n";
       const MiningSummary summary = mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt,
                                               o->sampling, o->mining, out / level_tag(level, 2));
       scan.push_back({level, summary.successes});
+      hard_counts[level] = summary.hard;
       scanned.push_back({{"level", level}, {"problems", summary.problems}, {"samples", summary.samples},
                          {"successes", summary.successes}, {"hard", summary.hard}});
       if (summary.successes > o->max_successes) break;
@@ -259,6 +261,10 @@ Action add_hard_level(CLI::App& parent) {
     if (!hard_level) {
       fail("level ", levels.front(), " already had ", scan.front().successes, " successes (more than --max-successes ", o->max_successes,
            "): the model is not past its edge at any scanned level; scan higher levels (", (out / "scan.json").string(), ")");
+    }
+    if (hard_counts[*hard_level] == 0) {  // possible only with very small pools: a quiet level whose few problems were all solved
+      fail("level ", *hard_level, " is the hard level but none of its ", o->count, " problems was failed ", o->mining.samples,
+           " times: use a larger --count");
     }
     if (scan.back().successes <= o->max_successes) {
       std::cerr << "soar testbed hard-level: every scanned level was quiet; level " << *hard_level

@@ -1,6 +1,7 @@
 // Problem sets for SOAR's baselines and ablations on the testbed, made without the teacher model:
 // the oracle curriculum (fresh problems at chosen levels, correct answers), and the two corruptions
-// of a teacher's dataset that separate "answers matter" from "structure matters" (soar.md finding 3).
+// of a teacher's dataset that separate "answers matter" from "structure matters" (soar.md finding 3);
+// and the rule that places a base model's hard set (lowest_quiet_level).
 #pragma once
 
 #include <optional>
