@@ -9,7 +9,8 @@
 #  3. mine with 2 processes equals mine with 1;
 #  4. SOAR (3 outer steps, g = 4) gives the same teacher, student and records with 1, 2 and 4
 #     processes, and a rank killed in outer step 2 stops the run after step 1; resuming with one
-#     process ends like the uninterrupted run.
+#     process ends like the uninterrupted run;
+#  5. testbed hard-level with 2 processes equals 1.
 # Usage: dist_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
@@ -117,6 +118,29 @@ fi
   --seq-len 144 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
   --log-every 400 > tb.log 2>&1 || { bad "testbed pretrain failed"; tail tb.log; }
 "$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
+# 5. testbed hard-level on the small testbed model (it solves a little of level 1, so with
+# --max-successes 0 the scan may stop there): 2 processes equal 1, and the recorded choice is the
+# rule applied to the recorded scan (the lowest level of the quiet run from the top).
+for n in 1 2; do
+  "$soar" --threads 1 launch --nproc $n --master-port 0 -- testbed hard-level --model tb/model --levels 1-3 --count 8 -K 4 \
+    --batch 32 --seed 5 --max-successes 0 --out hl$n > hl$n.log 2>&1
+  [[ -f hl$n/scan.json ]] || { bad "testbed hard-level with $n processes wrote no scan.json"; tail hl$n.log; }
+done
+if cmp -s hl1/scan.json hl2/scan.json && python3 -c '
+import json, sys
+scan = json.load(open("hl1/scan.json"))
+levels = scan["levels"]
+quiet = None
+for entry in levels:
+    if entry["successes"] > scan["max_successes"]:
+        break
+    quiet = entry["level"]
+loud_stop = all(e["successes"] <= scan["max_successes"] for e in levels[:-1])
+sys.exit(not (scan["hard_level"] == quiet and loud_stop and [e["level"] for e in levels] == [3, 2, 1][:len(levels)]))'; then
+  ok "testbed hard-level: 2 processes = 1 process, choice follows the scan"
+else
+  bad "testbed hard-level: processes differ or the choice does not follow the scan"; cat hl1/scan.json hl2/scan.json; tail hl1.log
+fi
 meta() {  # meta NPROC T OUT [env...]
   local nproc=$1 steps=$2 out=$3; shift 3
   env "$@" "$soar" --threads 1 launch --nproc "$nproc" --master-port 0 -- meta --model tb/model --train level1.jsonl -T "$steps" \
