@@ -17,6 +17,7 @@ import math
 import os
 import re
 import statistics
+import sys
 
 import matplotlib
 
@@ -24,8 +25,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-WIDTH = 12  # testbed operand field width (src/testbed/domain.h kWidth)
-FIELD = re.compile(r"^(\d{1,12})_*$")
+FIELD = re.compile(r"^(\d+)_*$")
+
+
+def checkout_field_width():
+    """The testbed's operand field width in this checkout: kWidth in src/testbed/domain.h."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "testbed", "domain.h")
+    match = re.search(r"constexpr int kWidth = (\d+);", open(header).read())
+    if not match:
+        sys.exit(f"soar_report: no kWidth in {header}; pass --field-width")
+    return int(match.group(1))
 
 
 def read_jsonl(path):
@@ -40,10 +49,10 @@ def pass_at_k(n, c, k):
     return 1.0 - math.prod((n - c - i) / (n - i) for i in range(k))
 
 
-def statement_level(statement):
-    """Level of a testbed statement 'a___+b___' (two WIDTH-wide fields), or None."""
+def statement_level(statement, width):
+    """Level of a testbed statement 'a___+b___' (two fields `width` wide), or None."""
     parts = statement.strip().split("+")
-    if len(parts) != 2 or any(len(p) != WIDTH for p in parts):
+    if len(parts) != 2 or any(len(p) != width for p in parts):
         return None
     digits = [FIELD.match(p) for p in parts]
     if not all(digits):
@@ -57,7 +66,7 @@ def little_endian_sum(statement):
     return str(int(a[::-1]) + int(b[::-1]))[::-1]
 
 
-def trained_problems(run_dir):
+def trained_problems(run_dir, width):
     """(level or None, answer correct) of every problem a student trained on: datasets/step_*.jsonl
     (written by soar meta: the parsed, possibly corrupted datasets; None = not a well-formed
     statement)."""
@@ -77,7 +86,7 @@ def trained_problems(run_dir):
         else:
             continue
         for problem, answer in pairs:
-            level = statement_level(problem)
+            level = statement_level(problem, width)
             correct = level is not None and little_endian_sum(problem) == answer.strip()
             out.append((level, correct))
     return out
@@ -109,8 +118,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--title", default="SOAR report")
+    parser.add_argument("--field-width", type=int, default=None,
+                        help="operand field width of the runs' testbed format (default: this checkout's kWidth; 12 for "
+                             "formats 1-4)")
     parser.add_argument("experiments", nargs="+")
     args = parser.parse_args()
+    field_width = args.field_width or checkout_field_width()
     os.makedirs(args.out, exist_ok=True)
     seeds = args.experiments
 
@@ -184,7 +197,7 @@ def main():
                     for metric, value in values.items():
                         series.setdefault(arm, {}).setdefault(metric, {}).setdefault(r["step"], []).append(value)
                 totals.setdefault(arm, []).append(samples)
-                levels.setdefault(arm, []).extend(trained_problems(os.path.join(exp, arm)))
+                levels.setdefault(arm, []).extend(trained_problems(os.path.join(exp, arm), field_width))
         metrics = ["mean grounded reward", "best grounded reward", "baseline success on Q_t", "promotions (cumulative)",
                    "distinct-bigram ratio", "duplicate rate"]
         fig, axes = plt.subplots(3, 2, figsize=(10, 10))
@@ -212,11 +225,11 @@ def main():
         if any(levels.values()):
             fig, ax = plt.subplots(figsize=(8, 4))
             width = 0.8 / max(1, len(meta_arms))
-            names = ["bad"] + [str(level) for level in range(1, WIDTH + 1)]
+            names = ["bad"] + [str(level) for level in range(1, field_width + 1)]
             for j, arm in enumerate(meta_arms):
                 items = levels.get(arm, [])
                 counts = [sum(1 for level, _ in items if level is None)] + \
-                         [sum(1 for level, _ in items if level == L) for L in range(1, WIDTH + 1)]
+                         [sum(1 for level, _ in items if level == L) for L in range(1, field_width + 1)]
                 total = max(1, sum(counts))
                 ax.bar([x + j * width for x in range(len(names))], [c / total for c in counts], width=width, label=arm)
             ax.set_xticks([x + 0.4 for x in range(len(names))], names)
@@ -227,14 +240,14 @@ def main():
                     "![levels](trained_levels.png)\n",
                     "Per arm: problems, share that are well-formed, and the share of correct answers per level "
                     "(checked with the testbed's exact arithmetic):\n",
-                    "| arm | problems | well-formed | " + " | ".join(f"L{L}" for L in range(1, WIDTH + 1)) + " |",
-                    "| --- | --- | --- |" + " --- |" * WIDTH]
+                    "| arm | problems | well-formed | " + " | ".join(f"L{L}" for L in range(1, field_width + 1)) + " |",
+                    "| --- | --- | --- |" + " --- |" * field_width]
             for arm in meta_arms:
                 items = levels.get(arm, [])
                 if not items:
                     continue
                 cells = []
-                for L in range(1, WIDTH + 1):
+                for L in range(1, field_width + 1):
                     at = [c for level, c in items if level == L]
                     cells.append(f"{sum(at)}/{len(at)}" if at else "–")
                 well = sum(1 for level, _ in items if level is not None)

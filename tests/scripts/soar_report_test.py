@@ -4,6 +4,7 @@ metrics, and its level table the exact sums; the three plots are written."""
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import tempfile
 
 SOURCE = os.environ.get("SOAR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 REPORT = os.path.join(SOURCE, "scripts", "soar_report.py")
+# The testbed's field width, read from the C++ header as the report reads it by default.
+WIDTH = int(re.search(r"constexpr int kWidth = (\d+);", open(os.path.join(SOURCE, "src", "testbed", "domain.h")).read()).group(1))
 
 
 def write_jsonl(path, records):
@@ -47,11 +50,14 @@ def main():
                             [{"id": f"p{i}", "samples": 8, "successes": c} for i, c in enumerate(counts)])
             write_jsonl(os.path.join(exp, "soar", "metrics.jsonl"),
                         [{"event": "config"}] + [step(t + 1, r, promoted=(t == 1)) for t, r in enumerate(rewards[seed])])
-            # 21 + 43 = 64 ("46" little-endian) correct, a wrong answer, a malformed statement.
+            # 21 + 43 = 64 ("46" little-endian) correct, a wrong answer, a malformed statement, and a
+            # statement of another field width (malformed in this format), all at this checkout's width.
+            field = lambda digits: digits + "_" * (WIDTH - len(digits))  # noqa: E731
             write_jsonl(os.path.join(exp, "soar", "datasets", "step_1.jsonl"),
-                        [{"problem": "12__________+34__________", "answer": "46"},
-                         {"problem": "12__________+34__________", "answer": "47"},
-                         {"problem": "12+34", "answer": "46"}])
+                        [{"problem": field("12") + "+" + field("34"), "answer": "46"},
+                         {"problem": field("12") + "+" + field("34"), "answer": "47"},
+                         {"problem": "12+34", "answer": "46"},
+                         {"problem": "12" + "_" * (WIDTH + 1) + "+34" + "_" * (WIDTH + 1), "answer": "46"}])
         out = os.path.join(root, "report")
         subprocess.run([sys.executable, REPORT, "--out", out] + seeds, check=True, stdout=subprocess.DEVNULL)
         text = open(os.path.join(out, "report.md")).read()
@@ -78,11 +84,18 @@ def main():
         assert cells[1] == expected(best_reward), (cells[1], expected(best_reward))
         assert cells[2] == "1.0 ± 0.0", cells[2]            # one promotion per seed
         assert cells[6] == "240 ± 0", cells[6]              # 2 steps x 120 samples
-        levels = [line for line in text.splitlines() if line.startswith("| soar | 6 |")]
+        levels = [line for line in text.splitlines() if line.startswith("| soar | 8 |")]
         assert levels, text
         cells = [c.strip() for c in levels[0].split("|")[2:-1]]
-        assert cells[1] == "0.67", cells                    # 4 of 6 well-formed
+        assert cells[1] == "0.50", cells                    # 4 of 8 well-formed
         assert cells[2] == "–" and cells[3] == "2/4", cells  # level 2: the correct item of each seed
+        assert len(cells) == 2 + WIDTH, cells               # a column per level of this checkout's width
+        # Runs of another format are read with their own width.
+        subprocess.run([sys.executable, REPORT, "--out", out + "-w", "--field-width", str(WIDTH + 3)] + seeds, check=True,
+                       stdout=subprocess.DEVNULL)
+        other = [line for line in open(os.path.join(out + "-w", "report.md")) if line.startswith("| soar | 8 |")]
+        cells = [c.strip() for c in other[0].split("|")[2:-1]]
+        assert cells[1] == "0.25" and cells[3] == "2/2", cells  # only the two wider statements parse (both right)
         wall = [line for line in lines if line.startswith("| soar | ") and line.count("|") == 3]
         assert wall == ["| soar | 8 ± 0 |"], wall                # 2 steps x 4 s
         for png in ("pass_at_k.png", "outer_steps.png", "trained_levels.png"):
