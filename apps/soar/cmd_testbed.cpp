@@ -240,21 +240,22 @@ Action add_hard_level(CLI::App& parent) {
     std::unique_ptr<dist::Group> group = join_run(o->policy);
     Policy policy = o->policy.load();
     const std::filesystem::path out = o->out;
-    std::vector<testbed::LevelSuccesses> scan;
-    std::map<int, int64_t> hard_counts;
-    nlohmann::json scanned = nlohmann::json::array();
+    std::vector<std::pair<int, MiningSummary>> mined;  // per scanned level, highest first
     for (int level : levels) {
       if (group->is_root()) std::cerr << "soar testbed hard-level: level " << level << "\n";
-      const MiningSummary summary = mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt,
-                                              o->sampling, o->mining, out / level_tag(level, 2));
+      mined.emplace_back(level, mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt, o->sampling,
+                                          o->mining, out / level_tag(level, 2)));
+      if (mined.back().second.successes > o->max_successes) break;
+    }
+    if (!group->is_root()) return;
+    std::vector<testbed::LevelSuccesses> scan;
+    nlohmann::json scanned = nlohmann::json::array();
+    for (const auto& [level, summary] : mined) {
       scan.push_back({level, summary.successes});
-      hard_counts[level] = summary.hard;
       scanned.push_back({{"level", level}, {"problems", summary.problems}, {"samples", summary.samples},
                          {"successes", summary.successes}, {"hard", summary.hard}});
-      if (summary.successes > o->max_successes) break;
     }
     const std::optional<int> hard_level = testbed::lowest_quiet_level(scan, o->max_successes);
-    if (!group->is_root()) return;
     const nlohmann::json result = {{"max_successes", o->max_successes}, {"samples_per_problem", o->mining.samples},
                                    {"levels", scanned}, {"hard_level", hard_level ? nlohmann::json(*hard_level) : nlohmann::json()}};
     write_text_atomically(out / "scan.json", result.dump(2) + "\n");
@@ -262,7 +263,8 @@ Action add_hard_level(CLI::App& parent) {
       fail("level ", levels.front(), " already had ", scan.front().successes, " successes (more than --max-successes ", o->max_successes,
            "): the model is not past its edge at any scanned level; scan higher levels (", (out / "scan.json").string(), ")");
     }
-    if (hard_counts[*hard_level] == 0) {  // possible only with very small pools: a quiet level whose few problems were all solved
+    const auto chosen_level = std::find_if(mined.begin(), mined.end(), [&](const auto& entry) { return entry.first == *hard_level; });
+    if (chosen_level->second.hard == 0) {  // possible only with very small pools: a quiet level whose few problems were all solved
       fail("level ", *hard_level, " is the hard level but none of its ", o->count, " problems was failed ", o->mining.samples,
            " times: use a larger --count");
     }

@@ -1,6 +1,8 @@
 #include "mining_run.h"
 
+#include <iomanip>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -68,8 +70,8 @@ MiningSummary mine_into(dist::Group& group, Policy& policy, const std::vector<Pr
     } else {
       std::cout << "hard set: empty: every problem was solved at least once in " << settings.samples << " samples\n";
     }
-    std::ostringstream text;
-    text << summary.problems << ' ' << summary.min_samples << ' ' << summary.hard << ' ' << summary.solved << ' ' << summary.samples
+    std::ostringstream text;  // the rate exactly: every rank must hold the same summary
+    text << std::setprecision(std::numeric_limits<double>::max_digits10) << summary.problems << ' ' << summary.min_samples << ' ' << summary.hard << ' ' << summary.solved << ' ' << summary.samples
          << ' ' << summary.successes << ' ' << summary.mean_success_rate;
     counts = text.str();
   }
