@@ -2,7 +2,8 @@
 // batch 64 and 256, with where each call's time goes (prefill, decode steps, sampling), against
 // Hugging Face generate measured after it in the same run (dynamic cache, and static cache with
 // torch.compile + CUDA graphs, timed after its compiling run) by bench/gpu_generate_reference.py.
-// First each shape of the decode-attention kernel end to end at batch 256; the fastest runs the rest.
+// First each shape of the decode-attention kernel end to end at batch 256 (variant 2: tensor cores);
+// the fastest runs the rest.
 // Prints a table and writes JSON (argv[1]; written once ours is measured, again with the reference).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
@@ -22,6 +23,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "model/decode_kernels.h"
 #include "model/fused_ops.h"
 #include "sampling/sampler.h"
 #include "llama_3b_config.h"
@@ -29,7 +31,7 @@
 
 namespace {
 
-constexpr int kAttentionVariants[] = {0, 1};
+constexpr int kAttentionVariants[] = {0, 1, 2};
 
 // Device time of one call of `work`, the mean over `reps` after a warm-up (CUDA events).
 template <class Work>
@@ -187,6 +189,8 @@ int main(int argc, char** argv) {
     }
     soar::fused::set_decode_attention_variant(fastest);
     results["attention_variant"] = fastest;
+    results["attention_variant_2_on_tensor_cores"] = soar::kernels::decode_attention_on_tensor_cores(
+        soar::kernels::Element::BFloat16, config.head_dim, config.num_attention_heads / config.num_key_value_heads);
     std::printf("measuring with attention variant %d\n", fastest);
   }
   for (int64_t batch : batches) {

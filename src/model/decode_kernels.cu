@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/attention_fragments.h"
 #include "model/cuda_elements.cuh"
 
 namespace soar::kernels {
@@ -386,6 +387,196 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   g.finish(merge, key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
 }
 
+// ---- the same attention on tensor cores (variant 2) ----------------------------------------------
+//
+// Block = 4 warps for one (row, kv head) and all its query heads (at most 8, one n-tile of
+// mma.m16n8k16). Warp w takes the 16-key tiles w, w + 4, ...: per tile each lane loads its runs
+// of two keys (for the scores) and of four keys (for the output) straight into registers, then
+// 2 · D/16 mma give the tile's scores and D/16 its output; attention_fragments.h has the layout
+// (proven on the CPU by tests/model/attention_fragments_test.cpp). Lane (g, q) ends up with head
+// g's scores of four keys, so a tile's maximum takes two shuffles, and its probabilities are
+// already where the output product wants them. The online softmax keeps float32 statistics; the
+// probabilities enter the output product rounded to the element type (as in FlashAttention) and
+// the sum is taken over the rounded values, so the weights applied are the weights normalised.
+// The warps merge through shared memory. Instead of per-key shuffles and float32 multiply-adds
+// (variants 0-1: ~230 instructions per 4 keys per warp) a warp spends ~150 per 16 keys.
+
+constexpr int kMmaWarps = 4;
+constexpr int kMmaMaxHeads = 8;
+
+template <class T>
+struct Mma;
+template <>
+struct Mma<__nv_bfloat16> {
+  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+#if __CUDA_ARCH__ >= 800
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#else
+    __trap();  // never launched: mma_attention_compiled() checks the kernel's architecture
+#endif
+  }
+  static __device__ __forceinline__ uint16_t round(float x) { return __bfloat16_as_ushort(__float2bfloat16_rn(x)); }
+  static __device__ __forceinline__ float value(uint16_t bits) { return __uint_as_float(static_cast<unsigned>(bits) << 16); }
+};
+template <>
+struct Mma<__half> {
+  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+#if __CUDA_ARCH__ >= 800
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#else
+    __trap();
+#endif
+  }
+  static __device__ __forceinline__ uint16_t round(float x) { return __half_as_ushort(__float2half_rn(x)); }
+  static __device__ __forceinline__ float value(uint16_t bits) { return __half2float(__ushort_as_half(bits)); }
+};
+
+template <class T, int D>
+__global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(DecodeAttention a, int group) {
+  namespace fr = fragments;
+  constexpr int kRun = D / 16;  // elements of one value run
+  constexpr float kLog2e = 1.4426950408889634f;
+  __shared__ float merge_max[kMmaWarps][kMmaMaxHeads], merge_sum[kMmaWarps][kMmaMaxHeads];
+  __shared__ float merge_out[kMmaWarps][kMmaMaxHeads][D];
+  const AttentionBlock block(a, group, 1, kMmaMaxHeads);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, quad = lane % 4;
+  const bool head_here = g < block.heads_here;
+
+  uint32_t query[D / 8];  // head g's runs score_run(0..D/32-1, quad), zero past the group
+  {
+    const T* q = static_cast<const T*>(a.q) + block.query_offset(a) + g * D;
+#pragma unroll
+    for (int c = 0; c < D / 32; ++c) {
+      Pack<T, 8> run;
+      if (head_here) {
+        run.load(q + fr::score_run(c, quad));
+      } else {
+        run.zero();
+      }
+#pragma unroll
+      for (int w = 0; w < 4; ++w) query[4 * c + w] = run.w[w];
+    }
+  }
+  const int64_t count = block.count;
+  const T* keys = static_cast<const T*>(a.key_cache) + block.head_offset(a);
+  const T* values = static_cast<const T*>(a.value_cache) + block.head_offset(a);
+  const bool* valid = a.valid + block.row * a.capacity;
+  const float scale = a.scale * kLog2e;  // scores in log2 units for exp2f
+  float running_max = -INFINITY;         // head g's, over the warp's keys so far
+  float running_sum = 0.0f;              // head g's, over this lane's keys (summed over the quad at the end)
+  float out[D / 16][4] = {};             // m-tile mt, c_i: head output_head(i, quad), dim output_dim(mt, g + 8 (i / 2))
+
+#pragma unroll 1
+  for (int64_t base = 16 * warp; base < count; base += 16 * kMmaWarps) {
+    // Slots past the newest are clamped to it (in bounds, finite) and left out of the softmax.
+    uint32_t key_words[2][D / 8];
+#pragma unroll
+    for (int ntile = 0; ntile < 2; ++ntile) {
+      const int64_t slot = min(base + fr::score_key(ntile, g), count - 1);
+#pragma unroll
+      for (int c = 0; c < D / 32; ++c) {
+        Pack<T, 8> run;
+        run.load(keys + slot * D + fr::score_run(c, quad));
+#pragma unroll
+        for (int w = 0; w < 4; ++w) key_words[ntile][4 * c + w] = run.w[w];
+      }
+    }
+    Pack<T, kRun> value_runs[4][2];
+    bool use[4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int64_t slot = base + fr::value_key(j, quad), read = min(slot, count - 1);
+      use[j] = head_here && slot < count && valid[read];
+#pragma unroll
+      for (int half = 0; half < 2; ++half) value_runs[j][half].load(values + read * D + fr::value_run<D>(half, g));
+    }
+
+    float score[2][4] = {};
+#pragma unroll
+    for (int kstep = 0; kstep < D / 16; ++kstep) {
+      uint32_t qa[4];
+      fr::score_a(query, kstep, qa);
+#pragma unroll
+      for (int ntile = 0; ntile < 2; ++ntile) {
+        uint32_t kb[2];
+        fr::score_b(key_words[ntile], kstep, kb);
+        Mma<T>::run(score[ntile], qa, kb);
+      }
+    }
+    float x[4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) x[j] = use[j] ? score[j / 2][j % 2] * scale : -INFINITY;
+    float tile_max = fmaxf(fmaxf(x[0], x[1]), fmaxf(x[2], x[3]));
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(kFullWarp, tile_max, 1));
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(kFullWarp, tile_max, 2));
+    const float new_max = fmaxf(running_max, tile_max);
+    const float correction = new_max == -INFINITY ? 1.0f : exp2f(running_max - new_max);
+    uint16_t p[4];
+    float tile_sum = 0.0f;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      p[j] = Mma<T>::round(use[j] ? exp2f(x[j] - new_max) : 0.0f);
+      tile_sum += Mma<T>::value(p[j]);
+    }
+    running_sum = running_sum * correction + tile_sum;
+    running_max = new_max;
+
+    // This lane accumulates heads 2q and 2q+1, whose corrections lanes 8q and 8q + 4 computed.
+    const float correction_even = __shfl_sync(kFullWarp, correction, 8 * quad);
+    const float correction_odd = __shfl_sync(kFullWarp, correction, 8 * quad + 4);
+    uint32_t pb[2];
+    fr::probability_b(p, pb);
+    const uint32_t* runs[4][2] = {{value_runs[0][0].w, value_runs[0][1].w}, {value_runs[1][0].w, value_runs[1][1].w},
+                                  {value_runs[2][0].w, value_runs[2][1].w}, {value_runs[3][0].w, value_runs[3][1].w}};
+#pragma unroll
+    for (int mt = 0; mt < D / 16; ++mt) {
+      out[mt][0] *= correction_even, out[mt][1] *= correction_odd;
+      out[mt][2] *= correction_even, out[mt][3] *= correction_odd;
+      uint32_t va[4];
+      fr::value_a<D>(runs, mt, va);
+      Mma<T>::run(out[mt], va, pb);
+    }
+  }
+
+  running_sum += __shfl_xor_sync(kFullWarp, running_sum, 1);
+  running_sum += __shfl_xor_sync(kFullWarp, running_sum, 2);
+  if (quad == 0) merge_max[warp][g] = running_max, merge_sum[warp][g] = running_sum;
+#pragma unroll
+  for (int mt = 0; mt < D / 16; ++mt) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) merge_out[warp][fr::output_head(i, quad)][fr::output_dim<D>(mt, g + 8 * (i / 2))] = out[mt][i];
+  }
+  __syncthreads();
+  T* result = static_cast<T*>(a.out) + block.query_offset(a);
+  for (int i = threadIdx.x; i < block.heads_here * D; i += kMmaWarps * 32) {
+    const int h = i / D, d = i % D;
+    float overall_max = -INFINITY;
+    for (int w = 0; w < kMmaWarps; ++w) overall_max = fmaxf(overall_max, merge_max[w][h]);
+    float sum = 0.0f, weighted = 0.0f;
+    for (int w = 0; w < kMmaWarps; ++w) {
+      if (merge_max[w][h] == -INFINITY) continue;  // this warp saw no valid key
+      const float weight = exp2f(merge_max[w][h] - overall_max);
+      sum += merge_sum[w][h] * weight;
+      weighted += merge_out[w][h][d] * weight;
+    }
+    result[h * D + d] = from_float<T>(sum > 0.0f ? weighted / sum : 0.0f);
+  }
+}
+
+// Whether the tensor-core kernel for T and D was compiled for sm_80 or later (mma.sync with bf16).
+template <class T, int D>
+bool mma_attention_compiled() {
+  static const bool compiled = [] {
+    cudaFuncAttributes attributes{};
+    return cudaFuncGetAttributes(&attributes, decode_attention_mma_kernel<T, D>) == cudaSuccess && attributes.binaryVersion >= 80;
+  }();
+  return compiled;
+}
+
 template <class T>
 void launch_add_rms_norm(void* residual, const void* delta, const void* weight, void* normed, int64_t rows, int64_t cols,
                          float eps, cudaStream_t stream) {
@@ -454,14 +645,34 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
 }
 
 int attention_variant = 0;
-constexpr int kAttentionVariants = 2;
+constexpr int kAttentionVariants = 3;
+
+// Variant 2 where it applies (16-bit elements, head size 64 or 128, at most 8 query heads per kv
+// head, a kernel built for sm_80+); true when it ran.
+template <class T, int D>
+bool launch_mma_attention(const DecodeAttention& a, cudaStream_t stream) {
+  if constexpr (std::is_same_v<T, float>) {
+    return false;
+  } else {
+    const int group = static_cast<int>(a.heads / a.kv_heads);
+    if (group > kMmaMaxHeads || !mma_attention_compiled<T, D>()) return false;
+    decode_attention_mma_kernel<T, D><<<static_cast<unsigned>(a.batch * a.kv_heads), kMmaWarps * 32, 0, stream>>>(a, group);
+    return true;
+  }
+}
 
 template <class T>
 void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
+  if (attention_variant == 2) {
+    const bool ran = (a.head_dim == 64 && launch_mma_attention<T, 64>(a, stream)) ||
+                     (a.head_dim == 128 && launch_mma_attention<T, 128>(a, stream));
+    if (ran) return check_launch("decode_attention");
+  }
+  const int variant = attention_variant == 1 ? 1 : 0;  // variant 2's fallback is variant 0
   switch (a.head_dim) {
-    case 64: launch_attention_heads<T, 64>(a, attention_variant, stream); break;
-    case 128: launch_attention_heads<T, 128>(a, attention_variant, stream); break;
-    case 256: launch_attention_heads<T, 256>(a, attention_variant, stream); break;
+    case 64: launch_attention_heads<T, 64>(a, variant, stream); break;
+    case 128: launch_attention_heads<T, 128>(a, variant, stream); break;
+    case 256: launch_attention_heads<T, 256>(a, variant, stream); break;
     default: throw std::invalid_argument("decode_attention: head_dim must be 64, 128 or 256, got " + std::to_string(a.head_dim));
   }
   check_launch("decode_attention");
@@ -489,9 +700,21 @@ void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
 
 void set_decode_attention_variant(int variant) {
   if (variant < 0 || variant >= kAttentionVariants) {
-    throw std::invalid_argument("decode attention variant must be 0 or 1, got " + std::to_string(variant));
+    throw std::invalid_argument("decode attention variant must be 0, 1 or 2, got " + std::to_string(variant));
   }
   attention_variant = variant;
+}
+
+bool decode_attention_on_tensor_cores(Element type, int64_t head_dim, int64_t group) {
+  bool on = false;
+  dispatch(type, [&](auto t) {
+    using T = typename decltype(t)::type;
+    if constexpr (!std::is_same_v<T, float>) {
+      on = group <= kMmaMaxHeads && ((head_dim == 64 && mma_attention_compiled<T, 64>()) ||
+                                     (head_dim == 128 && mma_attention_compiled<T, 128>()));
+    }
+  });
+  return on;
 }
 
 void decode_attention(Element type, const DecodeAttention& args, void* stream) {

@@ -55,8 +55,13 @@ void decode_attention(Element type, const DecodeAttention& args, void* stream);
 
 // Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 (the default) =
 // 8 elements per lane, 2 keys per step of a key group, the next step's loads issued before this
-// step's arithmetic; 1 = 8 elements, 4 keys, each step's loads then its arithmetic. Both compute
-// the same function.
+// step's arithmetic; 1 = 8 elements, 4 keys, each step's loads then its arithmetic; 2 = tiles of
+// 16 keys through tensor-core products (mma.m16n8k16, sm_80+), the probabilities rounded to the
+// element type before they weight the values, where decode_attention_on_tensor_cores holds, else
+// variant 0. All compute the same function.
 void set_decode_attention_variant(int variant);
+// Whether variant 2 runs on tensor cores for these elements, head size and query heads per kv
+// head (16-bit elements, head size 64 or 128, at most 8 heads, a kernel built for sm_80+).
+bool decode_attention_on_tensor_cores(Element type, int64_t head_dim, int64_t group);
 
 }  // namespace soar::kernels
