@@ -404,36 +404,35 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
 constexpr int kMmaWarps = 4;
 constexpr int kMmaMaxHeads = 8;
 
+// D += A B on tensor cores for 16-bit T, float32 accumulators (fragments: attention_fragments.h).
 template <class T>
-struct Mma;
-template <>
-struct Mma<__nv_bfloat16> {
-  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+__device__ __forceinline__ void mma_m16n8k16(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
 #if __CUDA_ARCH__ >= 800
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
     asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#else
-    __trap();  // never launched: mma_attention_compiled() checks the kernel's architecture
-#endif
-  }
-  static __device__ __forceinline__ uint16_t round(float x) { return __bfloat16_as_ushort(__float2bfloat16_rn(x)); }
-  static __device__ __forceinline__ float value(uint16_t bits) { return __uint_as_float(static_cast<unsigned>(bits) << 16); }
-};
-template <>
-struct Mma<__half> {
-  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
-#if __CUDA_ARCH__ >= 800
+  } else {
     asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#else
-    __trap();
-#endif
   }
-  static __device__ __forceinline__ uint16_t round(float x) { return __half_as_ushort(__float2half_rn(x)); }
-  static __device__ __forceinline__ float value(uint16_t bits) { return __half2float(__ushort_as_half(bits)); }
-};
+#else
+  __trap();  // never launched: mma_attention_compiled() checks the kernel's architecture
+#endif
+}
+
+// x rounded to 16-bit T: its bits, and (in `value`) the float it stands for.
+template <class T>
+__device__ __forceinline__ uint16_t rounded_bits(float x, float& value) {
+  const T r = from_float<T>(x);
+  value = to_float(r);
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    return __bfloat16_as_ushort(r);
+  } else {
+    return __half_as_ushort(r);
+  }
+}
 
 template <class T, int D>
 __global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(DecodeAttention a, int group) {
@@ -504,7 +503,7 @@ __global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(De
       for (int ntile = 0; ntile < 2; ++ntile) {
         uint32_t kb[2];
         fr::score_b(key_words[ntile], kstep, kb);
-        Mma<T>::run(score[ntile], qa, kb);
+        mma_m16n8k16<T>(score[ntile], qa, kb);
       }
     }
     float x[4];
@@ -519,8 +518,9 @@ __global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(De
     float tile_sum = 0.0f;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
-      p[j] = Mma<T>::round(use[j] ? exp2f(x[j] - new_max) : 0.0f);
-      tile_sum += Mma<T>::value(p[j]);
+      float weight;
+      p[j] = rounded_bits<T>(use[j] ? exp2f(x[j] - new_max) : 0.0f, weight);
+      tile_sum += weight;
     }
     running_sum = running_sum * correction + tile_sum;
     running_max = new_max;
@@ -538,7 +538,7 @@ __global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(De
       out[mt][2] *= correction_even, out[mt][3] *= correction_odd;
       uint32_t va[4];
       fr::value_a<D>(runs, mt, va);
-      Mma<T>::run(out[mt], va, pb);
+      mma_m16n8k16<T>(out[mt], va, pb);
     }
   }
 
