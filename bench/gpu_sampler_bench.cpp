@@ -5,6 +5,7 @@
 // First each shape of the decode-attention kernel end to end at batch 256 (variant 2: tensor cores);
 // the fastest runs the rest.
 // Prints a table and writes JSON (argv[1]; written once ours is measured, again with the reference).
+// Flags after it: --no-reference, --attention-variants=0,1 (the shapes to try; default all three).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -31,7 +32,19 @@
 
 namespace {
 
-constexpr int kAttentionVariants[] = {0, 1, 2};
+// The attention kernel shapes to try: all, or those a --attention-variants=LIST flag names.
+std::vector<int> attention_variants(int argc, char** argv) {
+  const std::string flag = "--attention-variants=";
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind(flag, 0) != 0) continue;
+    std::vector<int> variants;
+    std::stringstream list(arg.substr(flag.size()));
+    for (std::string item; std::getline(list, item, ',');) variants.push_back(std::stoi(item));
+    return variants;
+  }
+  return {0, 1, 2};
+}
 
 // Device time of one call of `work`, the mean over `reps` after a warm-up (CUDA events).
 template <class Work>
@@ -70,7 +83,7 @@ double attention_variant_error(const soar::ModelConfig& config, int variant) {
 
 // The fused decode kernels alone on one layer's shapes, at the mid-run cache fill: the attention's
 // and the norm's achieved bandwidth (bytes they must move / time), to set against the device's.
-nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int64_t capacity) {
+nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int64_t capacity, const std::vector<int>& variants) {
   at::InferenceMode inference;
   auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
   const int64_t filled = capacity * 3 / 4;  // prompt 128 + half of 256 new tokens
@@ -81,7 +94,7 @@ nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int6
   at::Tensor q = at::randn({batch, config.num_attention_heads, config.head_dim}, bf16);
   const double attention_bytes = 2.0 * batch * config.num_key_value_heads * filled * config.head_dim * 2;
   nlohmann::json timings;
-  for (int variant : kAttentionVariants) {
+  for (int variant : variants) {
     soar::fused::set_decode_attention_variant(variant);
     const double seconds = device_seconds(50, [&] { soar::fused::decode_attention(q, keys, values, valid, slot, capacity); });
     const std::string key = "attention_variant_" + std::to_string(variant);
@@ -146,7 +159,9 @@ int main(int argc, char** argv) {
   }
   const int64_t prompt_length = 128, new_tokens = 256;
   const std::vector<int64_t> batches = {64, 256};
-  const bool with_reference = argc < 3 || std::string(argv[2]) != "--no-reference";
+  bool with_reference = true;
+  for (int i = 2; i < argc; ++i) with_reference = with_reference && std::string(argv[i]) != "--no-reference";
+  const std::vector<int> variants = attention_variants(argc, argv);
 
   auto write = [&](const nlohmann::json& results) {
     if (argc > 1) std::ofstream(argv[1]) << results.dump(2) << "\n";
@@ -170,7 +185,7 @@ int main(int argc, char** argv) {
     const Prompts prompts = random_prompts(256, prompt_length, config.vocab_size, rng);
     int fastest = 0;
     double fastest_tokens_per_s = 0;
-    for (int variant : kAttentionVariants) {
+    for (int variant : variants) {
       const double error = attention_variant_error(config, variant);
       results["attention_variants_b256"][std::to_string(variant)]["relative_error"] = error;
       if (!(error < 1e-2)) {
@@ -246,7 +261,7 @@ int main(int argc, char** argv) {
                 profile.decode_s, profile.sample_s, best - profile.prefill_s - profile.decode_s - profile.sample_s, step_s * 1e3,
                 bytes / step_s / 1e12, flops / step_s / 1e12);
   }
-  results["kernels"] = time_kernels(config, 256, prompt_length + new_tokens);
+  results["kernels"] = time_kernels(config, 256, prompt_length + new_tokens, variants);
   std::cout << "kernels at batch 256: " << results["kernels"].dump() << "\n";
   write(results);  // ours is kept even if the reference does not finish
 
