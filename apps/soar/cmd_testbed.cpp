@@ -260,7 +260,8 @@ Action add_hard_level(CLI::App& parent) {
                                    {"levels", scanned}, {"hard_level", hard_level ? nlohmann::json(*hard_level) : nlohmann::json()}};
     write_text_atomically(out / "scan.json", result.dump(2) + "\n");
     if (!hard_level) {
-      fail("level ", levels.front(), " already had ", scan.front().successes, " successes (more than --max-successes ", o->max_successes,
+      const int64_t successes = scan.front().successes;
+      fail("level ", levels.front(), " already had ", successes, successes == 1 ? " success" : " successes", " (more than --max-successes ", o->max_successes,
            "): the model is not past its edge at any scanned level; scan higher levels (", (out / "scan.json").string(), ")");
     }
     const auto chosen_level = std::find_if(mined.begin(), mined.end(), [&](const auto& entry) { return entry.first == *hard_level; });

@@ -10,7 +10,8 @@
 #  4. SOAR (3 outer steps, g = 4) gives the same teacher, student and records with 1, 2 and 4
 #     processes, and a rank killed in outer step 2 stops the run after step 1; resuming with one
 #     process ends like the uninterrupted run;
-#  5. testbed hard-level with 2 processes equals 1.
+#  5. testbed hard-level with 2 processes equals 1; its two refusals (nothing past the edge at the top,
+#     a chosen level with no failed problem).
 # Usage: dist_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
@@ -141,6 +142,21 @@ sys.exit(not (scan["hard_level"] == quiet and loud_stop and [e["level"] for e in
 else
   bad "testbed hard-level: processes differ or the choice does not follow the scan"; cat hl1/scan.json hl2/scan.json; tail hl1.log
 fi
+# ... and its two refusals, each with the scan recorded: the top scanned level already over the
+# threshold (level 1 above: one success), and a quiet level none of whose problems was failed (a
+# one-problem pool the model solves within 64 samples, under a lenient threshold).
+refusal() {  # refusal NAME EXPECTED_TEXT hard-level-args...
+  local name=$1 expected=$2; shift 2
+  "$soar" --threads 1 testbed hard-level --model tb/model --levels 1-1 --batch 64 --seed 5 --out "$name" "$@" > "$name.log" 2>&1
+  local rc=$?
+  if [[ $rc -eq 1 ]] && grep -qF -- "$expected" "$name.log" && [[ -f $name/scan.json ]]; then
+    ok "testbed hard-level refuses: $name"
+  else
+    bad "testbed hard-level $name: exit $rc, expected '$expected'"; tail -n 3 "$name.log"
+  fi
+}
+refusal top-level-loud "level 1 already had 1 success (more than --max-successes 0)" --count 8 -K 4 --max-successes 0
+refusal nothing-failed "level 1 is the hard level but none of its 1 problems was failed 64 times" --count 1 -K 64 --max-successes 1000
 meta() {  # meta NPROC T OUT [env...]
   local nproc=$1 steps=$2 out=$3; shift 3
   env "$@" "$soar" --threads 1 launch --nproc "$nproc" --master-port 0 -- meta --model tb/model --train level1.jsonl -T "$steps" \
