@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/allocator.h"
 #include "core/threads.h"
 #include "model/checkpoint.h"
 #include "rl/trainer.h"
@@ -30,6 +31,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  soar::keep_freed_memory();  // as the soar binary does
   int threads = 2;
   int64_t batch = 64, prompt_length = 32, new_tokens = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
