@@ -92,6 +92,25 @@ def trained_problems(run_dir, width):
     return out
 
 
+def same_datasets(seeds, arm, other):
+    """Whether `arm` wrote byte for byte the datasets `other` wrote, in every outer step of every seed
+    where both ran (datasets/step_*.jsonl); False when there is nothing to compare."""
+    compared = 0
+    for exp in seeds:
+        folders = [os.path.join(exp, name, "datasets") for name in (arm, other)]
+        if not all(os.path.isdir(f) for f in folders):
+            continue
+        names = [sorted(n for n in os.listdir(f) if n.startswith("step_") and n.endswith(".jsonl")) for f in folders]
+        if names[0] != names[1] or not names[0]:
+            return False
+        for name in names[0]:
+            contents = [open(os.path.join(f, name), "rb").read() for f in folders]
+            if contents[0] != contents[1]:
+                return False
+        compared += 1
+    return compared > 0
+
+
 def save_figure(fig, legend_axis, path, dpi):
     """Legend, layout, write the PNG, free the figure."""
     legend_axis.legend(fontsize=7)
@@ -222,6 +241,14 @@ def main():
                        f"{fmt(per_seed('distinct-bigram ratio', lambda v: statistics.mean([x for x in v if x is not None] or [0])))} | "
                        f"{fmt(per_seed('duplicate rate', lambda v: statistics.mean([x for x in v if x is not None] or [0])))} | "
                        f"{fmt(per_seed('questions parsed per dataset'), 1)} | {fmt(totals.get(arm, []), 0)} |")
+        # An arm whose datasets equal the untrained teacher's is not a bug to hunt for: its teacher's
+        # updates were too small to change a sampled token under the same seeds. Say so.
+        for arm in meta_arms:
+            if arm != "base-teacher" and same_datasets(seeds, arm, "base-teacher"):
+                best = max(mean_sd(v)[0] for v in series[arm]["best grounded reward"].values())
+                out.append(f"\n**{arm} wrote exactly the datasets base-teacher wrote, in every outer step:** its "
+                           f"teacher's updates (the largest grounded reward of an outer step: {best:.3f}, mean over seeds) changed no "
+                           f"sampled token under the same seeds, so the two arms' students trained on the same data.")
         if any(levels.values()):
             fig, ax = plt.subplots(figsize=(8, 4))
             width = 0.8 / max(1, len(meta_arms))

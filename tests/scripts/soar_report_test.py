@@ -1,6 +1,7 @@
 """scripts/soar_report.py on two hand-made experiment seeds: its pass@k table equals the closed form
 (math.comb) averaged over problems then over seeds, its meta-loop table the per-seed means of the
-metrics, and its level table the exact sums; the three plots are written."""
+metrics, and its level table the exact sums; the three plots are written. An arm that wrote exactly
+the base teacher's datasets is named as such, and only then."""
 import json
 import math
 import os
@@ -53,11 +54,15 @@ def main():
             # 21 + 43 = 64 ("46" little-endian) correct, a wrong answer, a malformed statement, and a
             # statement of another field width (malformed in this format), all at this checkout's width.
             field = lambda digits: digits + "_" * (WIDTH - len(digits))  # noqa: E731
-            write_jsonl(os.path.join(exp, "soar", "datasets", "step_1.jsonl"),
-                        [{"problem": field("12") + "+" + field("34"), "answer": "46"},
-                         {"problem": field("12") + "+" + field("34"), "answer": "47"},
-                         {"problem": "12+34", "answer": "46"},
-                         {"problem": "12" + "_" * (WIDTH + 1) + "+34" + "_" * (WIDTH + 1), "answer": "46"}])
+            written = [{"problem": field("12") + "+" + field("34"), "answer": "46"},
+                       {"problem": field("12") + "+" + field("34"), "answer": "47"},
+                       {"problem": "12+34", "answer": "46"},
+                       {"problem": "12" + "_" * (WIDTH + 1) + "+34" + "_" * (WIDTH + 1), "answer": "46"}]
+            write_jsonl(os.path.join(exp, "soar", "datasets", "step_1.jsonl"), written)
+            # The untrained teacher wrote the same in both seeds.
+            write_jsonl(os.path.join(exp, "base-teacher", "metrics.jsonl"),
+                        [{"event": "config"}] + [step(t + 1, [0.0, 0.0], promoted=False) for t in range(2)])
+            write_jsonl(os.path.join(exp, "base-teacher", "datasets", "step_1.jsonl"), written)
         out = os.path.join(root, "report")
         subprocess.run([sys.executable, REPORT, "--out", out] + seeds, check=True, stdout=subprocess.DEVNULL)
         text = open(os.path.join(out, "report.md")).read()
@@ -100,6 +105,14 @@ def main():
         assert wall == ["| soar | 8 ± 0 |"], wall                # 2 steps x 4 s
         for png in ("pass_at_k.png", "outer_steps.png", "trained_levels.png"):
             assert os.path.getsize(os.path.join(out, png)) > 1000, png
+        same = [line for line in lines if "wrote exactly the datasets base-teacher wrote" in line]
+        best = statistics.mean(max(max(r) for r in rewards[s]) for s in rewards)  # the largest step's best, mean over seeds
+        assert len(same) == 1 and same[0].startswith("**soar ") and f"{best:.3f}" in same[0], same
+        # One question differs in one seed: no such line.
+        write_jsonl(os.path.join(seeds[1], "base-teacher", "datasets", "step_1.jsonl"),
+                    [{"problem": "1+2", "answer": "3"}])
+        subprocess.run([sys.executable, REPORT, "--out", out + "-d"] + seeds, check=True, stdout=subprocess.DEVNULL)
+        assert "wrote exactly the datasets" not in open(os.path.join(out + "-d", "report.md")).read()
     print("soar_report_test: ok")
 
 
