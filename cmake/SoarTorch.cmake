@@ -33,6 +33,11 @@ if(NOT TORCH_CUDA_ARCH_LIST)
 endif()
 set(ENV{TORCH_CUDA_ARCH_LIST} "${TORCH_CUDA_ARCH_LIST}")
 list(PREPEND CMAKE_PREFIX_PATH "${_torch_prefix}")
+if(NOT SOAR_CUDA)
+  # torch's config enables CUDA whenever nvcc is present; CMake then gives CMAKE_CUDA_ARCHITECTURES
+  # a default, which torch warns about on every configure. A CPU build compiles no CUDA: no default.
+  cmake_policy(SET CMP0104 OLD)
+endif()
 find_package(Torch REQUIRED)
 
 set(_nccl_lib "${SOAR_SITE_PACKAGES}/nvidia/nccl/lib")
