@@ -3,6 +3,8 @@
 // profiler with CUDA graphs off (so each kernel is recorded; with graphs the same kernels replay).
 // Prints the kernels by total time, grouped into matmuls / attention / norms / sampling / other,
 // and writes them as JSON (argv[1]). A diagnostic, not a benchmark: the profiler adds host time.
+// argv[2], optional: the decode-attention variant to profile (default 0; device-check.sh passes the
+// one the sampler bench found fastest).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -18,6 +20,7 @@
 #include <random>
 
 #include "llama_3b_config.h"
+#include "model/fused_ops.h"
 #include "sampling/sampler.h"
 
 namespace {
@@ -43,6 +46,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int64_t batch = 256, prompt_length = 128, new_tokens = 256;
+  const int attention_variant = argc > 2 ? std::stoi(argv[2]) : 0;
+  soar::fused::set_decode_attention_variant(attention_variant);
   soar::ModelConfig config = soar::bench::llama_3_2_3b();
   soar::CausalLM model(config);
   {
@@ -86,7 +91,8 @@ int main(int argc, char** argv) {
   std::printf("device time of one call (batch %lld, %lld + %lld tokens): %.1f ms in %zu kernel names\n",
               static_cast<long long>(batch), static_cast<long long>(prompt_length), static_cast<long long>(new_tokens), all_ns / 1e6,
               kernels.size());
-  nlohmann::json out = {{"device", at::cuda::getDeviceProperties(0)->name}, {"batch", batch}, {"total_ms", all_ns / 1e6}};
+  nlohmann::json out = {{"device", at::cuda::getDeviceProperties(0)->name}, {"batch", batch}, {"attention_variant", attention_variant},
+                        {"total_ms", all_ns / 1e6}};
   for (const auto& [name, total] : by_class) {
     std::printf("  %-20s %9.1f ms %6.1f %%  %7lld launches\n", name.c_str(), total.ns / 1e6, 100.0 * total.ns / all_ns,
                 static_cast<long long>(total.count));

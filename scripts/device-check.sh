@@ -63,11 +63,15 @@ if [[ -f "$OUT/gpu_test.txt" ]] && ! grep -q '\[       OK \] Gpu.DecodeAttention
 fi
 timeout 300 build/gpu/bench/gpu_sampler_bench "$OUT/gpu_sampler_bench.json" ${SOAR_SAMPLER_BENCH_FLAGS:-${SOAR_BENCH_FLAGS:-}} ${variant_flag[@]+"${variant_flag[@]}"}
 echo "sampler bench exit: $?"
+# The attention variant the sampler bench measured with (its fastest), 0 when it wrote none.
+fastest_attention_variant() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("attention_variant", 0))' "$OUT/gpu_sampler_bench.json" 2>/dev/null || echo 0
+}
 if [[ -z "${SOAR_SKIP_PROFILE:-}" ]]; then
   # Its own build: it uses the profiler's C++ API, so a failure here must not cost the rest.
   step "kernel-by-kernel profile of one sampler call"
   timeout 120 cmake --build build/gpu -j "$(nproc)" --target gpu_decode_profile &&
-    timeout 120 build/gpu/bench/gpu_decode_profile "$OUT/gpu_decode_profile.json"
+    timeout 120 build/gpu/bench/gpu_decode_profile "$OUT/gpu_decode_profile.json" "$(fastest_attention_variant)"
   echo "profile exit: $?"
 fi
 step "done"
