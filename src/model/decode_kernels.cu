@@ -207,6 +207,29 @@ constexpr int kAttentionThreads = 128;
 constexpr int kMaxHeadsPerBlock = 4;
 enum class Feed { Direct, Pipelined };
 
+// The end of a block's attention: `parts` partial softmax states (each part's maximum in log2 units,
+// sum and weighted value sums, laid out [part][head] and [part][head][D] with `head_stride` heads per
+// part) merged into the normalised outputs of the block's first `heads` query heads (out: the
+// first head's output row, the others following at D). Every thread takes a share.
+template <class T, int D>
+__device__ __forceinline__ void merge_softmax_parts(const float* part_max, const float* part_sum, const float* part_acc, int parts,
+                                                    int head_stride, int heads, T* out) {
+  for (int i = threadIdx.x; i < heads * D; i += blockDim.x) {
+    const int h = i / D, d = i % D;
+    float overall_max = -INFINITY;
+    for (int p = 0; p < parts; ++p) overall_max = fmaxf(overall_max, part_max[p * head_stride + h]);
+    float sum = 0.0f, result = 0.0f;
+    for (int p = 0; p < parts; ++p) {
+      const float part = part_max[p * head_stride + h];
+      if (part == -INFINITY) continue;  // this part saw no valid key
+      const float weight = exp2f(part - overall_max);
+      sum += part_sum[p * head_stride + h] * weight;
+      result += part_acc[(p * head_stride + h) * D + d] * weight;
+    }
+    out[h * D + d] = from_float<T>(sum > 0.0f ? result / sum : 0.0f);
+  }
+}
+
 // One thread's share of a key group: its slice of the block's queries and the online softmax over
 // the keys its group visits.
 template <class T, int D, int HEADS, int E>
@@ -299,19 +322,7 @@ struct AttentionGroup {
       }
     }
     __syncthreads();
-    for (int i = threadIdx.x; i < heads_here * D; i += kAttentionThreads) {
-      const int h = i / D, d = i % D;
-      float overall_max = -INFINITY;
-      for (int g = 0; g < kGroups; ++g) overall_max = fmaxf(overall_max, shared_max[g * HEADS + h]);
-      float sum = 0.0f, result = 0.0f;
-      for (int g = 0; g < kGroups; ++g) {
-        if (shared_max[g * HEADS + h] == -INFINITY) continue;  // this group saw no valid key
-        const float weight = exp2f(shared_max[g * HEADS + h] - overall_max);
-        sum += shared_sum[g * HEADS + h] * weight;
-        result += shared_acc[(g * HEADS + h) * D + d] * weight;
-      }
-      out[h * D + d] = from_float<T>(sum > 0.0f ? result / sum : 0.0f);
-    }
+    merge_softmax_parts<T, D>(shared_max, shared_sum, shared_acc, kGroups, HEADS, heads_here, out);
   }
 };
 
@@ -398,8 +409,9 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
 // already where the output product wants them. The online softmax keeps float32 statistics; the
 // probabilities enter the output product rounded to the element type (as in FlashAttention) and
 // the sum is taken over the rounded values, so the weights applied are the weights normalised.
-// The warps merge through shared memory. Instead of per-key shuffles and float32 multiply-adds
-// (variants 0-1: ~230 instructions per 4 keys per warp) a warp spends ~150 per 16 keys.
+// The warps merge through shared memory (merge_softmax_parts, as in variants 0-1). Instead of
+// per-key shuffles and float32 multiply-adds (variants 0-1: ~230 instructions per 4 keys per warp)
+// a warp spends ~150 per 16 keys.
 
 constexpr int kMmaWarps = 4;
 constexpr int kMmaMaxHeads = 8;
@@ -551,20 +563,8 @@ __global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(De
     for (int i = 0; i < 4; ++i) merge_out[warp][fr::output_head(i, quad)][fr::output_dim<D>(mt, g + 8 * (i / 2))] = out[mt][i];
   }
   __syncthreads();
-  T* result = static_cast<T*>(a.out) + block.query_offset(a);
-  for (int i = threadIdx.x; i < block.heads_here * D; i += kMmaWarps * 32) {
-    const int h = i / D, d = i % D;
-    float overall_max = -INFINITY;
-    for (int w = 0; w < kMmaWarps; ++w) overall_max = fmaxf(overall_max, merge_max[w][h]);
-    float sum = 0.0f, weighted = 0.0f;
-    for (int w = 0; w < kMmaWarps; ++w) {
-      if (merge_max[w][h] == -INFINITY) continue;  // this warp saw no valid key
-      const float weight = exp2f(merge_max[w][h] - overall_max);
-      sum += merge_sum[w][h] * weight;
-      weighted += merge_out[w][h][d] * weight;
-    }
-    result[h * D + d] = from_float<T>(sum > 0.0f ? weighted / sum : 0.0f);
-  }
+  merge_softmax_parts<T, D>(&merge_max[0][0], &merge_sum[0][0], &merge_out[0][0][0], kMmaWarps, kMmaMaxHeads, block.heads_here,
+                            static_cast<T*>(a.out) + block.query_offset(a));
 }
 
 // Whether the tensor-core kernel for T and D was compiled for sm_80 or later (mma.sync with bf16).
