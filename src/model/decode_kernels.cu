@@ -398,7 +398,7 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   g.finish(merge, key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
 }
 
-// ---- the same attention on tensor cores (variant 2) ----------------------------------------------
+// ---- the same attention on tensor cores (variants 2 and 3) ---------------------------------------
 //
 // Block = 4 warps for one (row, kv head) and all its query heads (at most 8, one n-tile of
 // mma.m16n8k16). Warp w takes the 16-key tiles w, w + 4, ...: per tile each lane loads its runs
@@ -412,6 +412,13 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
 // The warps merge through shared memory (merge_softmax_parts, as in variants 0-1). Instead of
 // per-key shuffles and float32 multiply-adds (variants 0-1: ~230 instructions per 4 keys per warp)
 // a warp spends ~150 per 16 keys.
+// Every (row, kv head) block takes the same time, so the grid runs in waves of as many blocks as
+// fit the device: at 145 registers (head size 128) 3 blocks fit an SM, and batch 256 x 8 kv heads
+// on 132 SMs is 5.2 waves, the last one a fifth full (batch 64: 1.3 waves). MIN_BLOCKS = 4
+// (variant 3) caps the registers at 128 so that 4 fit (3.9 and 0.97 waves), at the cost of an
+// 8-byte spill (ptxas, sm_90); which is faster is measured (gpu_sampler_bench). MIN_BLOCKS = 0
+// sets no minimum. Head size 64 needs no cap (80 registers: 6 blocks per SM; a cap of 4 blocks
+// makes ptxas take 104), so there variant 3 is variant 2.
 
 constexpr int kMmaWarps = 4;
 constexpr int kMmaMaxHeads = 8;
@@ -446,8 +453,8 @@ __device__ __forceinline__ uint16_t rounded_bits(float x, float& value) {
   }
 }
 
-template <class T, int D>
-__global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(DecodeAttention a, int group) {
+template <class T, int D, int MIN_BLOCKS>
+__global__ void __launch_bounds__(kMmaWarps * 32, MIN_BLOCKS) decode_attention_mma_kernel(DecodeAttention a, int group) {
   namespace fr = fragments;
   constexpr int kRun = D / 16;  // elements of one value run
   constexpr float kLog2e = 1.4426950408889634f;
@@ -567,12 +574,21 @@ __global__ void __launch_bounds__(kMmaWarps * 32) decode_attention_mma_kernel(De
                             static_cast<T*>(a.out) + block.query_offset(a));
 }
 
-// Whether the tensor-core kernel for T and D was compiled for sm_80 or later (mma.sync with bf16).
+// The tensor-core kernel's minimum of blocks per SM for variant 2 or 3 (see above).
+template <int D>
+constexpr int mma_min_blocks(int variant) {
+  return variant == 3 && D == 128 ? 4 : 0;
+}
+
+// Whether the tensor-core kernels for T and D were compiled for sm_80 or later (mma.sync with bf16).
 template <class T, int D>
 bool mma_attention_compiled() {
   static const bool compiled = [] {
-    cudaFuncAttributes attributes{};
-    return cudaFuncGetAttributes(&attributes, decode_attention_mma_kernel<T, D>) == cudaSuccess && attributes.binaryVersion >= 80;
+    auto sm80 = [](auto kernel) {
+      cudaFuncAttributes attributes{};
+      return cudaFuncGetAttributes(&attributes, kernel) == cudaSuccess && attributes.binaryVersion >= 80;
+    };
+    return sm80(decode_attention_mma_kernel<T, D, mma_min_blocks<D>(2)>) && sm80(decode_attention_mma_kernel<T, D, mma_min_blocks<D>(3)>);
   }();
   return compiled;
 }
@@ -645,30 +661,35 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
 }
 
 int attention_variant = 0;
-constexpr int kAttentionVariants = 3;
+constexpr int kAttentionVariants = 4;
 
-// Variant 2 where it applies (16-bit elements, head size 64 or 128, at most 8 query heads per kv
-// head, a kernel built for sm_80+); true when it ran.
+// Variant 2 or 3 where it applies (16-bit elements, head size 64 or 128, at most 8 query heads per
+// kv head, kernels built for sm_80+); true when it ran.
 template <class T, int D>
-bool launch_mma_attention(const DecodeAttention& a, cudaStream_t stream) {
+bool launch_mma_attention(const DecodeAttention& a, int variant, cudaStream_t stream) {
   if constexpr (std::is_same_v<T, float>) {
     return false;
   } else {
     const int group = static_cast<int>(a.heads / a.kv_heads);
     if (group > kMmaMaxHeads || !mma_attention_compiled<T, D>()) return false;
-    decode_attention_mma_kernel<T, D><<<static_cast<unsigned>(a.batch * a.kv_heads), kMmaWarps * 32, 0, stream>>>(a, group);
+    const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads);
+    if (variant == 3) {
+      decode_attention_mma_kernel<T, D, mma_min_blocks<D>(3)><<<blocks, kMmaWarps * 32, 0, stream>>>(a, group);
+    } else {
+      decode_attention_mma_kernel<T, D, mma_min_blocks<D>(2)><<<blocks, kMmaWarps * 32, 0, stream>>>(a, group);
+    }
     return true;
   }
 }
 
 template <class T>
 void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
-  if (attention_variant == 2) {
-    const bool ran = (a.head_dim == 64 && launch_mma_attention<T, 64>(a, stream)) ||
-                     (a.head_dim == 128 && launch_mma_attention<T, 128>(a, stream));
+  if (attention_variant >= 2) {
+    const bool ran = (a.head_dim == 64 && launch_mma_attention<T, 64>(a, attention_variant, stream)) ||
+                     (a.head_dim == 128 && launch_mma_attention<T, 128>(a, attention_variant, stream));
     if (ran) return check_launch("decode_attention");
   }
-  const int variant = attention_variant == 1 ? 1 : 0;  // variant 2's fallback is variant 0
+  const int variant = attention_variant == 1 ? 1 : 0;  // variants 2-3 fall back to variant 0
   switch (a.head_dim) {
     case 64: launch_attention_heads<T, 64>(a, variant, stream); break;
     case 128: launch_attention_heads<T, 128>(a, variant, stream); break;
@@ -700,7 +721,7 @@ void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
 
 void set_decode_attention_variant(int variant) {
   if (variant < 0 || variant >= kAttentionVariants) {
-    throw std::invalid_argument("decode attention variant must be 0, 1 or 2, got " + std::to_string(variant));
+    throw std::invalid_argument("decode attention variant must be 0, 1, 2 or 3, got " + std::to_string(variant));
   }
   attention_variant = variant;
 }

@@ -44,7 +44,7 @@ at::Tensor decode_attention(const at::Tensor& q, const at::Tensor& keys, const a
 // undefined when greedy.
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, double temperature, const at::Tensor& seed);
 
-// Benchmarking knob, process-wide: which shape of the attention kernel runs (0, 1 or 2;
+// Benchmarking knob, process-wide: which shape of the attention kernel runs (0 to 3;
 // kernels::set_decode_attention_variant). Throws soar::Error without a CUDA build.
 void set_decode_attention_variant(int variant);
 

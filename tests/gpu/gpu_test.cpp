@@ -112,26 +112,26 @@ INSTANTIATE_TEST_SUITE_P(Families, GpuFamilies, ::testing::Values("llama3", "qwe
 
 // The decode attention kernel against float64 on the CPU, on fresh random inputs with holes in the
 // validity mask, the newest slot past the middle of the cache, and a max_slots bound below it: every
-// kernel variant, head size 64/128/256, query groups of 1, 3 and 5 (the last over two blocks in
-// variants 0-1); float32, bf16 and fp16. Variant 2 runs on tensor cores for the 16-bit head sizes
-// 64 and 128 (the others fall back to variant 0), which the test checks so that a silent fallback
-// cannot pass for it.
+// kernel variant, head size 64/128/256, query groups of 1, 3, 5 and 8 (5 and 8 over two blocks in
+// variants 0-1; 8 fills the tensor-core variants' whole n-tile of heads); float32, bf16 and fp16.
+// Variants 2-3 run on tensor cores for the 16-bit head sizes 64 and 128 (the others fall back to
+// variant 0), which the test checks so that a silent fallback cannot pass for them.
 TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
   const int64_t batch = 5, kv_heads = 2, capacity = 300, newest = 257;
   for (auto element : {kernels::Element::BFloat16, kernels::Element::Half}) {
     for (int64_t head_dim : {64, 128}) {
-      EXPECT_TRUE(kernels::decode_attention_on_tensor_cores(element, head_dim, 5)) << "head_dim " << head_dim;
+      EXPECT_TRUE(kernels::decode_attention_on_tensor_cores(element, head_dim, 8)) << "head_dim " << head_dim;
     }
   }
   EXPECT_FALSE(kernels::decode_attention_on_tensor_cores(kernels::Element::BFloat16, 256, 3));
   EXPECT_FALSE(kernels::decode_attention_on_tensor_cores(kernels::Element::BFloat16, 128, 9));
   EXPECT_FALSE(kernels::decode_attention_on_tensor_cores(kernels::Element::Float, 128, 3));
-  for (int variant : {0, 1, 2}) {
+  for (int variant : {0, 1, 2, 3}) {
     fused::set_decode_attention_variant(variant);
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
       double worst = 0;
       for (int64_t head_dim : {64, 128, 256}) {
-        for (int64_t group : {1, 3, 5}) {
+        for (int64_t group : {1, 3, 5, 8}) {
           for (int64_t max_slots : {capacity, int64_t{100}}) {
             auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
             at::Tensor q = at::randn({batch, kv_heads * group, head_dim}, options) * 3;
