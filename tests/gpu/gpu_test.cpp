@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <sstream>
 
 #include "core/device.h"
 #include "core/error.h"
@@ -110,6 +111,20 @@ TEST_P(GpuFamilies, CudaGraphGreedyDecodeEqualsArgmaxOfFullForward) {
 
 INSTANTIATE_TEST_SUITE_P(Families, GpuFamilies, ::testing::Values("llama3", "qwen2", "qwen3"));
 
+// Where a wrong attention output is wrong, to tell a layout bug from arithmetic: the relative error
+// per query head of a group and per run of 8 dimensions (out, expected: [batch, heads, D]).
+std::string error_pattern(const at::Tensor& out, const at::Tensor& expected, int64_t group) {
+  auto relative = [](const at::Tensor& a, const at::Tensor& b) { return ((a - b).norm() / b.norm()).item<double>(); };
+  const int64_t batch = out.size(0), head_dim = out.size(2);
+  at::Tensor by_head = out.view({batch, -1, group, head_dim}), expected_by_head = expected.view(by_head.sizes());
+  std::ostringstream pattern;
+  pattern << "\n  by head of the group:";
+  for (int64_t h = 0; h < group; ++h) pattern << " " << relative(by_head.select(2, h), expected_by_head.select(2, h));
+  pattern << "\n  by run of 8 dimensions:";
+  for (int64_t d = 0; d < head_dim; d += 8) pattern << " " << relative(out.narrow(2, d, 8), expected.narrow(2, d, 8));
+  return pattern.str();
+}
+
 // The decode attention kernel against float64 on the CPU, on fresh random inputs with holes in the
 // validity mask, the newest slot past the middle of the cache, and a max_slots bound below it: every
 // kernel variant, head size 64/128/256, query groups of 1, 3, 5 and 8 (5 and 8 over two blocks in
@@ -153,7 +168,8 @@ TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
             const double error = ((out - expected).norm() / expected.norm()).item<double>();
             worst = std::max(worst, error);
             EXPECT_LT(error, dtype == at::kFloat ? 1e-5 : 1e-2)
-                << "variant " << variant << " head_dim " << head_dim << " group " << group << " max_slots " << max_slots;
+                << "variant " << variant << " head_dim " << head_dim << " group " << group << " max_slots " << max_slots
+                << error_pattern(out, expected, group);
           }
         }
       }
