@@ -80,6 +80,10 @@ Action add_meta_command(CLI::App& app) {
   command->add_option("-T,--outer-steps", c.outer_steps, "Outer steps T")->capture_default_str();
   command->add_option("-g,--datasets", c.datasets, "Datasets per outer step g")->capture_default_str();
   command->add_option("-n,--questions", o->questions, "Questions per dataset n (in the teacher prompt)")->capture_default_str();
+  command->add_option("-m,--teacher-completions", c.completions_per_dataset,
+                      "Teacher completions per dataset m: a dataset holds the problems of m completions (up to m n)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   command->add_option("--teacher-max-new-tokens", o->teacher_max_new_tokens,
                       "Token budget of a teacher completion (0: the longest set of n testbed items)")
       ->capture_default_str()
@@ -122,7 +126,7 @@ Action add_meta_command(CLI::App& app) {
     task.reward_set = o->train.load();
     if (!o->oracle_levels.empty()) {
       std::vector<int> levels = testbed::parse_levels(o->oracle_levels);
-      const int64_t count = o->questions;
+      const int64_t count = o->questions * o->config.completions_per_dataset;  // as many as the teacher's m completions
       task.oracle = [levels, count](uint64_t seed) {
         SplitMix64 rng(seed);
         return testbed::oracle_problems(levels, count, rng);
@@ -166,7 +170,7 @@ Action add_meta_command(CLI::App& app) {
     std::optional<MetricsLog> metrics;
     if (root) metrics.emplace(out / "metrics.jsonl");
     if (root) metrics->append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
-                    {"n", o->questions}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
+                    {"n", o->questions}, {"m", config.completions_per_dataset}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
                     {"q_samples", config.reward_samples}, {"tau", config.promotion.tau}, {"window", config.promotion.window},
                     {"seed", config.seed}, {"oracle_levels", o->oracle_levels}, {"corrupt", o->corrupt}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
     meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, start,

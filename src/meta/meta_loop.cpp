@@ -105,8 +105,9 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
         samples[static_cast<size_t>(i)].dataset.problems = task.oracle(derive_seed(config.seed, cat("meta/oracle/", step, "/", i)));
       }
     } else {
-      samples = sample_datasets(teacher, task.teacher_prompt, task.detokenize, task.parse, config.datasets, teacher_sampling);
-      record.teacher_samples = config.datasets;
+      samples = sample_datasets(teacher, task.teacher_prompt, task.detokenize, task.parse, config.datasets,
+                                config.completions_per_dataset, teacher_sampling);
+      record.teacher_samples = config.datasets * config.completions_per_dataset;
     }
     if (task.transform) {
       for (int64_t i = 0; i < config.datasets; ++i) {
@@ -187,14 +188,18 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
       }
     }
 
-    // 4. Teacher update: RLOO across the g datasets, the advantage on every token it wrote. Every
-    // rank computes the advantages from all g rewards and trains on its own datasets' text; the
-    // gradients are combined per dataset (trainer.h StepLayout), so every rank takes the same step.
+    // 4. Teacher update: RLOO across the g datasets, the advantage on every token it wrote (in each
+    // of a dataset's m completions). Every rank computes the advantages from all g rewards and
+    // trains on its own datasets' text; the gradients are combined per dataset (trainer.h
+    // StepLayout), so every rank takes the same step.
     auto t4 = clock::now();
     if (config.teacher_reward != TeacherRewardKind::None) {
       std::vector<int64_t> trained;  // datasets with text
       for (int64_t i = 0; i < config.datasets; ++i) {
-        if (!samples[static_cast<size_t>(i)].completion.empty()) trained.push_back(i);
+        const auto& completions = samples[static_cast<size_t>(i)].completions;
+        if (std::any_of(completions.begin(), completions.end(), [](const TeacherCompletion& c) { return !c.tokens.empty(); })) {
+          trained.push_back(i);
+        }
       }
       if (trained.size() >= 2) {
         at::Tensor rewards = at::zeros({1, static_cast<int64_t>(trained.size())}, at::kDouble);
@@ -205,9 +210,12 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
         for (size_t j = 0; j < trained.size(); ++j) {
           const int64_t i = trained[j];
           if (i < mine.first || i >= mine.first + mine.count) continue;
-          const TeacherSample& sample = samples[static_cast<size_t>(i)];
-          rollouts.push_back({task.teacher_prompt, sample.completion, sample.logprobs, record.datasets[static_cast<size_t>(i)].teacher_reward, 0, i});
-          layout.advantages.push_back(advantages[0][static_cast<int64_t>(j)].item<double>());
+          const double advantage = advantages[0][static_cast<int64_t>(j)].item<double>();
+          for (const TeacherCompletion& c : samples[static_cast<size_t>(i)].completions) {
+            if (c.tokens.empty()) continue;
+            rollouts.push_back({task.teacher_prompt, c.tokens, c.logprobs, record.datasets[static_cast<size_t>(i)].teacher_reward, 0, i});
+            layout.advantages.push_back(advantage);
+          }
         }
         teacher_trainer.step(rollouts, layout);
       }
@@ -232,7 +240,9 @@ void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scrat
       record.promoted_questions = samples[static_cast<size_t>(best_index)].dataset.problems;
     }
     for (const auto& s : samples) {
-      record.teacher_texts.push_back(s.text);
+      std::string text;
+      for (size_t k = 0; k < s.completions.size(); ++k) text += (k > 0 ? "\n" : "") + s.completions[k].text;
+      record.teacher_texts.push_back(text);
       record.trained_datasets.push_back(s.dataset.problems);
     }
     if (after_step) after_step(record);

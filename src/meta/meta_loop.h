@@ -19,6 +19,7 @@ namespace soar::meta {
 struct MetaConfig {
   int64_t outer_steps = 10;          // T
   int64_t datasets = 4;              // g
+  int64_t completions_per_dataset = 1;  // m: teacher completions whose problems make one dataset
   InnerLoopConfig inner;             // K = inner.steps
   int64_t reward_problems = 64;      // |Q_t|, drawn from D_train each step
   int64_t reward_samples = 8;        // samples per problem for the success estimates
@@ -54,10 +55,10 @@ struct OuterStepRecord {
   double promotion_average = 0;
   double seconds_teacher = 0, seconds_inner = 0, seconds_measure = 0, seconds_update = 0;
   // Budget accounting: sequences sampled this step, by whom (equal-budget baseline comparisons).
-  int64_t teacher_samples = 0;  // teacher completions (g, or 0 for the oracle)
+  int64_t teacher_samples = 0;  // teacher completions (g * m, or 0 for the oracle)
   int64_t inner_samples = 0;    // student rollouts in the inner loops
   int64_t measure_samples = 0;  // student samples for success estimates (baseline, students, intrinsic)
-  std::vector<std::string> teacher_texts;  // the generated datasets, for the run directory
+  std::vector<std::string> teacher_texts;  // the generated datasets (m completions joined by newlines), for the run directory
   std::vector<std::vector<Problem>> trained_datasets;  // what each student trained on (parsed, transformed)
   std::vector<Problem> promoted_questions; // PQ added this step
 };

@@ -22,16 +22,25 @@ struct ParsedDataset {
 // Turns what the teacher wrote into problems; must not throw on any text.
 using DatasetParser = std::function<ParsedDataset(std::string_view teacher_text)>;
 
-// One candidate dataset X_i: the teacher's tokens (for its update) and the parsed problems.
-struct TeacherSample {
-  std::vector<int32_t> completion;
+// One teacher completion: its tokens and the sampler's log-probs (for the teacher's update), and its text.
+struct TeacherCompletion {
+  std::vector<int32_t> tokens;
   std::vector<float> logprobs;
   std::string text;
+};
+
+// One candidate dataset X_i: the m completions it was written in and their well-formed problems,
+// in order. m > 1 builds datasets larger than one completion holds (the testbed corpus's teacher
+// sets have at most 4 problems; the paper's datasets 64).
+struct TeacherSample {
+  std::vector<TeacherCompletion> completions;
   ParsedDataset dataset;
 };
 
+// g datasets of m completions each, sampled as one batch of g * m completions of the prompt:
+// dataset i is made of completions i * m .. i * m + m - 1 (with m = 1 the batch is the g datasets).
 std::vector<TeacherSample> sample_datasets(CausalLMImpl& teacher, const std::vector<int32_t>& prompt,
                                            const Detokenizer& detokenize, const DatasetParser& parse, int64_t g,
-                                           const SamplingParams& sampling);
+                                           int64_t m, const SamplingParams& sampling);
 
 }  // namespace soar::meta

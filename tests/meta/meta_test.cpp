@@ -101,20 +101,28 @@ ModelConfig toy_config() {
   return c;
 }
 
-TEST(MetaLoop, RecordedRewardEqualsIndependentlyMeasuredImprovement) {
+// One real outer step with g = 3 datasets of m teacher completions each; every recorded reward
+// is recomputed from the public pieces with the same named seeds. With m > 1 the datasets are
+// rebuilt from a batch of g * m single-completion datasets: dataset i is completions i m .. i m +
+// m - 1, their problems in order, ids prefixed by the completion ("k.id").
+class MetaLoopStep : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(MetaLoopStep, RecordedRewardEqualsIndependentlyMeasuredImprovement) {
+  const int64_t g = 3, m = GetParam();
   ToyWorld world;
   MetaTask task = world.task();
   MetaConfig config;
   config.outer_steps = 1;
-  config.datasets = 3;
+  config.datasets = g;
+  config.completions_per_dataset = m;
   config.inner = {.steps = 3, .prompts_per_step = 4, .samples_per_prompt = 4,
-                  .trainer = {.learning_rate = 3e-3, .micro_batch_size = 16},
+                  .trainer = {.learning_rate = 3e-2, .micro_batch_size = 16},
                   .sampling = {.temperature = 1.0, .max_new_tokens = 1}};
   config.reward_problems = 6;
   config.reward_samples = 8;
   config.teacher_sampling = {.temperature = 1.0, .max_new_tokens = 12};
   config.student_sampling = {.temperature = 1.0, .max_new_tokens = 1};
-  config.seed = 5;
+  config.seed = 3;  // a seed whose rewards differ for m = 1 and 2, so that the teacher's update is checked
 
   CausalLM teacher(toy_config()), baseline(toy_config()), scratch(toy_config()), best(toy_config()), initial(toy_config());
   teacher->initialize_weights(1);
@@ -127,12 +135,20 @@ TEST(MetaLoop, RecordedRewardEqualsIndependentlyMeasuredImprovement) {
   teacher_before->copy_parameters_from(*teacher);
   run_meta(*teacher, *baseline, *scratch, *best, teacher_trainer, promotion, task, config, 0,
            [&](const OuterStepRecord& r) { record = r; });
-  ASSERT_EQ(record.datasets.size(), 3u);
+  ASSERT_EQ(record.datasets.size(), static_cast<size_t>(g));
+  EXPECT_EQ(record.teacher_samples, g * m);
 
   // Recompute step 1 from scratch with the public pieces and the same named seeds.
   SamplingParams teacher_sampling = config.teacher_sampling;
   teacher_sampling.seed = derive_seed(config.seed, "meta/teacher/0");
-  auto samples = sample_datasets(*teacher_before, task.teacher_prompt, task.detokenize, task.parse, 3, teacher_sampling);
+  auto completions = sample_datasets(*teacher_before, task.teacher_prompt, task.detokenize, task.parse, g * m, 1, teacher_sampling);
+  std::vector<std::vector<Problem>> datasets(static_cast<size_t>(g));
+  for (int64_t j = 0; j < g * m; ++j) {
+    for (Problem p : completions[static_cast<size_t>(j)].dataset.problems) {
+      if (m > 1) p.id = cat(j % m, ".", p.id);
+      datasets[static_cast<size_t>(j / m)].push_back(p);
+    }
+  }
   std::vector<Problem> q = task.reward_set;  // |Q_t| = 6 of 10: recompute the same draw
   std::mt19937_64 rng(derive_seed(config.seed, "meta/q/0"));
   std::vector<size_t> order(q.size());
@@ -144,23 +160,55 @@ TEST(MetaLoop, RecordedRewardEqualsIndependentlyMeasuredImprovement) {
   measure.seed = derive_seed(config.seed, "meta/measure/0");
   SuccessEstimate base = measure_success(*initial, reward_problems, task.encode_student, task.detokenize, task.reward, 8, measure);
   EXPECT_DOUBLE_EQ(record.baseline_success, base.mean);
-  for (int i = 0; i < 3; ++i) {
+  for (int64_t i = 0; i < g; ++i) {
+    const std::vector<Problem>& dataset = datasets[static_cast<size_t>(i)];
+    const std::vector<Problem>& trained = record.trained_datasets[static_cast<size_t>(i)];
+    ASSERT_EQ(trained.size(), dataset.size()) << "dataset " << i;
+    for (size_t k = 0; k < dataset.size(); ++k) {
+      EXPECT_EQ(trained[k].id, dataset[k].id);
+      EXPECT_EQ(trained[k].problem, dataset[k].problem);
+      EXPECT_EQ(trained[k].answer, dataset[k].answer);
+    }
     CausalLM student(toy_config());
     student->copy_parameters_from(*initial);
-    train_student(*student, samples[i].dataset.problems, task.encode_student, task.detokenize, task.reward, config.inner,
+    train_student(*student, dataset, task.encode_student, task.detokenize, task.reward, config.inner,
                   derive_seed(config.seed, cat("meta/inner/0/", i)));
     SuccessEstimate s = measure_success(*student, reward_problems, task.encode_student, task.detokenize, task.reward, 8, measure);
-    EXPECT_DOUBLE_EQ(record.datasets[i].grounded_reward, s.mean - base.mean) << "dataset " << i;
-    EXPECT_EQ(record.datasets[i].questions, static_cast<int64_t>(samples[i].dataset.problems.size()));
+    EXPECT_DOUBLE_EQ(record.datasets[static_cast<size_t>(i)].grounded_reward, s.mean - base.mean) << "dataset " << i;
+    EXPECT_EQ(record.datasets[static_cast<size_t>(i)].questions, static_cast<int64_t>(dataset.size()));
   }
-  // The teacher was updated (its rewards differ unless all are equal).
+  // The teacher was updated (its rewards differ unless all are equal)...
   bool teacher_changed = false;
   auto before_params = teacher_before->named_parameters();
   for (const auto& item : teacher->named_parameters()) teacher_changed = teacher_changed || !at::equal(item.value(), *before_params.find(item.key()));
   bool rewards_differ = record.datasets[0].grounded_reward != record.datasets[1].grounded_reward ||
                         record.datasets[1].grounded_reward != record.datasets[2].grounded_reward;
   EXPECT_EQ(teacher_changed, rewards_differ);
+  ASSERT_TRUE(rewards_differ) << "equal rewards leave the teacher unchanged: the check below would test nothing";
+  // ... exactly as one RLOO step over the g rewards would update it, with each of a dataset's m
+  // completions a rollout carrying that dataset's advantage.
+  at::Tensor rewards = at::zeros({1, g}, at::kDouble);
+  for (int64_t i = 0; i < g; ++i) rewards[0][i] = record.datasets[static_cast<size_t>(i)].grounded_reward;
+  at::Tensor advantages = compute_advantages(rewards, AdvantageEstimator::RLOO);
+  StepLayout layout{g, nullptr, {}};
+  std::vector<Rollout> rollouts;
+  for (int64_t j = 0; j < g * m; ++j) {
+    const TeacherCompletion& c = completions[static_cast<size_t>(j)].completions.at(0);
+    ASSERT_FALSE(c.tokens.empty()) << "completion " << j;
+    rollouts.push_back({task.teacher_prompt, c.tokens, c.logprobs, rewards[0][j / m].item<double>(), 0, j / m});
+    layout.advantages.push_back(advantages[0][j / m].item<double>());
+  }
+  CausalLM expected_teacher(toy_config());
+  expected_teacher->copy_parameters_from(*teacher_before);
+  PolicyTrainer expected_trainer(*expected_teacher, {.learning_rate = 1e-3});
+  expected_trainer.step(rollouts, layout);
+  auto expected_params = expected_teacher->named_parameters();
+  for (const auto& item : teacher->named_parameters()) {
+    EXPECT_TRUE(at::equal(item.value(), *expected_params.find(item.key()))) << item.key();
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(CompletionsPerDataset, MetaLoopStep, ::testing::Values(1, 2));
 
 }  // namespace
 }  // namespace soar::meta
