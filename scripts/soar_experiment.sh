@@ -5,7 +5,8 @@
 # Usage: soar_experiment.sh BASE_MODEL_DIR EXP_DIR SEED
 # Budget and setting from the environment (defaults = the demo's):
 #   HARD_LEVELS (11)  POOL (64 per level)  ORACLE_LEVELS (6-10)
-#   T (4) G (4) N (4: the testbed corpus has sets of 1-4) K (4) INNER_PROMPTS (8) INNER_SAMPLES (8) Q_SIZE (16) Q_SAMPLES (8) TAU (0.01) WINDOW (2)
+#   T (4) G (4) N (4: the testbed corpus has sets of 1-4) M (1: teacher completions per dataset, so up to M N questions)
+#   K (4) INNER_PROMPTS (8) INNER_SAMPLES (8) Q_SIZE (16) Q_SAMPLES (8) TAU (0.01) WINDOW (2)
 #   STUDENT_LR (1e-4) TEACHER_LR (1e-5) ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
@@ -15,7 +16,7 @@ base=$1 exp=$2 seed=$3
 soar="${SOAR_BIN:-build/release/apps/soar/soar}"
 python="${SOAR_HOME:-$HOME/.cache/soar}/venv/bin/python"
 HARD_LEVELS=${HARD_LEVELS:-11} POOL=${POOL:-64} ORACLE_LEVELS=${ORACLE_LEVELS:-6-10}
-T=${T:-4} G=${G:-4} N=${N:-4} K=${K:-4} INNER_PROMPTS=${INNER_PROMPTS:-8} INNER_SAMPLES=${INNER_SAMPLES:-8}
+T=${T:-4} G=${G:-4} N=${N:-4} M=${M:-1} K=${K:-4} INNER_PROMPTS=${INNER_PROMPTS:-8} INNER_SAMPLES=${INNER_SAMPLES:-8}
 Q_SIZE=${Q_SIZE:-16} Q_SAMPLES=${Q_SAMPLES:-8} TAU=${TAU:-0.01} WINDOW=${WINDOW:-2}
 STUDENT_LR=${STUDENT_LR:-1e-4} TEACHER_LR=${TEACHER_LR:-1e-5} NPROC=${NPROC:-2} EVAL_SAMPLES=${EVAL_SAMPLES:-32}
 ARMS=${ARMS:-"soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure"}
@@ -33,7 +34,7 @@ if [[ ! -s "$exp/hard/train.jsonl" ]]; then
 fi
 [[ -s "$exp/hard/train.jsonl" && -s "$exp/hard/test.jsonl" ]] || { echo "empty hard set at levels $HARD_LEVELS"; exit 1; }
 
-meta_flags=(-T "$T" -g "$G" -n "$N" -K "$K" --inner-prompts "$INNER_PROMPTS" --inner-samples "$INNER_SAMPLES"
+meta_flags=(-T "$T" -g "$G" -n "$N" -m "$M" -K "$K" --inner-prompts "$INNER_PROMPTS" --inner-samples "$INNER_SAMPLES"
             --q-size "$Q_SIZE" --q-samples "$Q_SAMPLES" --tau "$TAU" --window "$WINDOW" --student-lr "$STUDENT_LR"
             --teacher-lr "$TEACHER_LR" --seed "$seed")
 for arm in $ARMS; do
