@@ -157,11 +157,12 @@ refusal() {  # refusal NAME EXPECTED_TEXT hard-level-args...
 }
 refusal top-level-loud "level 1 already had 1 success (more than --max-successes 0)" --count 8 -K 4 --max-successes 0
 refusal nothing-failed "level 1 is the hard level but none of its 1 problems was failed 64 times" --count 1 -K 64 --max-successes 1000
+meta_extra=()  # more meta flags for the runs that follow
 meta() {  # meta NPROC T OUT [env...]
   local nproc=$1 steps=$2 out=$3; shift 3
   env "$@" "$soar" --threads 1 launch --nproc "$nproc" --master-port 0 -- meta --model tb/model --train level1.jsonl -T "$steps" \
     -g 4 -n 2 -K 2 --inner-prompts 4 --inner-samples 4 --q-size 8 --q-samples 8 --student-lr 3e-3 --teacher-lr 1e-3 \
-    --tau -1 --window 1 --seed 3 --out "$out" > "$out.log" 2>&1
+    --tau -1 --window 1 --seed 3 ${meta_extra[@]+"${meta_extra[@]}"} --out "$out" > "$out.log" 2>&1
 }
 outer_steps() { metrics "$1/metrics.jsonl" | grep -v '"event": "config"'; }
 for n in 1 2 4; do meta $n 3 soar$n || { bad "meta with $n processes failed"; tail soar$n.log; }; done
@@ -192,5 +193,19 @@ if [[ $rc -eq 0 ]] && cmp -s soar1/student/model.safetensors soar-killed/student
 else
   bad "meta: resume after the kill differs"; diff <(outer_steps soar1) <(outer_steps soar-killed) | head
 fi
+# Datasets of 2 teacher completions: several teacher rollouts per dataset (chunk) in the update.
+meta_extra=(-m 2)
+for n in 1 2; do meta $n 2 soar-m2-$n || { bad "meta -m 2 with $n processes failed"; tail soar-m2-$n.log; }; done
+if cmp -s soar-m2-1/teacher/model.safetensors soar-m2-2/teacher/model.safetensors \
+   && cmp -s soar-m2-1/student/model.safetensors soar-m2-2/student/model.safetensors \
+   && diff <(outer_steps soar-m2-1) <(outer_steps soar-m2-2) > /dev/null \
+   && ! cmp -s tb/model/model.safetensors soar-m2-1/teacher/model.safetensors \
+   && [[ $(grep -c '"questions": 4' <(metrics soar-m2-1/metrics.jsonl)) -gt 0 ]]; then
+  ok "meta -m 2: 2 processes = 1 process, teacher updated, datasets of up to 2 n questions"
+else
+  bad "meta -m 2: 2 processes differ from 1, the teacher never changed, or no dataset had more than n questions"
+  diff <(outer_steps soar-m2-1) <(outer_steps soar-m2-2) | head
+fi
+meta_extra=()
 echo "dist: $failures failure(s)"
 exit $((failures > 0))
