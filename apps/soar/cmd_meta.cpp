@@ -83,7 +83,7 @@ Action add_meta_command(CLI::App& app) {
   command->add_option("-m,--teacher-completions", c.completions_per_dataset,
                       "Teacher completions per dataset m: a dataset holds the problems of m completions (up to m n)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1024));
   command->add_option("--teacher-max-new-tokens", o->teacher_max_new_tokens,
                       "Token budget of a teacher completion (0: the longest set of n testbed items)")
       ->capture_default_str()
