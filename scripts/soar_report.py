@@ -92,6 +92,19 @@ def trained_problems(run_dir, width):
     return out
 
 
+def direct_rl_rewards(seeds):
+    """Per seed with a hard-only run: (steps with a non-zero mean reward, steps, the first such step or None)."""
+    result = []
+    for exp in seeds:
+        path = os.path.join(exp, "hard-only", "metrics.jsonl")
+        if not os.path.exists(path):
+            continue
+        steps = [r for r in read_jsonl(path) if r.get("event") == "step"]
+        hits = [r["step"] for r in steps if r.get("reward", 0) > 0]
+        result.append((len(hits), len(steps), hits[0] if hits else None))
+    return result
+
+
 def same_datasets(seeds, arm, other):
     """Whether `arm` wrote byte for byte the datasets `other` wrote, in every outer step of every seed
     where both ran (datasets/step_*.jsonl); False when there is nothing to compare."""
@@ -184,6 +197,19 @@ def main():
     ax.set_title("Hard test set")
     save_figure(fig, ax, os.path.join(args.out, "pass_at_k.png"), dpi=120)
     out.append("\n![pass@k](pass_at_k.png)\n")
+    # Where direct RL on D_train found rewards and lifted D_test, the hard level was no plateau: the
+    # reader should not take SOAR's arms losing to hard-only RLVR there for the paper's setting.
+    rewarded = direct_rl_rewards(seeds)
+    if rewarded and ks and curves.get("hard-only") and curves.get("base"):
+        k = ks[-1]
+        direct, base = statistics.mean(curves["hard-only"][k]), statistics.mean(curves["base"][k])
+        if direct > base and any(count > 0 for count, _, _ in rewarded):
+            per_seed = "; ".join(f"{count} of {steps} steps" + (f", the first at step {first}" if first else "")
+                                 for count, steps, first in rewarded)
+            out.append(f"**Direct RL was not stuck at this hard level:** hard-only RLVR on D_train got a non-zero reward in "
+                       f"{per_seed} (per seed) and lifted D_test pass@{k} from {base:.3f} (base model) to {direct:.3f}. "
+                       f"Where direct RL finds rewards the hard set is not the plateau SOAR is for; docs/testbed.md "
+                       f"(table 9) places the hard level so that direct RL gets none.\n")
 
     if meta_arms:
         # Per outer step: mean and best grounded reward, promotions, diversity, samples.

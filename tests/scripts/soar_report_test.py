@@ -1,7 +1,8 @@
 """scripts/soar_report.py on two hand-made experiment seeds: its pass@k table equals the closed form
 (math.comb) averaged over problems then over seeds, its meta-loop table the per-seed means of the
 metrics, and its level table the exact sums; the three plots are written. An arm that wrote exactly
-the base teacher's datasets is named as such, and only then."""
+the base teacher's datasets is named as such, and only then; a hard-only run that found rewards and
+lifted D_test is called out (with its rewarded steps per seed), and only then."""
 import json
 import math
 import os
@@ -39,7 +40,8 @@ def step(t, rewards, promoted, baseline=0.0):
 
 def main():
     # Successes per D_test problem (8 samples each), per seed and arm.
-    successes = {"s1": {"base": [0, 2], "soar": [8, 1]}, "s2": {"base": [0, 0], "soar": [2, 3]}}
+    successes = {"s1": {"base": [0, 2], "soar": [8, 1], "hard-only": [8, 8]}, "s2": {"base": [0, 0], "soar": [2, 3], "hard-only": [0, 1]}}
+    direct_rewards = {"s1": [0.0, 0.5, 0.0], "s2": [0.0, 0.0, 0.0]}  # hard-only RLVR's mean reward per step
     rewards = {"s1": [[0.0, 0.1], [0.2, -0.1]], "s2": [[0.0, 0.0], [0.05, 0.0]]}
     with tempfile.TemporaryDirectory() as root:
         seeds = []
@@ -49,6 +51,8 @@ def main():
             for arm, counts in arms.items():
                 write_jsonl(os.path.join(exp, f"eval-{arm}", "per_problem.jsonl"),
                             [{"id": f"p{i}", "samples": 8, "successes": c} for i, c in enumerate(counts)])
+            write_jsonl(os.path.join(exp, "hard-only", "metrics.jsonl"),
+                        [{"event": "step", "step": t + 1, "reward": r} for t, r in enumerate(direct_rewards[seed])])
             write_jsonl(os.path.join(exp, "soar", "metrics.jsonl"),
                         [{"event": "config"}] + [step(t + 1, r, promoted=(t == 1)) for t, r in enumerate(rewards[seed])])
             # 21 + 43 = 64 ("46" little-endian) correct, a wrong answer, a malformed statement, and a
@@ -108,6 +112,16 @@ def main():
         same = [line for line in lines if "wrote exactly the datasets base-teacher wrote" in line]
         best = statistics.mean(max(max(r) for r in rewards[s]) for s in rewards)  # the largest step's best, mean over seeds
         assert len(same) == 1 and same[0].startswith("**soar ") and f"{best:.3f}" in same[0], same
+        # Direct RL found a reward on seed 1 and lifted D_test: said, with the rewarded steps per seed.
+        direct = [line for line in lines if line.startswith("**Direct RL was not stuck")]
+        lifted = statistics.mean(statistics.mean(pass_at_k(8, c, 8) for c in successes[s]["hard-only"]) for s in successes)
+        base8 = statistics.mean(statistics.mean(pass_at_k(8, c, 8) for c in successes[s]["base"]) for s in successes)
+        assert len(direct) == 1 and "1 of 3 steps, the first at step 2; 0 of 3 steps (per seed)" in direct[0] \
+            and f"pass@8 from {base8:.3f} (base model) to {lifted:.3f}" in direct[0], direct
+        # No rewarded step anywhere: no such line.
+        write_jsonl(os.path.join(seeds[0], "hard-only", "metrics.jsonl"), [{"event": "step", "step": 1, "reward": 0.0}])
+        subprocess.run([sys.executable, REPORT, "--out", out + "-z"] + seeds, check=True, stdout=subprocess.DEVNULL)
+        assert "Direct RL was not stuck" not in open(os.path.join(out + "-z", "report.md")).read()
         # One question differs in one seed: no such line.
         write_jsonl(os.path.join(seeds[1], "base-teacher", "datasets", "step_1.jsonl"),
                     [{"problem": "1+2", "answer": "3"}])
