@@ -126,7 +126,7 @@ Action add_meta_command(CLI::App& app) {
     task.reward_set = o->train.load();
     if (!o->oracle_levels.empty()) {
       std::vector<int> levels = testbed::parse_levels(o->oracle_levels);
-      const int64_t count = o->questions * o->config.completions_per_dataset;  // as many as the teacher's m completions
+      const int64_t count = o->questions * config.completions_per_dataset;  // as many as the teacher's m completions
       task.oracle = [levels, count](uint64_t seed) {
         SplitMix64 rng(seed);
         return testbed::oracle_problems(levels, count, rng);
