@@ -16,6 +16,7 @@ void PolicyOptions::add(CLI::App& command) {
 Policy PolicyOptions::load() const {
   LoadOptions options;
   options.device = parse_device(device);
+  make_current(options.device);
   if (dtype == "float32") {
     options.dtype = at::kFloat;
   } else if (dtype == "bfloat16") {
@@ -96,7 +97,9 @@ std::unique_ptr<dist::Group> join_run(PolicyOptions& policy) {
   dist::LaunchEnv env = dist::launch_env_from_environment();
   if (env.world_size == 1) return std::make_unique<dist::Group>();
   if (policy.device == "cuda") policy.device = cat("cuda:", env.local_rank);
-  auto group = std::make_unique<dist::Group>(env, parse_device(policy.device), dist::collective_timeout_from_environment());
+  const c10::Device device = parse_device(policy.device);
+  make_current(device);
+  auto group = std::make_unique<dist::Group>(env, device, dist::collective_timeout_from_environment());
   if (group->is_root()) {
     std::cerr << "soar: distributed run of " << group->world_size() << " processes (rendezvous " << env.master_addr << ":"
               << env.master_port << ")\n";

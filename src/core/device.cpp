@@ -42,6 +42,13 @@ c10::Device parse_device(const std::string& name) {
 #endif
 }
 
+void make_current(c10::Device device) {
+  if (!device.is_cuda() || !device.has_index()) return;
+#ifdef SOAR_CUDA
+  c10::cuda::set_device(device.index());
+#endif
+}
+
 int64_t available_memory_bytes(c10::Device device) {
   if (device.is_cpu()) {
     std::ifstream meminfo("/proc/meminfo");

@@ -12,6 +12,11 @@ namespace soar {
 // Parses "cpu", "cuda", "cuda:N"; errors say what is available (CUDA needs the cuda build and a GPU).
 c10::Device parse_device(const std::string& name);
 
+// Makes a CUDA device the current one (no-op for the CPU): work queued without naming a device
+// (current streams, CUDA graphs, NCCL's communicators) must land on the device the model is on,
+// which for --device cuda:N or a rank's cuda:LOCAL_RANK is not device 0.
+void make_current(c10::Device device);
+
 // Bytes that can still be allocated on the device: MemAvailable on the CPU, free memory on a GPU.
 int64_t available_memory_bytes(c10::Device device);
 

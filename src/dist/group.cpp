@@ -38,7 +38,6 @@ Group::Group() = default;
 
 Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds timeout)
     : rank_(env.rank), world_size_(env.world_size), timeout_(timeout), device_(device) {
-  if (world_size_ == 1) return;
   store_address_ = cat(env.master_addr, ":", env.master_port);
   c10d::TCPStoreOptions options;
   options.port = static_cast<uint16_t>(env.master_port);
@@ -61,6 +60,10 @@ Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds 
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("soar/backend", store_);
   if (device.is_cuda()) {
 #ifdef SOAR_CUDA
+    // NCCL's wait() otherwise only orders streams, and a timed-out collective is handled by its
+    // watchdog thread; blocking waits make a stuck peer surface here as with Gloo, so that run()
+    // names it. The user's own setting wins.
+    setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
     auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
     nccl_options->timeout = timeout;
     backend_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank_, world_size_, nccl_options);
@@ -115,18 +118,33 @@ void Group::run(const char* what, const std::function<void()>& body) {
   }
 }
 
+at::Tensor Group::on_group_device(const at::Tensor& tensor) const {
+  return tensor.device() == device_ ? tensor : tensor.to(device_);
+}
+
 void Group::all_reduce_sum(at::Tensor& tensor) {
-  if (!distributed()) return;
+  if (!communicates()) return;
   bytes_sent_ += 2 * (world_size_ - 1) * static_cast<int64_t>(tensor.nbytes()) / world_size_;
   run("all_reduce", [&] {
-    std::vector<at::Tensor> tensors{tensor};
+    std::vector<at::Tensor> tensors{on_group_device(tensor)};
     backend_->allreduce(tensors)->wait();
+    if (!tensors[0].is_same(tensor)) tensor.copy_(tensors[0]);
   });
 }
 
 void Group::exchange(at::Tensor& send, at::Tensor& receive, int partner) {
   bytes_sent_ += static_cast<int64_t>(send.nbytes());
   std::vector<at::Tensor> out{send}, in{receive};
+  if (backend_->supportsCoalescing()) {
+    // NCCL (the backend that coalesces) runs a rank's send and receive in order on one stream, and
+    // a send waits for the peer's receive: both ranks would wait in their sends. Issued as one
+    // group, as torch.distributed.batch_isend_irecv does, they proceed together.
+    backend_->startCoalescing();
+    backend_->send(out, partner, 0);
+    backend_->recv(in, partner, 0);
+    if (auto work = backend_->endCoalescing()) work->wait();
+    return;
+  }
   auto sent = backend_->send(out, partner, 0);
   auto received = backend_->recv(in, partner, 0);
   sent->wait();
@@ -139,71 +157,77 @@ at::Tensor Group::tree_sum(const std::vector<at::Tensor>& local, int64_t total_c
     fail("rank ", rank_, " holds ", local.size(), " chunk values but chunk_range gives it ", mine.count);
   }
   at::Tensor sum = local.empty() ? at::zeros_like(zeros_like) : canonical_sum(local);
-  if (!distributed()) return sum;
+  if (!communicates()) return sum;
   if (!tree_is_exact(total_chunks, world_size_)) {
     all_reduce_sum(sum);
     return sum;
   }
   run("tree_sum", [&] {
-    at::Tensor other = at::empty_like(sum);
+    at::Tensor node = on_group_device(sum);
+    at::Tensor other = at::empty_like(node);
     for (int distance = 1; distance < world_size_; distance *= 2) {
       const int partner = rank_ ^ distance;
-      exchange(sum, other, partner);
+      exchange(node, other, partner);
       // The lower rank's node is the left operand on both sides, so both compute the same bits.
-      sum = (rank_ & distance) ? other + sum : sum + other;
+      node = (rank_ & distance) ? other + node : node + other;
     }
+    sum = node.to(sum.device());
   });
   return sum;
 }
 
 void Group::broadcast(at::Tensor& tensor, int root) {
-  if (!distributed()) return;
+  if (!communicates()) return;
   if (rank_ == root) bytes_sent_ += (world_size_ - 1) * static_cast<int64_t>(tensor.nbytes());
   run("broadcast", [&] {
-    std::vector<at::Tensor> tensors{tensor};
+    std::vector<at::Tensor> tensors{on_group_device(tensor)};
     c10d::BroadcastOptions options;
     options.rootRank = root;
     backend_->broadcast(tensors, options)->wait();
+    if (!tensors[0].is_same(tensor)) tensor.copy_(tensors[0]);
   });
 }
 
 std::vector<std::string> Group::all_gather_bytes(const std::string& mine) {
-  if (!distributed()) return {mine};
+  if (!communicates()) return {mine};
   std::vector<std::string> out(static_cast<size_t>(world_size_));
   run("all_gather", [&] {
-    at::Tensor length = at::tensor({static_cast<int64_t>(mine.size())}, at::kLong);
+    // Every rank's length first (allgather wants equal sizes), then the bytes padded to the longest;
+    // the results are read on the host.
+    const auto on_device = [&](at::ScalarType type) { return at::TensorOptions().dtype(type).device(device_); };
+    std::vector<at::Tensor> length_in{on_group_device(at::tensor({static_cast<int64_t>(mine.size())}, at::kLong))};
     std::vector<std::vector<at::Tensor>> lengths(1);
-    for (int r = 0; r < world_size_; ++r) lengths[0].push_back(at::empty({1}, at::kLong));
-    std::vector<at::Tensor> length_in{length};
+    for (int r = 0; r < world_size_; ++r) lengths[0].push_back(at::empty({1}, on_device(at::kLong)));
     backend_->allgather(lengths, length_in)->wait();
-    int64_t longest = 0;
-    for (const auto& l : lengths[0]) longest = std::max(longest, l.item<int64_t>());
+    const at::Tensor length_of = at::cat(lengths[0]).to(at::kCPU);
+    const int64_t longest = length_of.max().item<int64_t>();
     at::Tensor padded = at::zeros({std::max<int64_t>(longest, 1)}, at::kByte);
     bytes_sent_ += (world_size_ - 1) * (8 + padded.numel());
     std::memcpy(padded.data_ptr(), mine.data(), mine.size());
+    std::vector<at::Tensor> in{on_group_device(padded)};
     std::vector<std::vector<at::Tensor>> gathered(1);
-    for (int r = 0; r < world_size_; ++r) gathered[0].push_back(at::empty_like(padded));
-    std::vector<at::Tensor> in{padded};
+    for (int r = 0; r < world_size_; ++r) gathered[0].push_back(at::empty_like(in[0]));
     backend_->allgather(gathered, in)->wait();
+    const at::Tensor all = at::stack(gathered[0]).to(at::kCPU);
     for (int r = 0; r < world_size_; ++r) {
-      const auto* data = static_cast<const char*>(gathered[0][static_cast<size_t>(r)].data_ptr());
-      out[static_cast<size_t>(r)].assign(data, static_cast<size_t>(lengths[0][static_cast<size_t>(r)].item<int64_t>()));
+      const auto* data = static_cast<const char*>(all[r].data_ptr());
+      out[static_cast<size_t>(r)].assign(data, static_cast<size_t>(length_of[r].item<int64_t>()));
     }
   });
   return out;
 }
 
 std::string Group::broadcast_bytes(const std::string& mine, int root) {
-  if (!distributed()) return mine;
+  if (!communicates()) return mine;
   return all_gather_bytes(rank_ == root ? mine : std::string())[static_cast<size_t>(root)];
 }
 
 void Group::barrier() {
-  if (!distributed()) return;
+  if (!communicates()) return;
   run("barrier", [&] {
-    at::Tensor token = at::zeros({1}, at::kFloat);
-    std::vector<at::Tensor> tensors{token};
+    std::vector<at::Tensor> tensors{at::zeros({1}, at::TensorOptions().dtype(at::kFloat).device(device_))};
     backend_->allreduce(tensors)->wait();
+    tensors[0].item<float>();  // on a CUDA group wait() orders streams only: the host waits here
   });
 }
 

@@ -2,7 +2,13 @@
 // c10d: a TCPStore for rendezvous and Gloo (CPU tensors) or NCCL (CUDA tensors) for the data.
 //
 // A Group of one process needs no network and every collective is the identity, so all code paths
-// take a Group and single-process runs behave exactly as before.
+// take a Group and single-process runs behave exactly as before. (A Group joined through a
+// LaunchEnv of world size 1 does run its collectives through the backend: tests use that to run
+// NCCL on one GPU.)
+//
+// Devices: NCCL takes only CUDA tensors, so a CPU tensor handed to a collective of a CUDA group
+// (the counters, statistics and bytes soar exchanges) travels through a copy on the group's device
+// and comes back; tensors already there are used in place.
 //
 // Failure: every collective first records on the store how far this rank got. When a collective
 // fails or exceeds the timeout, the error names the ranks that never reached it (or says that the
@@ -68,6 +74,8 @@ class Group {
   void run(const char* what, const std::function<void()>& body);
   std::string diagnose_missing_ranks() const;
   void exchange(at::Tensor& send, at::Tensor& receive, int partner);
+  bool communicates() const { return backend_ != nullptr; }
+  at::Tensor on_group_device(const at::Tensor& tensor) const;
 
   int rank_ = 0;
   int world_size_ = 1;

@@ -287,7 +287,7 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   std::optional<c10::cuda::CUDAStreamGuard> side_stream;
   if (cuda_graphs_) {
     at::cuda::CUDAEvent queued;
-    queued.record(c10::cuda::getCurrentCUDAStream());
+    queued.record(c10::cuda::getCurrentCUDAStream(device.index()));
     auto stream = c10::cuda::getStreamFromPool(false, device.index() < 0 ? 0 : device.index());
     queued.block(stream);
     side_stream.emplace(stream);

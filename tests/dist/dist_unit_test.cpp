@@ -1,6 +1,7 @@
 // The pieces of distributed execution that need no launcher: the launch environment, chunk
 // layout, the canonical tree sum (and that ranks assembling it by recursive doubling get the same
-// bits), and a real two-rank Gloo group inside one process (two threads).
+// bits), a real two-rank Gloo group inside one process (two threads), and a one-rank group whose
+// collectives go through Gloo.
 #include <gtest/gtest.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -11,6 +12,7 @@
 #include "dist/group.h"
 #include "dist/launch_env.h"
 #include "dist/tree_sum.h"
+#include "group_of_one.h"
 
 namespace soar::dist {
 namespace {
@@ -127,6 +129,8 @@ TEST(Group, OneProcessIsTheIdentity) {
   EXPECT_TRUE(at::equal(group.tree_sum(chunks, 2, chunks[0]), at::full({3}, 3.0)));
   EXPECT_EQ(group.all_gather_bytes("x"), std::vector<std::string>{"x"});
 }
+
+TEST(Group, JoinedAloneItRunsEveryCollectiveThroughGloo) { test::run_every_collective_alone(at::kCPU); }
 
 TEST(Group, TwoRanksOverGlooInOneProcess) {
   auto server = store_server();
