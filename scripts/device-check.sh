@@ -2,8 +2,9 @@
 # One call on a lent GPU machine (see docs/gpu.md): build the CUDA configuration against that
 # machine's torch, run the GPU tests, the GPU training benchmark (PyTorch eager steps as the
 # reference in the same run) and the GPU sampler benchmark (Hugging Face generate as the
-# reference), and write a log and JSON results to $OUT. About 7 minutes on an H200 (build 1.5,
-# tests 0.5, training benchmark 1, sampler benchmark 3.5 of which HF generate 2.5, profile 0.8).
+# reference), and write a log and JSON results to $OUT. About 7-8 minutes on an H200 (build 1.5-2,
+# tests 0.5 + the commands end to end ~1 (gpu_cli_test, not yet timed), training benchmark 1,
+# sampler benchmark 3.5 of which HF generate 2.5, profile 0.8).
 # Environment: SOAR_SKIP_BENCH (tests only), SOAR_SKIP_TESTS, SOAR_SKIP_TRAIN_BENCH, SOAR_SKIP_PROFILE
 # (the kernel-by-kernel profile of one sampler call, ~0.8 min), SOAR_BENCH_FLAGS /
 # SOAR_TRAIN_BENCH_FLAGS / SOAR_SAMPLER_BENCH_FLAGS (e.g. --no-reference).
@@ -36,15 +37,15 @@ step "configure + build (cuda, tests on)"
 cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOAR_CUDA=ON -DSOAR_TESTS=ON -DSOAR_BENCH=ON \
   -DSOAR_PYTHON="$(command -v python3)" -DTORCH_CUDA_ARCH_LIST=9.0 -DPKG_CONFIG_EXECUTABLE="$root/usr/bin/pkgconf" \
   -DCMAKE_CUDA_ARCHITECTURES=90 || exit 1
-timeout 300 cmake --build build/gpu -j "$(nproc)" --target gpu_test gpu_sampler_bench gpu_train_bench || exit 1
+timeout 300 cmake --build build/gpu -j "$(nproc)" --target soar gpu_test gpu_sampler_bench gpu_train_bench || exit 1
 
 # The CPU suites run in CI; here only what needs the GPU (and the reference models it compares to).
 step "GPU tests"
 if [[ -z "${SOAR_SKIP_TESTS:-}" ]]; then
 # Verbose, so that the log keeps the measured differences the tests print.
-timeout 200 ctest --test-dir build/gpu -R 'fixture.model_reference|gpu_test' -V --timeout 300 > "$OUT/gpu_test.txt" 2>&1
+timeout 300 ctest --test-dir build/gpu -R 'fixture.model_reference|fixture.dist_model|gpu_test|gpu_cli_test' -V --timeout 300 > "$OUT/gpu_test.txt" 2>&1
 echo "ctest exit: $?"
-grep -E '^\[ *(OK|FAILED|PASSED) *\]|tests passed|vs |Failure|Expected|Which is|error' "$OUT/gpu_test.txt" | tail -60
+grep -E '^([0-9]+: )?(\[ *(OK|FAILED|PASSED|SKIPPED) *\]|ok |FAIL |info: )|tests passed|vs |Failure|Expected|Which is|error' "$OUT/gpu_test.txt" | tail -80
 fi
 
 if [[ -n "${SOAR_SKIP_BENCH:-}" ]]; then step "done (benchmarks skipped)"; exit 0; fi
