@@ -49,6 +49,18 @@ void make_current(c10::Device device) {
 #endif
 }
 
+std::string device_identity(c10::Device device) {
+  if (device.is_cpu()) return "cpu";
+#ifdef SOAR_CUDA
+  char bus_id[32] = {};
+  const int index = device.has_index() ? device.index() : static_cast<int>(c10::cuda::current_device());
+  if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, index) != cudaSuccess) fail("cannot read the PCI bus id of ", device.str());
+  return bus_id;
+#else
+  fail("device ", device.str(), " is not available in this build");
+#endif
+}
+
 int64_t available_memory_bytes(c10::Device device) {
   if (device.is_cpu()) {
     std::ifstream meminfo("/proc/meminfo");

@@ -17,6 +17,11 @@ c10::Device parse_device(const std::string& name);
 // which for --device cuda:N or a rank's cuda:LOCAL_RANK is not device 0.
 void make_current(c10::Device device);
 
+// What tells one physical device from another across processes: the PCI bus id of a CUDA device
+// (the same GPU is "cuda:0" in one process and "cuda:1" in another under different
+// CUDA_VISIBLE_DEVICES), "cpu" for the CPU.
+std::string device_identity(c10::Device device);
+
 // Bytes that can still be allocated on the device: MemAvailable on the CPU, free memory on a GPU.
 int64_t available_memory_bytes(c10::Device device);
 

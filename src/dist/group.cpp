@@ -7,10 +7,14 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <sstream>
 
+#include "core/device.h"
 #include "core/error.h"
+#include "dist/placement.h"
 #include "dist/tree_sum.h"
 
 namespace soar::dist {
@@ -31,6 +35,27 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master
   }
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
+
+#ifdef SOAR_CUDA
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("?");
+}
+
+// Every rank's GPU through the store, before NCCL starts (it cannot be asked before), so that two
+// ranks on one GPU are named instead of failing inside NCCL at the first collective.
+void require_one_gpu_per_rank(c10d::Store& store, int rank, int world_size, at::Device device, std::chrono::milliseconds timeout) {
+  const auto key = [](int r) { return cat("soar/placement/", r); };
+  store.set(key(rank), bytes_of(encode_placement({host_name(), device_identity(device), device.str()})));
+  std::vector<Placement> placements;
+  for (int r = 0; r < world_size; ++r) {
+    store.wait({key(r)}, timeout);
+    std::vector<uint8_t> value = store.get(key(r));
+    placements.push_back(decode_placement(std::string(value.begin(), value.end())));
+  }
+  if (std::string problem = shared_gpus(placements); !problem.empty()) fail(problem);
+}
+#endif
 
 }  // namespace
 
@@ -60,6 +85,7 @@ Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds 
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("soar/backend", store_);
   if (device.is_cuda()) {
 #ifdef SOAR_CUDA
+    require_one_gpu_per_rank(*store_, rank_, world_size_, device, timeout);
     // NCCL's wait() otherwise only orders streams, and a timed-out collective is handled by its
     // watchdog thread; blocking waits make a stuck peer surface here as with Gloo, so that run()
     // names it. The user's own setting wins.

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "dist/group.h"
 #include "dist/launch_env.h"
+#include "dist/placement.h"
 #include "dist/tree_sum.h"
 #include "group_of_one.h"
 
@@ -55,6 +56,30 @@ TEST(LaunchEnv, RejectsInconsistentValuesNamingTheVariable) {
   EXPECT_NE(message({{"RANK", "4"}, {"WORLD_SIZE", "4"}}).find("RANK='4'"), std::string::npos);
   EXPECT_NE(message({{"RANK", "x"}, {"WORLD_SIZE", "4"}}).find("RANK='x'"), std::string::npos);
   EXPECT_NE(message({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}}).find("MASTER_PORT"), std::string::npos);
+}
+
+TEST(Placement, RanksSharingAGpuAreNamed) {
+  const Placement a{"node1", "0000:1A:00.0", "cuda:0"}, b{"node1", "0000:1B:00.0", "cuda:1"};
+  // The same bus id on another host is another GPU; "cuda:0" in two processes with different
+  // CUDA_VISIBLE_DEVICES may be two GPUs (the identity decides, not the name).
+  const Placement c{"node2", "0000:1A:00.0", "cuda:0"}, d{"node1", "0000:1B:00.0", "cuda:0"};
+  EXPECT_EQ(shared_gpus({a, b, c}), "");
+  EXPECT_EQ(shared_gpus({a}), "");
+  const std::string message = shared_gpus({a, b, a, c, d, a});
+  EXPECT_NE(message.find("ranks 0 (cuda:0), 2 (cuda:0) and 5 (cuda:0) share the GPU 0000:1A:00.0 on node1"), std::string::npos) << message;
+  EXPECT_NE(message.find("ranks 1 (cuda:1) and 4 (cuda:0) share the GPU 0000:1B:00.0 on node1"), std::string::npos) << message;
+  EXPECT_NE(message.find("--device cuda"), std::string::npos) << message;
+  EXPECT_EQ(message.find("node2"), std::string::npos) << message;
+}
+
+TEST(Placement, EncodingRoundTripsAndRejectsGarbage) {
+  const Placement p{"host-a.example", "0000:3B:00.0", "cuda:3"};
+  const Placement back = decode_placement(encode_placement(p));
+  EXPECT_EQ(back.host, p.host);
+  EXPECT_EQ(back.identity, p.identity);
+  EXPECT_EQ(back.device, p.device);
+  EXPECT_THROW(decode_placement("no tabs here"), Error);
+  EXPECT_THROW(decode_placement("one\ttab"), Error);
 }
 
 TEST(ChunkRange, ContiguousBalancedAndComplete) {
