@@ -93,6 +93,7 @@ Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds 
     auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
     nccl_options->timeout = timeout;
     backend_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank_, world_size_, nccl_options);
+    nccl_ = true;
 #else
     fail("distributed runs on CUDA need the CUDA build (cmake --preset cuda)");
 #endif
@@ -161,10 +162,10 @@ void Group::all_reduce_sum(at::Tensor& tensor) {
 void Group::exchange(at::Tensor& send, at::Tensor& receive, int partner) {
   bytes_sent_ += static_cast<int64_t>(send.nbytes());
   std::vector<at::Tensor> out{send}, in{receive};
-  if (backend_->supportsCoalescing()) {
-    // NCCL (the backend that coalesces) runs a rank's send and receive in order on one stream, and
-    // a send waits for the peer's receive: both ranks would wait in their sends. Issued as one
-    // group, as torch.distributed.batch_isend_irecv does, they proceed together.
+  if (nccl_) {
+    // NCCL runs a rank's send and receive in order on one stream, and a send waits for the peer's
+    // receive: both ranks would wait in their sends. Issued as one group, as
+    // torch.distributed.batch_isend_irecv does, they proceed together. (Gloo's are independent.)
     backend_->startCoalescing();
     backend_->send(out, partner, 0);
     backend_->recv(in, partner, 0);

@@ -86,6 +86,7 @@ class Group {
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::Backend> backend_;
   at::Device device_{at::kCPU};
+  bool nccl_ = false;  // the backend is NCCL
 };
 
 }  // namespace soar::dist
