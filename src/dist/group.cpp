@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "core/device.h"
@@ -42,11 +43,21 @@ std::string host_name() {
   return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("?");
 }
 
+// This host as NCCL tells hosts apart (its host hash): the host name and the kernel's boot id, since
+// host names alone may repeat across machines.
+std::string host_identity() {
+  std::ifstream file("/proc/sys/kernel/random/boot_id");
+  std::string boot_id;
+  std::getline(file, boot_id);
+  return cat(host_name(), "/", boot_id);
+}
+
 // Every rank's GPU through the store, before NCCL starts (it cannot be asked before), so that two
 // ranks on one GPU are named instead of failing inside NCCL at the first collective.
 void require_one_gpu_per_rank(c10d::Store& store, int rank, int world_size, at::Device device, std::chrono::milliseconds timeout) {
   const auto key = [](int r) { return cat("soar/placement/", r); };
-  store.set(key(rank), bytes_of(encode_placement({host_name(), device_identity(device), device.str()})));
+  const Placement mine{host_name(), cat(host_identity(), " ", device_identity(device)), device.str()};
+  store.set(key(rank), bytes_of(encode_placement(mine)));
   std::vector<Placement> placements;
   for (int r = 0; r < world_size; ++r) {
     store.wait({key(r)}, timeout);

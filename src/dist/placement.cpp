@@ -1,7 +1,6 @@
 #include "dist/placement.h"
 
 #include <map>
-#include <utility>
 
 #include "core/error.h"
 
@@ -16,18 +15,17 @@ Placement decode_placement(const std::string& text) {
 }
 
 std::string shared_gpus(const std::vector<Placement>& placement_of_rank) {
-  std::map<std::pair<std::string, std::string>, std::vector<size_t>> ranks_of;  // (host, GPU) -> ranks
-  for (size_t rank = 0; rank < placement_of_rank.size(); ++rank) {
-    ranks_of[{placement_of_rank[rank].host, placement_of_rank[rank].identity}].push_back(rank);
-  }
+  std::map<std::string, std::vector<size_t>> ranks_of;  // identity -> ranks
+  for (size_t rank = 0; rank < placement_of_rank.size(); ++rank) ranks_of[placement_of_rank[rank].identity].push_back(rank);
   std::string collisions;
-  for (const auto& [where, ranks] : ranks_of) {
+  for (const auto& [identity, ranks] : ranks_of) {
     if (ranks.size() < 2) continue;
     std::string names;
     for (size_t i = 0; i < ranks.size(); ++i) {
       names += cat(i == 0 ? "" : i + 1 == ranks.size() ? " and " : ", ", ranks[i], " (", placement_of_rank[ranks[i]].device, ")");
     }
-    collisions += cat(collisions.empty() ? "" : "; ", "ranks ", names, " share the GPU ", where.second, " on ", where.first);
+    collisions += cat(collisions.empty() ? "" : "; ", "ranks ", names, " share one GPU (", identity, ") on ",
+                      placement_of_rank[ranks[0]].host);
   }
   if (collisions.empty()) return "";
   return cat(collisions, ": NCCL needs one GPU per process. Pass --device cuda (each rank takes the GPU of its local rank) ",

@@ -9,8 +9,8 @@
 namespace soar::dist {
 
 struct Placement {
-  std::string host;      // the host's name
-  std::string identity;  // the physical device (core/device.h: device_identity)
+  std::string host;      // the host's name, for messages
+  std::string identity;  // the physical device: the host (name and boot id) + device_identity (core/device.h)
   std::string device;    // as the rank named it, e.g. "cuda:0"
 };
 
@@ -18,8 +18,8 @@ std::string encode_placement(const Placement& placement);
 // Throws soar::Error on text encode_placement did not write.
 Placement decode_placement(const std::string& text);
 
-// An error message naming every set of ranks that share one physical GPU on one host (indexed by
-// rank), or "" when each rank has a GPU of its own.
+// An error message naming every set of ranks (indexed by rank) with the same device identity, or ""
+// when each rank has a GPU of its own.
 std::string shared_gpus(const std::vector<Placement>& placement_of_rank);
 
 }  // namespace soar::dist

@@ -59,17 +59,18 @@ TEST(LaunchEnv, RejectsInconsistentValuesNamingTheVariable) {
 }
 
 TEST(Placement, RanksSharingAGpuAreNamed) {
-  const Placement a{"node1", "0000:1A:00.0", "cuda:0"}, b{"node1", "0000:1B:00.0", "cuda:1"};
-  // The same bus id on another host is another GPU; "cuda:0" in two processes with different
-  // CUDA_VISIBLE_DEVICES may be two GPUs (the identity decides, not the name).
-  const Placement c{"node2", "0000:1A:00.0", "cuda:0"}, d{"node1", "0000:1B:00.0", "cuda:0"};
+  const Placement a{"node1", "boot1 0000:1A:00.0", "cuda:0"}, b{"node1", "boot1 0000:1B:00.0", "cuda:1"};
+  // The same bus id on another machine is another GPU, even under the same host name; "cuda:0" in
+  // two processes with different CUDA_VISIBLE_DEVICES may be two GPUs (the identity decides).
+  const Placement c{"node1", "boot2 0000:1A:00.0", "cuda:0"}, d{"node1", "boot1 0000:1B:00.0", "cuda:0"};
   EXPECT_EQ(shared_gpus({a, b, c}), "");
   EXPECT_EQ(shared_gpus({a}), "");
   const std::string message = shared_gpus({a, b, a, c, d, a});
-  EXPECT_NE(message.find("ranks 0 (cuda:0), 2 (cuda:0) and 5 (cuda:0) share the GPU 0000:1A:00.0 on node1"), std::string::npos) << message;
-  EXPECT_NE(message.find("ranks 1 (cuda:1) and 4 (cuda:0) share the GPU 0000:1B:00.0 on node1"), std::string::npos) << message;
+  EXPECT_NE(message.find("ranks 0 (cuda:0), 2 (cuda:0) and 5 (cuda:0) share one GPU (boot1 0000:1A:00.0) on node1"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("ranks 1 (cuda:1) and 4 (cuda:0) share one GPU (boot1 0000:1B:00.0) on node1"), std::string::npos) << message;
   EXPECT_NE(message.find("--device cuda"), std::string::npos) << message;
-  EXPECT_EQ(message.find("node2"), std::string::npos) << message;
+  EXPECT_EQ(message.find("boot2"), std::string::npos) << message;
 }
 
 TEST(Placement, EncodingRoundTripsAndRejectsGarbage) {
