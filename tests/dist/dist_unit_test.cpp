@@ -139,14 +139,7 @@ TEST(CanonicalSum, RanksReproduceTheTreeBitForBit) {
   }
 }
 
-// A rendezvous store on a free loopback port, as `soar launch` hosts it.
-c10::intrusive_ptr<c10d::TCPStore> store_server() {
-  c10d::TCPStoreOptions options;
-  options.port = 0;
-  options.isServer = true;
-  options.waitWorkers = false;
-  return c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
-}
+using test::store_server;
 
 TEST(Group, OneProcessIsTheIdentity) {
   Group group;

@@ -1,8 +1,9 @@
-// Every collective of a Group joined through a launch environment of world size 1, on `device`:
-// such a group has a real backend (Gloo for the CPU, NCCL for a GPU), so this runs each collective
-// through it with the tensors soar hands it (CPU counters and bytes, tensors on the device) and
-// checks that each comes back as the identity it is for one rank. The CPU suite runs it over Gloo,
-// the GPU suite over NCCL, which cannot put two ranks on one GPU.
+// Test support for soar::dist::Group: a rendezvous store, and every collective of a Group joined
+// through a launch environment of world size 1, on `device`: such a group has a real backend
+// (Gloo for the CPU, NCCL for a GPU), so this runs each collective through it with the tensors
+// soar hands it (CPU counters and bytes, tensors on the device) and checks that each comes back as
+// the identity it is for one rank. The CPU suite runs it over Gloo, the GPU suite over NCCL, which
+// cannot put two ranks on one GPU.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -19,12 +20,17 @@
 
 namespace soar::dist::test {
 
+// A rendezvous store on a free loopback port, hosted by the test as `soar launch` hosts it.
+inline c10::intrusive_ptr<c10d::TCPStore> store_server() {
+  c10d::TCPStoreOptions options;
+  options.port = 0;
+  options.isServer = true;
+  options.waitWorkers = false;
+  return c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
+}
+
 inline void run_every_collective_alone(at::Device device) {
-  c10d::TCPStoreOptions store_options;
-  store_options.port = 0;
-  store_options.isServer = true;
-  store_options.waitWorkers = false;
-  auto server = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", store_options);
+  auto server = store_server();
   LaunchEnv env;
   env.master_port = server->getPort(), env.launcher_hosts_store = true;
   Group group(env, device, std::chrono::seconds(60));
