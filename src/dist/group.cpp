@@ -232,10 +232,9 @@ std::vector<std::string> Group::all_gather_bytes(const std::string& mine) {
   run("all_gather", [&] {
     // Every rank's length first (allgather wants equal sizes), then the bytes padded to the longest;
     // the results are read on the host.
-    const auto on_device = [&](at::ScalarType type) { return at::TensorOptions().dtype(type).device(device_); };
     std::vector<at::Tensor> length_in{on_group_device(at::tensor({static_cast<int64_t>(mine.size())}, at::kLong))};
     std::vector<std::vector<at::Tensor>> lengths(1);
-    for (int r = 0; r < world_size_; ++r) lengths[0].push_back(at::empty({1}, on_device(at::kLong)));
+    for (int r = 0; r < world_size_; ++r) lengths[0].push_back(at::empty_like(length_in[0]));
     backend_->allgather(lengths, length_in)->wait();
     const at::Tensor length_of = at::cat(lengths[0]).to(at::kCPU);
     const int64_t longest = length_of.max().item<int64_t>();
