@@ -15,6 +15,7 @@
 # Usage: dist_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
+source "$(dirname "${BASH_SOURCE[0]}")/run_inputs.sh"
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
 ok() { echo "ok   $1"; }
@@ -28,11 +29,7 @@ for line in open(sys.argv[1]):
         record.pop(key, None)
     print(json.dumps(record, sort_keys=True))' "$1"; }
 summary() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1] + "/summary.json")); d.pop("seconds"); print(json.dumps(d, sort_keys=True))' "$1"; }
-# 16 one-letter questions: the answer is the first letter of the problem.
-for i in $(seq 0 15); do
-  q=$(printf 'abcd' | fold -w1 | shuf -n3 --random-source=<(yes $i) | tr -d '\n')
-  printf '{"id": "%d", "problem": "%s", "answer": "%s"}\n' "$i" "$q" "${q:0:1}"
-done > letters.jsonl
+write_letters letters.jsonl
 export SOAR_DIST_TIMEOUT=30
 train() {  # train NPROC STEPS OUT [extra env...]
   local nproc=$1 steps=$2 out=$3; shift 3
@@ -115,9 +112,7 @@ else
 fi
 # 4. SOAR outer steps: a small testbed model (pretrained here, ~15 s) and level-1 problems, so that
 # inner loops get rewards, the teacher is updated and a trained student is promoted.
-"$soar" --threads 1 pretrain --out tb --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 400 --batch-rows 16 \
-  --seq-len 144 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
-  --log-every 400 > tb.log 2>&1 || { bad "testbed pretrain failed"; tail tb.log; }
+pretrain_small_testbed "$soar" 1 tb || { bad "testbed pretrain failed"; tail tb.log; }
 "$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
 # 5. testbed hard-level on the small testbed model (it solves a little of level 1, so with
 # --max-successes 0 the scan may stop there): 2 processes equal 1, and the recorded choice is the

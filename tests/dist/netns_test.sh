@@ -6,6 +6,7 @@
 # Usage: netns_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
+source "$(dirname "${BASH_SOURCE[0]}")/run_inputs.sh"
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 a=soar-a-$$ b=soar-b-$$ va=sva$$ vb=svb$$
 skip() { echo "SKIP: $1"; exit 77; }
@@ -19,10 +20,7 @@ ip link set "$va" netns "$a" && ip link set "$vb" netns "$b" || exit 1
 ip -n "$a" addr add 10.231.0.1/24 dev "$va" && ip -n "$a" link set "$va" up && ip -n "$a" link set lo up || exit 1
 ip -n "$b" addr add 10.231.0.2/24 dev "$vb" && ip -n "$b" link set "$vb" up && ip -n "$b" link set lo up || exit 1
 
-for i in $(seq 0 15); do
-  q=$(printf 'abcd' | fold -w1 | shuf -n3 --random-source=<(yes $i) | tr -d '\n')
-  printf '{"id": "%d", "problem": "%s", "answer": "%s"}\n' "$i" "$q" "${q:0:1}"
-done > letters.jsonl
+write_letters letters.jsonl
 args=(train-rl --model "$model" --problems letters.jsonl --steps 3 --prompts-per-step 8 -k 4 --max-new-tokens 1 --lr 3e-3
       --rollout-chunks 4 --seed 7 --checkpoint-every 100)
 export SOAR_DIST_TIMEOUT=60

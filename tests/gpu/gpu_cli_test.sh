@@ -11,6 +11,7 @@
 # Usage: gpu_cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR   (MODEL_DIR: the dist_model fixture)
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
+source "$(dirname "${BASH_SOURCE[0]}")/../dist/run_inputs.sh"
 device=${SOAR_CLI_TEST_DEVICE:-cuda}
 if [[ $device == cuda* ]] && ! { command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; }; then
   echo "no GPU: skipped"; exit 77
@@ -35,10 +36,7 @@ sys.exit(0 if passed else 1)
 EOF
   ); then ok "$name"; else bad "$name"; echo "$output" | tail -n 5; fi
 }
-for i in $(seq 0 15); do  # 16 one-letter questions: the answer is the problem's first letter
-  q=$(printf 'abcd' | fold -w1 | shuf -n3 --random-source=<(yes $i) | tr -d '\n')
-  printf '{"id": "%d", "problem": "%s", "answer": "%s"}\n' "$i" "$q" "${q:0:1}"
-done > letters.jsonl
+write_letters letters.jsonl
 
 train() {  # train OUT [env...]
   local out=$1; shift
@@ -91,10 +89,8 @@ passed = (len(rows) == 64 and finite([r["logprob"] for r in rows]) and all(r["lo
 "$soar" mine --device "$device" --model "$model" --problems letters.jsonl -K 4 --batch 8 --max-new-tokens 1 --seed 5 --out mine \
   > mine.log 2>&1 && [[ -f mine/summary.json ]] && ok "mine on $device" || { bad "mine on $device failed"; tail mine.log; }
 
-# SOAR on a small testbed model (pretrained on the CPU, as in dist_test: ~15 s).
-"$soar" --threads 4 pretrain --out tb --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 400 --batch-rows 16 \
-  --seq-len 144 --solved-max-level 1 --statement-max-level 2 --teacher-set-fraction 0.3 --max-set-size 2 --uneven-fraction 0 \
-  --log-every 400 > tb.log 2>&1 || { bad "testbed pretrain failed"; tail tb.log; }
+# SOAR on the small testbed model of dist_test (pretrained on the CPU).
+pretrain_small_testbed "$soar" 4 tb || { bad "testbed pretrain failed"; tail tb.log; }
 "$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
 "$soar" meta --device "$device" --model tb/model --train level1.jsonl -T 2 -g 4 -n 2 -K 2 --inner-prompts 4 --inner-samples 4 \
   --q-size 8 --q-samples 8 --student-lr 3e-3 --teacher-lr 1e-3 --tau -1 --window 1 --seed 3 --out soar > soar.log 2>&1 \
