@@ -13,7 +13,7 @@
 # pkg-config, gloo headers) travel as .deb files in .deb/ (fetch them here with scripts/fetch-device-debs.sh and
 # pass carry=[".deb"]); they are unpacked into .deb/root, never into /.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 OUT="${OUT:-/tmp/soar-device-out}"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/device-check.log") 2>&1
@@ -42,8 +42,9 @@ cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOAR_CUDA=ON -DSOA
 executables=(apps/soar/soar tests/gpu/gpu_test bench/gpu_sampler_bench bench/gpu_train_bench)
 (cd build/gpu && rm -f "${executables[@]}")
 timeout 300 cmake --build build/gpu -j "$(nproc)" --target "${executables[@]##*/}" -- -k 0
-echo "build exit: $? (built: $(cd build/gpu && ls "${executables[@]}" 2>/dev/null | xargs))"
+echo "build exit: $?"
 built() { [[ -x "build/gpu/$1" ]] || { echo "not built: $1 (skipped)"; return 1; }; }
+for executable in "${executables[@]}"; do built "$executable" > /dev/null && echo "built: $executable"; done
 
 # The CPU suites run in CI; here only what needs the GPU (and the reference models it compares to).
 step "GPU tests"
