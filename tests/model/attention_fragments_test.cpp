@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/attention_fragments.h"
+#include "mma_reference.h"
 
 namespace fr = soar::kernels::fragments;
 
@@ -28,41 +29,10 @@ double bf16_value(uint16_t bits) {
   std::memcpy(&x, &u, 4);
   return x;
 }
-double low(uint32_t word) { return bf16_value(static_cast<uint16_t>(word & 0xffffu)); }
-double high(uint32_t word) { return bf16_value(static_cast<uint16_t>(word >> 16)); }
-
-using WarpA = uint32_t[32][4];
-using WarpB = uint32_t[32][2];
-using WarpC = double[32][4];
-
-// D += A B for one warp, A 16x16, B 16x8, as PTX lays the fragments out: groupID = lane >> 2,
-// threadID_in_group = lane % 4; A: a_i at row groupID (+8 for i in {2,3,6,7}), column
-// 2·threadID_in_group + (i & 1) (+8 for i >= 4), two per register, low half first; B: b_i at row
-// 2·threadID_in_group + (i & 1) (+8 for i >= 2), column groupID; C: c_i at row groupID (+8 for
-// i >= 2), column 2·threadID_in_group + (i & 1).
-void emulated_mma(const WarpA& a, const WarpB& b, WarpC& c) {
-  double A[16][16] = {}, B[16][8] = {};
-  for (int lane = 0; lane < 32; ++lane) {
-    const int g = lane >> 2, t = lane % 4;
-    for (int i = 0; i < 8; ++i) {
-      const uint32_t word = a[lane][i / 2];
-      const int row = g + ((i == 2 || i == 3 || i == 6 || i == 7) ? 8 : 0);
-      const int col = 2 * t + (i & 1) + (i >= 4 ? 8 : 0);
-      A[row][col] = (i & 1) ? high(word) : low(word);
-    }
-    for (int i = 0; i < 4; ++i) {
-      const uint32_t word = b[lane][i / 2];
-      B[2 * t + (i & 1) + (i >= 2 ? 8 : 0)][g] = (i & 1) ? high(word) : low(word);
-    }
-  }
-  for (int lane = 0; lane < 32; ++lane) {
-    const int g = lane >> 2, t = lane % 4;
-    for (int i = 0; i < 4; ++i) {
-      const int row = g + (i >= 2 ? 8 : 0), col = 2 * t + (i & 1);
-      for (int k = 0; k < 16; ++k) c[lane][i] += A[row][k] * B[k][col];
-    }
-  }
-}
+using soar::test::WarpA;
+using soar::test::WarpB;
+using soar::test::WarpC;
+void emulated_mma(const WarpA& a, const WarpB& b, WarpC& c) { soar::test::emulated_mma(a, b, c, bf16_value); }
 
 // Random bf16 rows, as the words a 16-byte-aligned load would hold (element 2w in word w's low half).
 struct Rows {
