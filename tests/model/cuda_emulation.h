@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <barrier>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -102,7 +103,8 @@ void mma_m16n8k16(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2])
   for (int i = 0; i < 4; ++i) c[i] = static_cast<float>(c[i] + sums[lane][i]);
 }
 
-// Runs kernel() as `blocks` blocks of `threads` threads (a multiple of 32), one block at a time.
+// Runs kernel() as `blocks` blocks of `threads` threads (a multiple of 32), one block at a time (the
+// same threads run every block).
 template <class Kernel>
 void launch(unsigned blocks, unsigned threads, Kernel&& kernel);
 
@@ -115,6 +117,14 @@ template <class V>
 V __shfl_sync(unsigned, V value, int source) { return soar::emulation::shuffle(value, source); }
 template <class V>
 V __shfl_xor_sync(unsigned, V value, int mask) { return soar::emulation::shuffle(value, soar::emulation::lane ^ mask); }
+template <class V>
+V __shfl_down_sync(unsigned, V value, unsigned offset) {  // lanes past the warp's end read their own value
+  const int source = soar::emulation::lane + static_cast<int>(offset);
+  return soar::emulation::shuffle(value, source < 32 ? source : soar::emulation::lane);
+}
+// The GPU's fast approximations, computed exactly here (a kernel's arithmetic is not what this checks).
+inline float __logf(float x) { return logf(x); }
+inline float __expf(float x) { return expf(x); }
 inline float __uint_as_float(unsigned x) { return std::bit_cast<float>(x); }
 inline unsigned __float_as_uint(float x) { return std::bit_cast<unsigned>(x); }
 [[noreturn]] inline void __trap() { std::abort(); }
@@ -123,17 +133,19 @@ using std::min;
 
 template <class Kernel>
 void soar::emulation::launch(unsigned blocks, unsigned threads, Kernel&& kernel) {
-  for (unsigned b = 0; b < blocks; ++b) {
-    Block state(static_cast<int>(threads));
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        threadIdx = dim3(t), blockIdx = dim3(b), blockDim = dim3(threads), gridDim = dim3(blocks);
-        block = &state, lane = static_cast<int>(t % 32), warp = static_cast<int>(t / 32), parity = 0;
+  Block state(static_cast<int>(threads));
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      threadIdx = dim3(t), blockDim = dim3(threads), gridDim = dim3(blocks);
+      block = &state, lane = static_cast<int>(t % 32), warp = static_cast<int>(t / 32), parity = 0;
+      for (unsigned b = 0; b < blocks; ++b) {
+        blockIdx = dim3(b);
         kernel();
-      });
-    }
-    for (std::thread& thread : pool) thread.join();
+        state.meet.arrive_and_wait();  // the block's shared memory is the next block's only after all are done
+      }
+    });
   }
+  for (std::thread& thread : pool) thread.join();
 }
