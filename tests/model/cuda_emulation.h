@@ -54,7 +54,7 @@ struct Warp {
 };
 
 struct Block {
-  explicit Block(int threads) : meet(threads), warps(static_cast<size_t>(threads / 32)) {}
+  explicit Block(int threads) : meet(threads), warps(static_cast<size_t>((threads + 31) / 32)) {}
   std::barrier<> meet;
   std::vector<Warp> warps;
 };
@@ -103,10 +103,10 @@ void mma_m16n8k16(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2])
   for (int i = 0; i < 4; ++i) c[i] = static_cast<float>(c[i] + sums[lane][i]);
 }
 
-// Runs kernel() as `blocks` blocks of `threads` threads (a multiple of 32), one block at a time (the
-// same threads run every block).
+// Runs kernel() as a grid of `blocks` blocks (x fastest, then y) of `threads` threads, one block at a
+// time (the same threads run every block). Warp collectives need whole warps of 32.
 template <class Kernel>
-void launch(unsigned blocks, unsigned threads, Kernel&& kernel);
+void launch(dim3 blocks, unsigned threads, Kernel&& kernel);
 
 }  // namespace soar::emulation
 
@@ -125,6 +125,11 @@ V __shfl_down_sync(unsigned, V value, unsigned offset) {  // lanes past the warp
 // The GPU's fast approximations, computed exactly here (a kernel's arithmetic is not what this checks).
 inline float __logf(float x) { return logf(x); }
 inline float __expf(float x) { return expf(x); }
+inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+// Round-to-nearest float32 operations that the GPU must not contract (neither does the host: ISO C++
+// mode compiles without floating-point contraction).
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __uint_as_float(unsigned x) { return std::bit_cast<float>(x); }
 inline unsigned __float_as_uint(float x) { return std::bit_cast<unsigned>(x); }
 [[noreturn]] inline void __trap() { std::abort(); }
@@ -132,18 +137,20 @@ using std::max;
 using std::min;
 
 template <class Kernel>
-void soar::emulation::launch(unsigned blocks, unsigned threads, Kernel&& kernel) {
+void soar::emulation::launch(dim3 blocks, unsigned threads, Kernel&& kernel) {
   Block state(static_cast<int>(threads));
   std::vector<std::thread> pool;
   pool.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      threadIdx = dim3(t), blockDim = dim3(threads), gridDim = dim3(blocks);
+      threadIdx = dim3(t), blockDim = dim3(threads), gridDim = blocks;
       block = &state, lane = static_cast<int>(t % 32), warp = static_cast<int>(t / 32), parity = 0;
-      for (unsigned b = 0; b < blocks; ++b) {
-        blockIdx = dim3(b);
-        kernel();
-        state.meet.arrive_and_wait();  // the block's shared memory is the next block's only after all are done
+      for (unsigned y = 0; y < blocks.y; ++y) {
+        for (unsigned x = 0; x < blocks.x; ++x) {
+          blockIdx = dim3(x, y);
+          kernel();
+          state.meet.arrive_and_wait();  // the block's shared memory is the next block's only after all are done
+        }
       }
     });
   }
