@@ -255,7 +255,7 @@ constexpr int kMmaMaxHeads = 8;
 template <class T>
 __device__ __forceinline__ void mma_m16n8k16(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
 #if defined(SOAR_CUDA_EMULATION)
-  ::soar::emulation::mma_m16n8k16<T>(c, a, b);  // the CPU test's warp (tests/model/cuda_emulation.h)
+  ::soar::emulation::mma_m16n8k16<T>(c, a, b);  // the CPU test's warp (tests/support/cuda_emulation.h)
 #elif __CUDA_ARCH__ >= 800
   if constexpr (std::is_same_v<T, __nv_bfloat16>) {
     asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"

@@ -1,7 +1,7 @@
 // The decoding step's small fused kernels (device code only; decode_kernels.cu launches them):
 // residual add + RMSNorm, SiLU gate, RoPE + KV-cache write. In a header of their own so that a CPU
 // test can compile the same source for the host and run it through an emulated warp
-// (tests/model/step_kernels_emulation_test.cpp, via tests/model/cuda_emulation.h).
+// (tests/model/step_kernels_emulation_test.cpp, via tests/support/cuda_emulation.h).
 #pragma once
 
 #include <cmath>

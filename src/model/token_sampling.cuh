@@ -1,6 +1,6 @@
 // The one-pass token draw's kernel (device code only; token_sampling.cu launches it). In a header
 // of its own so that a CPU test can compile the same source for the host and run it through an
-// emulated warp (tests/model/token_sampling_emulation_test.cpp, via tests/model/cuda_emulation.h).
+// emulated warp (tests/model/token_sampling_emulation_test.cpp, via tests/support/cuda_emulation.h).
 #pragma once
 
 #include <curand_philox4x32_x.h>
