@@ -1,6 +1,6 @@
 // The decode-attention kernels (device code only; decode_kernels.cu launches them): grouped-query
 // attention of one new token per row over the KV cache, on CUDA cores (variants 0-1) and on tensor
-// cores (variants 2-3). In a header of their own so that a CPU test can compile the same source for
+// cores (variants 2-4). In a header of their own so that a CPU test can compile the same source for
 // the host and run it through an emulated warp (tests/model/decode_attention_emulation_test.cpp,
 // which defines SOAR_CUDA_EMULATION and supplies the warp primitives and the mma).
 #pragma once
@@ -226,10 +226,10 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
   g.finish(merge, key_group, lane, block.heads_here, static_cast<T*>(a.out) + block.query_offset(a));
 }
 
-// ---- the same attention on tensor cores (variants 2 and 3) ---------------------------------------
+// ---- the same attention on tensor cores (variants 2, 3 and 4) ------------------------------------
 //
-// Block = 4 warps for one (row, kv head) and all its query heads (at most 8, one n-tile of
-// mma.m16n8k16). Warp w takes the 16-key tiles w, w + 4, ...: per tile each lane loads its runs
+// Block = WARPS warps for one (row, kv head) and all its query heads (at most 8, one n-tile of
+// mma.m16n8k16). Warp w takes the 16-key tiles w, w + WARPS, ...: per tile each lane loads its runs
 // of two keys (for the scores) and of four keys (for the output) straight into registers, then
 // 2 · D/16 mma give the tile's scores and D/16 its output; attention_fragments.h has the layout
 // (proven on the CPU by tests/model/attention_fragments_test.cpp). Lane (g, q) ends up with head
@@ -247,9 +247,23 @@ __global__ void __launch_bounds__(kAttentionThreads) decode_attention_kernel(Dec
 // 8-byte spill (ptxas, sm_90); which is faster is measured (gpu_sampler_bench). MIN_BLOCKS = 0
 // sets no minimum. Head size 64 needs no cap (80 registers: 6 blocks per SM; a cap of 4 blocks
 // makes ptxas take 104), so there variant 3 is variant 2.
+// Variant 4 halves the block (WARPS = 2): each warp takes twice the tiles, so the per-block start
+// (the query's load) and end (the merge through shared memory) are spread over twice the keys,
+// and with registers capped at 128 (head size 128) 8 blocks fit an SM, the same 16 warps as
+// variant 3 (batch 256: 1.9 waves; batch 64: 0.48). Whether that beats variant 3 is measured.
 
-constexpr int kMmaWarps = 4;
 constexpr int kMmaMaxHeads = 8;
+
+// Warps per block and minimum blocks per SM (0: none) of the tensor-core variants 2-4; see above.
+struct MmaShape {
+  int warps, min_blocks;
+};
+template <int D>
+constexpr MmaShape mma_shape(int variant) {
+  if (variant == 3) return {4, D == 128 ? 4 : 0};
+  if (variant == 4) return {2, D == 128 ? 8 : 0};
+  return {4, 0};
+}
 
 // D += A B on tensor cores for 16-bit T, float32 accumulators (fragments: attention_fragments.h).
 template <class T>
@@ -283,13 +297,13 @@ __device__ __forceinline__ uint16_t rounded_bits(float x, float& value) {
   }
 }
 
-template <class T, int D, int MIN_BLOCKS>
-__global__ void __launch_bounds__(kMmaWarps * 32, MIN_BLOCKS) decode_attention_mma_kernel(DecodeAttention a, int group) {
+template <class T, int D, int WARPS, int MIN_BLOCKS>
+__global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) decode_attention_mma_kernel(DecodeAttention a, int group) {
   namespace fr = fragments;
   constexpr int kRun = D / 16;  // elements of one value run
   constexpr float kLog2e = 1.4426950408889634f;
-  __shared__ float merge_max[kMmaWarps][kMmaMaxHeads], merge_sum[kMmaWarps][kMmaMaxHeads];
-  __shared__ float merge_out[kMmaWarps][kMmaMaxHeads][D];
+  __shared__ float merge_max[WARPS][kMmaMaxHeads], merge_sum[WARPS][kMmaMaxHeads];
+  __shared__ float merge_out[WARPS][kMmaMaxHeads][D];
   const AttentionBlock block(a, group, 1, kMmaMaxHeads);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, quad = lane % 4;
   const bool head_here = g < block.heads_here;
@@ -319,7 +333,7 @@ __global__ void __launch_bounds__(kMmaWarps * 32, MIN_BLOCKS) decode_attention_m
   float out[D / 16][4] = {};             // m-tile mt, c_i: head output_head(i, quad), dim output_dim(mt, g + 8 (i / 2))
 
 #pragma unroll 1
-  for (int64_t base = 16 * warp; base < count; base += 16 * kMmaWarps) {
+  for (int64_t base = 16 * warp; base < count; base += 16 * WARPS) {
     // Slots past the newest are clamped to it (in bounds, finite) and left out of the softmax.
     uint32_t key_words[2][D / 8];
 #pragma unroll
@@ -400,14 +414,8 @@ __global__ void __launch_bounds__(kMmaWarps * 32, MIN_BLOCKS) decode_attention_m
     for (int i = 0; i < 4; ++i) merge_out[warp][fr::output_head(i, quad)][fr::output_dim<D>(mt, g + 8 * (i / 2))] = out[mt][i];
   }
   __syncthreads();
-  merge_softmax_parts<T, D>(&merge_max[0][0], &merge_sum[0][0], &merge_out[0][0][0], kMmaWarps, kMmaMaxHeads, block.heads_here,
+  merge_softmax_parts<T, D>(&merge_max[0][0], &merge_sum[0][0], &merge_out[0][0][0], WARPS, kMmaMaxHeads, block.heads_here,
                             static_cast<T*>(a.out) + block.query_offset(a));
-}
-
-// The tensor-core kernel's minimum of blocks per SM for variant 2 or 3 (see above).
-template <int D>
-constexpr int mma_min_blocks(int variant) {
-  return variant == 3 && D == 128 ? 4 : 0;
 }
 
 }  // namespace soar::kernels::attention

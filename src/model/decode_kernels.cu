@@ -24,7 +24,10 @@ bool mma_attention_compiled() {
       cudaFuncAttributes attributes{};
       return cudaFuncGetAttributes(&attributes, kernel) == cudaSuccess && attributes.binaryVersion >= 80;
     };
-    return sm80(decode_attention_mma_kernel<T, D, mma_min_blocks<D>(2)>) && sm80(decode_attention_mma_kernel<T, D, mma_min_blocks<D>(3)>);
+    constexpr MmaShape v2 = mma_shape<D>(2), v3 = mma_shape<D>(3), v4 = mma_shape<D>(4);
+    return sm80(decode_attention_mma_kernel<T, D, v2.warps, v2.min_blocks>) &&
+           sm80(decode_attention_mma_kernel<T, D, v3.warps, v3.min_blocks>) &&
+           sm80(decode_attention_mma_kernel<T, D, v4.warps, v4.min_blocks>);
   }();
   return compiled;
 }
@@ -97,9 +100,16 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
 }
 
 int attention_variant = 0;
-constexpr int kAttentionVariants = 4;
+constexpr int kAttentionVariants = 5;
 
-// Variant 2 or 3 where it applies (16-bit elements, head size 64 or 128, at most 8 query heads per
+template <class T, int D, int VARIANT>
+void launch_mma_variant(const DecodeAttention& a, int group, cudaStream_t stream) {
+  constexpr MmaShape shape = mma_shape<D>(VARIANT);
+  decode_attention_mma_kernel<T, D, shape.warps, shape.min_blocks>
+      <<<static_cast<unsigned>(a.batch * a.kv_heads), shape.warps * 32, 0, stream>>>(a, group);
+}
+
+// Variant 2, 3 or 4 where it applies (16-bit elements, head size 64 or 128, at most 8 query heads per
 // kv head, kernels built for sm_80+); true when it ran.
 template <class T, int D>
 bool launch_mma_attention(const DecodeAttention& a, int variant, cudaStream_t stream) {
@@ -108,11 +118,10 @@ bool launch_mma_attention(const DecodeAttention& a, int variant, cudaStream_t st
   } else {
     const int group = static_cast<int>(a.heads / a.kv_heads);
     if (group > kMmaMaxHeads || !mma_attention_compiled<T, D>()) return false;
-    const unsigned blocks = static_cast<unsigned>(a.batch * a.kv_heads);
-    if (variant == 3) {
-      decode_attention_mma_kernel<T, D, mma_min_blocks<D>(3)><<<blocks, kMmaWarps * 32, 0, stream>>>(a, group);
-    } else {
-      decode_attention_mma_kernel<T, D, mma_min_blocks<D>(2)><<<blocks, kMmaWarps * 32, 0, stream>>>(a, group);
+    switch (variant) {
+      case 3: launch_mma_variant<T, D, 3>(a, group, stream); break;
+      case 4: launch_mma_variant<T, D, 4>(a, group, stream); break;
+      default: launch_mma_variant<T, D, 2>(a, group, stream); break;
     }
     return true;
   }
@@ -125,7 +134,7 @@ void launch_decode_attention(const DecodeAttention& a, cudaStream_t stream) {
                      (a.head_dim == 128 && launch_mma_attention<T, 128>(a, attention_variant, stream));
     if (ran) return check_launch("decode_attention");
   }
-  const int variant = attention_variant == 1 ? 1 : 0;  // variants 2-3 fall back to variant 0
+  const int variant = attention_variant == 1 ? 1 : 0;  // variants 2-4 fall back to variant 0
   switch (a.head_dim) {
     case 64: launch_attention_heads<T, 64>(a, variant, stream); break;
     case 128: launch_attention_heads<T, 128>(a, variant, stream); break;
@@ -157,7 +166,7 @@ void rope_cache_write(Element type, const RopeCacheWrite& args, void* stream) {
 
 void set_decode_attention_variant(int variant) {
   if (variant < 0 || variant >= kAttentionVariants) {
-    throw std::invalid_argument("decode attention variant must be 0, 1, 2 or 3, got " + std::to_string(variant));
+    throw std::invalid_argument("decode attention variant must be 0-4, got " + std::to_string(variant));
   }
   attention_variant = variant;
 }

@@ -58,10 +58,11 @@ void decode_attention(Element type, const DecodeAttention& args, void* stream);
 // step's arithmetic; 1 = 8 elements, 4 keys, each step's loads then its arithmetic; 2 = tiles of
 // 16 keys through tensor-core products (mma.m16n8k16, sm_80+), the probabilities rounded to the
 // element type before they weight the values, where decode_attention_on_tensor_cores holds, else
-// variant 0; 3 = variant 2 with its registers capped so that 4 blocks fit an SM instead of 3.
+// variant 0; 3 = variant 2 with its registers capped so that 4 blocks fit an SM instead of 3;
+// 4 = variant 2 with blocks of 2 warps instead of 4 (8 per SM, each warp twice the keys).
 // All compute the same function.
 void set_decode_attention_variant(int variant);
-// Whether variants 2-3 run on tensor cores for these elements, head size and query heads per kv
+// Whether variants 2-4 run on tensor cores for these elements, head size and query heads per kv
 // head (16-bit elements, head size 64 or 128, at most 8 heads, kernels built for sm_80+).
 bool decode_attention_on_tensor_cores(Element type, int64_t head_dim, int64_t group);
 

@@ -141,7 +141,7 @@ TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
   EXPECT_FALSE(kernels::decode_attention_on_tensor_cores(kernels::Element::BFloat16, 256, 3));
   EXPECT_FALSE(kernels::decode_attention_on_tensor_cores(kernels::Element::BFloat16, 128, 9));
   EXPECT_FALSE(kernels::decode_attention_on_tensor_cores(kernels::Element::Float, 128, 3));
-  for (int variant : {0, 1, 2, 3}) {
+  for (int variant : {0, 1, 2, 3, 4}) {
     fused::set_decode_attention_variant(variant);
     for (at::ScalarType dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
       double worst = 0;

@@ -1,6 +1,6 @@
 // The decode-attention kernels' own source (src/model/decode_attention.cuh), compiled for the host
 // and run through an emulated warp (cuda_emulation.h: a thread per lane, the PTX-defined mma), against
-// attention in float64. The tensor-core kernel (variants 2-3) has never run on a GPU when this was
+// attention in float64. The tensor-core kernel (variants 2-4) has never run on a GPU when this was
 // written; here it runs at every head size, query group and cache shape the GPU test uses, and
 // under AddressSanitizer every load it issues is checked to be in bounds. Variant 0 (measured on
 // GPUs, docs/benchmarks.md) runs through the same emulation as a control.
@@ -116,10 +116,13 @@ void run_variant_0(const DecodeAttention& a, int group) {
   run(std::integral_constant<int, attention::kMaxHeadsPerBlock>{}, (group + attention::kMaxHeadsPerBlock - 1) / attention::kMaxHeadsPerBlock);
 }
 
-template <class T, int D>
+// The tensor-core kernel in the block shape of variant 2 (4 warps) or 4 (2 warps); variant 3 is
+// variant 2's code under a register cap, which the emulation does not see.
+template <class T, int D, int VARIANT>
 void run_tensor_cores(const DecodeAttention& a, int group) {
-  soar::emulation::launch(static_cast<unsigned>(a.batch * a.kv_heads), attention::kMmaWarps * 32,
-                          [&] { attention::decode_attention_mma_kernel<T, D, 0>(a, group); });
+  constexpr attention::MmaShape shape = attention::mma_shape<D>(VARIANT);
+  soar::emulation::launch(static_cast<unsigned>(a.batch * a.kv_heads), shape.warps * 32,
+                          [&] { attention::decode_attention_mma_kernel<T, D, shape.warps, shape.min_blocks>(a, group); });
 }
 
 // Every group the GPU test uses (1, 3, 5, 8 query heads per kv head), both bounds on the slots read,
@@ -127,8 +130,8 @@ void run_tensor_cores(const DecodeAttention& a, int group) {
 // full cache whose capacity is no multiple of 16 (a last tile reaching past the buffer's end, which
 // the kernel must not read).
 template <class T, int D>
-void check(bool tensor_cores, const char* type) {
-  std::mt19937 rng(D * 7 + (tensor_cores ? 1 : 0));
+void check(int variant, const char* type) {
+  std::mt19937 rng(D * 7 + variant);
   double worst = 0;
   for (int group : {1, 3, 5, 8}) {
     // (newest slot, bound on the slots read); the bound of 100 cuts the full cache short.
@@ -136,31 +139,34 @@ void check(bool tensor_cores, const char* type) {
       Inputs<T> in(2, 2, group, D, 150, newest, max_slots, rng);
       std::vector<T> out(in.q.size(), T(-7.0f));
       const DecodeAttention a = in.args(out);
-      if (tensor_cores) {
-        run_tensor_cores<T, D>(a, group);
-      } else {
-        run_variant_0<T, D>(a, group);
+      switch (variant) {
+        case 0: run_variant_0<T, D>(a, group); break;
+        case 2: run_tensor_cores<T, D, 2>(a, group); break;
+        case 4: run_tensor_cores<T, D, 4>(a, group); break;
+        default: FAIL() << "variant " << variant << " is not emulated";
       }
       double error = 0;
       const std::string where = compare(out, in.expected(), D, error);
       worst = std::max(worst, error);
-      EXPECT_LT(error, 1e-2) << type << " D " << D << " group " << group << " newest " << newest << " max_slots " << max_slots
+      EXPECT_LT(error, 1e-2) << "variant " << variant << " " << type << " D " << D << " group " << group << " newest " << newest << " max_slots " << max_slots
                              << ": " << where;
     }
   }
-  std::cout << (tensor_cores ? "tensor cores " : "variant 0 ") << type << " D " << D << ": worst relative error " << worst << "\n";
+  std::cout << "variant " << variant << " " << type << " D " << D << ": worst relative error " << worst << "\n";
 }
 
 TEST(DecodeAttentionEmulation, TensorCoreKernelMatchesFloat64) {
-  check<__nv_bfloat16, 64>(true, "bf16");
-  check<__nv_bfloat16, 128>(true, "bf16");
-  check<__half, 64>(true, "fp16");
-  check<__half, 128>(true, "fp16");
+  for (int variant : {2, 4}) {
+    check<__nv_bfloat16, 64>(variant, "bf16");
+    check<__nv_bfloat16, 128>(variant, "bf16");
+    check<__half, 64>(variant, "fp16");
+    check<__half, 128>(variant, "fp16");
+  }
 }
 
 TEST(DecodeAttentionEmulation, Variant0MatchesFloat64) {
-  check<__nv_bfloat16, 64>(false, "bf16");
-  check<__nv_bfloat16, 128>(false, "bf16");
+  check<__nv_bfloat16, 64>(0, "bf16");
+  check<__nv_bfloat16, 128>(0, "bf16");
 }
 
 }  // namespace
