@@ -15,6 +15,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/seed.h"
 #include "data/jsonl.h"
 
@@ -35,9 +36,9 @@ bool parse_entry(const std::string& line, std::string& id, MiningResult& result,
   if (invalid_utf8_offset(line) != std::string::npos) return reason = "invalid UTF-8", false;
   Json object;
   try {
-    object = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    return reason = cat("not valid JSON: ", e.what()), false;
+    object = parse_json(line, "");
+  } catch (const Error& e) {
+    return reason = e.what(), false;
   }
   if (!object.is_object()) return reason = cat("expected a JSON object, got ", object.type_name()), false;
   auto id_it = object.find("id");

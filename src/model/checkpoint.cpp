@@ -61,10 +61,24 @@ at::Tensor tensor_from_view(const safetensors::TensorView& view) {
   return tensor;
 }
 
+// Up to this size, a config needing more values than the checkpoint holds is diagnosed tensor by
+// tensor (building the model costs at most ~1 GiB); above it, from the counts alone.
+constexpr int64_t kPreciseDiagnosisParameters = int64_t(1) << 28;
+
 CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options) {
   if (!std::filesystem::is_directory(dir)) fail("model directory ", dir, " does not exist");
   ModelConfig config = ModelConfig::from_file(dir / "config.json");
   safetensors::Checkpoint weights = safetensors::Checkpoint::open(dir);
+  // Before the model is built, which allocates and randomly initialises every parameter the config
+  // describes: too few stored values means a config.json that does not belong to these weights (or
+  // a corrupt one). Small models go on to the checks below, which name the missing tensor.
+  int64_t stored = 0;
+  for (const auto& file : weights.files())
+    for (const auto& view : file.tensors()) stored += c10::multiply_integers(view.shape);
+  if (stored < config.parameter_count() && config.parameter_count() > kPreciseDiagnosisParameters) {
+    fail("checkpoint ", dir, " holds ", stored, " values, fewer than the ", config.parameter_count(),
+         " parameters its config.json describes (does config.json belong to these weights?)");
+  }
 
   at::ScalarType dtype = options.dtype.value_or(options.device.is_cuda() ? at::kBFloat16 : at::kFloat);
   CausalLM model(config);

@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json.h"
 
 namespace soar {
 namespace {
@@ -99,15 +100,27 @@ std::vector<int64_t> read_token_ids(const Reader& config, const char* key) {
   return ids;
 }
 
+// The parameters of the model a config describes (CausalLMImpl's named_parameters), in N: double in
+// validate(), to bound the count before int64 arithmetic (exact below the bound) computes it.
+template <class N>
+N count_parameters(const ModelConfig& c) {
+  const N hidden = N(c.hidden_size), heads = N(c.num_attention_heads), kv_heads = N(c.num_key_value_heads),
+          head_dim = N(c.head_dim), intermediate = N(c.intermediate_size);
+  N q = heads * head_dim, kv = kv_heads * head_dim;
+  N attention = hidden * q + 2 * hidden * kv + q * hidden;
+  if (c.qkv_bias) attention += q + 2 * kv;
+  if (c.o_proj_bias) attention += hidden;
+  if (c.qk_norm) attention += 2 * head_dim;
+  N mlp = 3 * hidden * intermediate + (c.mlp_bias ? 2 * intermediate + hidden : 0);
+  N layer = attention + mlp + 2 * hidden;
+  N embeddings = N(c.vocab_size) * hidden * (c.tie_word_embeddings ? 1 : 2);
+  return N(c.num_hidden_layers) * layer + embeddings + hidden;
+}
+
 }  // namespace
 
 ModelConfig ModelConfig::from_json_text(const std::string& text, const std::string& source) {
-  json object;
-  try {
-    object = json::parse(text);
-  } catch (const json::parse_error& e) {
-    fail(source, ": not valid JSON: ", e.what());
-  }
+  json object = parse_json(text, source);
   if (!object.is_object()) fail(source, ": expected a JSON object at the top level");
   Reader config{object, source};
 
@@ -185,6 +198,10 @@ void ModelConfig::validate(const std::string& source) const {
     fail(source, ": num_attention_heads (", num_attention_heads, ") must be a multiple of num_key_value_heads (",
          num_key_value_heads, ")");
   }
+  // Also keeps every size product below int64's range (no overflow anywhere downstream).
+  if (double parameters = count_parameters<double>(*this); parameters > kMaxParameters) {
+    fail(source, ": the sizes describe a model of ", parameters, " parameters (more than ", kMaxParameters, ")");
+  }
   if (!(rms_norm_eps > 0)) fail(source, ": field 'rms_norm_eps' must be positive");
   if (!(rope.theta > 0)) fail(source, ": rope theta must be positive");
   if (rope.type == "llama3" && (rope.factor <= 0 || rope.low_freq_factor <= 0 ||
@@ -258,16 +275,6 @@ void ModelConfig::save(const std::filesystem::path& config_json) const {
   write_text_atomically(config_json, to_json_text());
 }
 
-int64_t ModelConfig::parameter_count() const {
-  int64_t q = num_attention_heads * head_dim, kv = num_key_value_heads * head_dim;
-  int64_t attention = hidden_size * q + 2 * hidden_size * kv + q * hidden_size;
-  if (qkv_bias) attention += q + 2 * kv;
-  if (o_proj_bias) attention += hidden_size;
-  if (qk_norm) attention += 2 * head_dim;
-  int64_t mlp = 3 * hidden_size * intermediate_size + (mlp_bias ? 2 * intermediate_size + hidden_size : 0);
-  int64_t layer = attention + mlp + 2 * hidden_size;
-  int64_t embeddings = vocab_size * hidden_size * (tie_word_embeddings ? 1 : 2);
-  return num_hidden_layers * layer + embeddings + hidden_size;
-}
+int64_t ModelConfig::parameter_count() const { return count_parameters<int64_t>(*this); }
 
 }  // namespace soar

@@ -14,6 +14,9 @@ namespace soar {
 
 enum class ModelFamily { Llama, Qwen2, Qwen3 };
 
+// Far beyond any model this program can hold; a config past it is a mistake (or a fuzzer).
+inline constexpr double kMaxParameters = 1e15;
+
 struct RopeConfig {
   double theta = 10000.0;
   std::string type = "default";  // "default" or "llama3"
@@ -56,7 +59,7 @@ struct ModelConfig {
 
   std::string model_type() const;      // "llama", "qwen2", "qwen3"
   std::string architecture() const;    // "LlamaForCausalLM", ...
-  int64_t parameter_count() const;
+  int64_t parameter_count() const;  // of the model CausalLM builds from this config
   void validate(const std::string& source) const;
 };
 

@@ -18,6 +18,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json.h"
 
 namespace soar::safetensors {
 namespace {
@@ -28,6 +29,8 @@ using nlohmann::json;
 constexpr std::string_view kMetadataKey = "__metadata__";
 constexpr std::string_view kSingleName = "model.safetensors";
 constexpr std::string_view kIndexName = "model.safetensors.index.json";
+// Duplicate keys are errors (see safetensors.h); headers and indexes nest 3 deep.
+constexpr JsonRules kHeaderJsonRules{.max_depth = kMaxJsonDepth, .reject_duplicate_keys = true};
 
 struct DTypeInfo {
   DType dtype;
@@ -81,28 +84,6 @@ std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
     i += len;
   }
   return std::nullopt;
-}
-
-// Parses JSON, rejecting duplicate keys (nlohmann keeps one silently) and absurd nesting. `where`
-// names the file in errors.
-json parse_json(std::string_view text, const std::string& where, std::string_view what) {
-  std::vector<std::set<std::string>> open_objects;
-  auto check = [&](int depth, json::parse_event_t event, json& parsed) {
-    using E = json::parse_event_t;
-    if ((event == E::object_start || event == E::array_start) && depth >= kMaxJsonDepth)
-      fail(where, ": ", what, " nests deeper than ", kMaxJsonDepth, " levels");
-    if (event == E::object_start) open_objects.emplace_back();
-    if (event == E::object_end) open_objects.pop_back();
-    if (event == E::key && !open_objects.back().insert(parsed.get<std::string>()).second)
-      fail(where, ": ", what, " has duplicate key \"", parsed.get<std::string>(), "\"",
-           open_objects.size() == 1 ? "" : " (inside a nested object)");
-    return true;
-  };
-  try {
-    return json::parse(text.begin(), text.end(), check);
-  } catch (const json::exception& e) {
-    fail(where, ": ", what, " is not valid JSON: ", e.what());
-  }
 }
 
 std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, bool& overflow) {
@@ -222,7 +203,7 @@ void File::parse(std::span<const std::byte> bytes) {
     fail(where, ": header contains a NUL byte at file offset ", 8 + nul);
   if (auto bad = invalid_utf8_at(header))
     fail(where, ": header is not valid UTF-8 at file offset ", 8 + *bad);
-  json root = parse_json(header, where, "header");
+  json root = parse_json(header, where, "header", kHeaderJsonRules);
   if (!root.is_object()) fail(where, ": header is a JSON ", root.type_name(), ", not an object");
 
   const std::byte* data = bytes.data() + 8 + header_size;
@@ -367,7 +348,7 @@ Checkpoint Checkpoint::open(const fs::path& dir_or_file) {
   }
 
   const std::string index_name = index.string();
-  json root = parse_json(read_text(index), index_name, "index");
+  json root = parse_json(read_text(index), index_name, "index", kHeaderJsonRules);
   if (!root.is_object()) fail(index_name, ": index is a JSON ", root.type_name(), ", not an object");
   auto weight_map_it = root.find("weight_map");
   if (weight_map_it == root.end()) fail(index_name, ": missing field \"weight_map\"");

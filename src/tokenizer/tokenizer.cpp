@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_level.h"
@@ -72,12 +73,7 @@ Tokenizer::~Tokenizer() = default;
 Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   auto impl = std::make_unique<Impl>();
   impl->file = path;
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail("tokenizer file ", path.string(), ": not valid JSON: ", e.what());
-  }
+  const nlohmann::json json = parse_json(read_file(path), cat("tokenizer file ", path.string()));
   const Field root(json, impl->file, "");
   if (!json.is_object()) root.fail("expected a JSON object");
   for (const char* unsupported : {"truncation", "padding"}) {

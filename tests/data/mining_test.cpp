@@ -124,6 +124,9 @@ TEST(MiningLog, CorruptMiddleLineIsAnError) {
     EXPECT_NE(error_of([&] { MiningLog log(path); }), "no error");
   };
   expect_error("{\"id\":\"b\",\"samples\":8,\"succ", "not valid JSON");  // a torn line that is not last
+  expect_error("{\"id\":\"b\",\"samples\":1e99999,\"successes\":0}", "not valid JSON");  // out of range
+  expect_error("{\"id\":\"b\",\"samples\":" + std::string(100'000, '[') + std::string(100'000, ']') + "}",
+               "nests deeper than 64 levels");  // printing it in the message would overflow the stack
   expect_error("[]", "expected a JSON object");
   expect_error("{\"samples\":8,\"successes\":0}", "missing field \"id\"");
   expect_error("{\"id\":\"b\",\"successes\":0}", "missing field \"samples\"");

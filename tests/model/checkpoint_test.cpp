@@ -90,6 +90,47 @@ TEST_P(CheckpointRoundTrip, CopyOfIsAnEqualIndependentModel) {
 
 INSTANTIATE_TEST_SUITE_P(Families, CheckpointRoundTrip, ::testing::Values("llama3", "qwen2", "qwen3"));
 
+int64_t numel_of_parameters(CausalLMImpl& model) {
+  int64_t n = 0;
+  for (const auto& item : model.named_parameters()) n += item.value().numel();
+  return n;
+}
+
+TEST(ModelConfig, ParameterCountIsTheBuiltModels) {
+  for (const std::string family : {"llama3", "qwen2", "qwen3"}) {
+    // transformers' checkpoint holds exactly the parameters (a tied output layer is not saved).
+    fs::path dir = model_reference_dir() / family / "model";
+    ModelConfig config = ModelConfig::from_file(dir / "config.json");
+    int64_t stored = 0;
+    safetensors::File file = safetensors::File::open(dir / "model.safetensors");
+    for (const auto& view : file.tensors()) stored += c10::multiply_integers(view.shape);
+    EXPECT_EQ(config.parameter_count(), stored) << family;
+    // Every switch that adds parameters, against the model built from the config.
+    for (bool bias : {false, true}) {
+      for (bool tie : {false, true}) {
+        config.qkv_bias = bias;
+        config.o_proj_bias = bias && config.family != ModelFamily::Qwen2;
+        config.mlp_bias = bias;
+        config.tie_word_embeddings = tie;
+        CausalLM model(config);
+        EXPECT_EQ(config.parameter_count(), numel_of_parameters(*model)) << family << " bias " << bias << " tie " << tie;
+      }
+    }
+  }
+}
+
+TEST(ModelConfig, SizesBeyondAnyModelAreRefused) {
+  // 2^62 hidden units: the count overflowed int64 (undefined behaviour) before it was bounded.
+  std::string text = R"({"model_type": "llama", "vocab_size": 8, "hidden_size": 4611686018427387904,
+                         "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2})";
+  try {
+    ModelConfig::from_json_text(text, "big.json");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("big.json: the sizes describe a model of"), std::string::npos) << e.what();
+  }
+}
+
 // A small valid checkpoint to corrupt, copied from the qwen2 reference.
 fs::path copy_of_reference(const std::string& name) {
   fs::path dir = fresh_dir(name);
@@ -130,6 +171,34 @@ TEST(CheckpointErrors, ConfigNotJson) {
   fs::path dir = copy_of_reference("config_not_json");
   write_text(dir / "config.json", "{\"model_type\": \"qwen2\", ");
   expect_load_error(dir, {"config.json", "not valid JSON"});
+}
+
+TEST(CheckpointErrors, ConfigNumberOutOfRange) {
+  fs::path dir = copy_of_reference("config_out_of_range");
+  write_text(dir / "config.json", "{\"model_type\": \"llama\", \"vocab_size\": 1e99999}");
+  expect_load_error(dir, {"config.json", "not valid JSON", "1e99999"});
+}
+
+TEST(CheckpointErrors, ConfigLargerThanTheWeightsFailsBeforeAllocating) {
+  // 3 * 65536 * 2^20 parameters per layer, ~1.6 TB in float32: refused from the tensor sizes alone.
+  fs::path dir = copy_of_reference("config_too_large");
+  std::string config = ModelConfig::from_file(dir / "config.json").to_json_text();
+  auto set = [&](const std::string& key, const std::string& value) {
+    std::size_t at = config.find("\"" + key + "\": ");
+    config.replace(at, config.find(',', at) - at, "\"" + key + "\": " + value);
+  };
+  set("hidden_size", "65536");
+  set("intermediate_size", "1048576");
+  write_text(dir / "config.json", config);
+  expect_load_error(dir, {dir.string(), "fewer than the", "parameters its config.json describes"});
+}
+
+TEST(CheckpointErrors, ConfigNestedTooDeep) {
+  // 100,000 levels parse, and then overflowed the stack when the unknown key was copied.
+  fs::path dir = copy_of_reference("config_deep");
+  write_text(dir / "config.json", "{\"model_type\": \"llama\", \"x\": " + std::string(100'000, '[') +
+                                      std::string(100'000, ']') + "}");
+  expect_load_error(dir, {"config.json", "nests deeper than 64 levels"});
 }
 
 TEST(CheckpointErrors, ConfigMissingField) {

@@ -67,6 +67,19 @@ class TokenizerFile : public ::testing::Test {
   }
 };
 
+TEST_F(TokenizerFile, NumberOutOfRangeOrNestedTooDeep) {
+  for (const std::string& text : {std::string("{\"model\": 1e99999}"),
+                                  "{\"x\": " + std::string(100'000, '[') + std::string(100'000, ']') + "}"}) {
+    write(text);
+    try {
+      soar::Tokenizer::from_file(path_);
+      ADD_FAILURE() << "expected soar::Error";
+    } catch (const soar::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path_.string()), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(TokenizerFile, NotJson) {
   write("{\"model\": ");
   try {

@@ -1,5 +1,6 @@
-// Replays the fuzz seed corpus (fuzz/verify_corpus/) through the fuzz target's entry point, built
-// with the normal compiler: the CI smoke of fuzz/verify_fuzz.cpp, which aborts on a broken invariant.
+// Replays a fuzz target's committed inputs (fuzz/<SOAR_FUZZ_CORPUS>/: seeds, and the inputs that once
+// found a bug) through its entry point, built with the normal compiler: CI's check of the target's
+// invariants, which abort when broken. The fuzzing itself runs with clang (fuzz/build_*.sh).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -9,8 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
-TEST(VerifyFuzzSmoke, SeedCorpus) {
-  std::filesystem::path dir = std::filesystem::path(SOAR_SOURCE_DIR) / "fuzz" / "verify_corpus";
+TEST(FuzzReplay, CommittedInputs) {
+  std::filesystem::path dir = std::filesystem::path(SOAR_SOURCE_DIR) / "fuzz" / SOAR_FUZZ_CORPUS;
   int n = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(entry.path(), std::ios::binary);
@@ -21,5 +22,5 @@ TEST(VerifyFuzzSmoke, SeedCorpus) {
         << entry.path();
     ++n;
   }
-  EXPECT_GE(n, 100) << "seed corpus missing from " << dir;
+  EXPECT_GE(n, SOAR_FUZZ_MIN_INPUTS) << "inputs missing from " << dir;
 }
