@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets for the files a user hands soar (clang-14, ASan + UBSan + libFuzzer)
-# into build/fuzz/: problems_fuzz (problem-set JSONL), model_config_fuzz (config.json) and
-# tokenizer_fuzz (text and ids through the real Llama 3 / Qwen 3 tokenizers in ../shared/data).
+# into build/fuzz/: problems_fuzz (problem-set JSONL), mining_log_fuzz (the log `soar mine` resumes
+# from), model_config_fuzz (config.json) and tokenizer_fuzz (text and ids through the real Llama 3 /
+# Qwen 3 tokenizers in ../shared/data).
 # Needs: clang-14 libclang-rt-14-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev.
 #   fuzz/build_input_fuzz.sh
 #   build/fuzz/problems_fuzz -max_len=4096 -timeout=2 -max_total_time=600 build/fuzz/problems_corpus fuzz/problems_corpus
@@ -9,15 +10,18 @@
 # The committed seed folders fuzz/*_corpus/ are also replayed in CI through each target's entry point.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for corpus in problems_corpus model_config_corpus tokenizer_corpus; do
+for corpus in problems_corpus mining_log_corpus model_config_corpus tokenizer_corpus; do
   source "$repo/fuzz/fuzz_env.sh" "$corpus"
 done
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=undefined -I"$repo/src")
-core=("$repo/src/core/atomic_file.cpp" "$repo/src/core/json.cpp")
+core=("$repo/src/core/atomic_file.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp")
 "$CXX" "${flags[@]}" "$repo/fuzz/problems_fuzz.cpp" "$repo/src/data/problems.cpp" "$repo/src/data/jsonl.cpp" \
   "${core[@]}" -o "$out/problems_fuzz"
 echo "built $out/problems_fuzz"
+"$CXX" "${flags[@]}" "$repo/fuzz/mining_log_fuzz.cpp" "$repo/src/data/mining.cpp" "$repo/src/data/problems.cpp" \
+  "$repo/src/data/jsonl.cpp" "$repo/src/core/seed.cpp" "${core[@]}" -o "$out/mining_log_fuzz"
+echo "built $out/mining_log_fuzz"
 "$CXX" "${flags[@]}" "$repo/fuzz/model_config_fuzz.cpp" "$repo/src/model/config.cpp" "${core[@]}" \
   -o "$out/model_config_fuzz"
 echo "built $out/model_config_fuzz"

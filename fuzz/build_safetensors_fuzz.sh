@@ -10,7 +10,7 @@ cxx="${CXX_FUZZ:-clang++-14}"
 mkdir -p "$out"
 "$cxx" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$root/src" \
-  "$root/fuzz/safetensors_fuzz.cpp" "$root/src/model/safetensors.cpp" "$root/src/core/atomic_file.cpp" "$root/src/core/json.cpp" \
+  "$root/fuzz/safetensors_fuzz.cpp" "$root/src/model/safetensors.cpp" "$root/src/core/atomic_file.cpp" "$root/src/core/json.cpp" "$root/src/core/utf8.cpp" \
   -o "$out/safetensors_fuzz"
 echo "built $out/safetensors_fuzz"
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "data/jsonl.h"
+#include "core/utf8.h"
 #include "data/problems.h"
 
 namespace {
@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& p : skipped->problems) {
     if (p.id.empty() || p.problem.empty() || p.answer.empty() || !ids.insert(p.id).second) std::abort();
     for (const std::string* text : {&p.id, &p.problem, &p.answer, &p.extra_json})
-      if (soar::invalid_utf8_offset(*text) != std::string_view::npos) std::abort();
+      if (soar::first_invalid_utf8(*text)) std::abort();
     if (p.extra_json.empty() || p.extra_json.front() != '{' || p.extra_json.back() != '}') std::abort();
   }
   soar::write_problems(rewritten, skipped->problems);  // throws (a finding) on anything it cannot write

@@ -18,7 +18,7 @@
 
 #include "core/error.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 
 namespace {
 
@@ -47,7 +47,7 @@ bool is_nfc(const std::string& text) {
 }
 
 void fuzz_text(const soar::Tokenizer& tokenizer, const std::string& text) {
-  if (soar::tok::first_invalid_utf8(text)) {
+  if (soar::first_invalid_utf8(text)) {
     try {
       tokenizer.encode(text);
     } catch (const soar::Error&) {
@@ -83,7 +83,7 @@ void fuzz_ids(const soar::Tokenizer& tokenizer, const std::uint8_t* data, std::s
       if (all_name_tokens) std::abort();
       continue;
     }
-    if (!all_name_tokens || soar::tok::first_invalid_utf8(text)) std::abort();
+    if (!all_name_tokens || soar::first_invalid_utf8(text)) std::abort();
   }
 }
 

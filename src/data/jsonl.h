@@ -37,10 +37,6 @@ class LineReader {
   bool terminated_ = true;
 };
 
-// Offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF), or std::string_view::npos if `text` is valid.
-std::size_t invalid_utf8_offset(std::string_view text);
-
 // Only spaces and tabs (after the line ending was removed).
 bool is_blank(std::string_view line);
 

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/seed.h"
+#include "core/utf8.h"
 #include "data/jsonl.h"
 
 namespace soar {
@@ -33,7 +34,7 @@ void warn(std::vector<std::string>* warnings, std::string message) {
 
 // Parses one complete log line; returns the reason it is bad in `reason` instead.
 bool parse_entry(const std::string& line, std::string& id, MiningResult& result, std::string& reason) {
-  if (invalid_utf8_offset(line) != std::string::npos) return reason = "invalid UTF-8", false;
+  if (first_invalid_utf8(line)) return reason = "invalid UTF-8", false;
   Json object;
   try {
     object = parse_json(line, "");
@@ -181,7 +182,7 @@ MiningLog::MiningLog(const std::filesystem::path& path, std::vector<std::string>
 MiningLog::~MiningLog() { ::close(fd_); }
 
 void MiningLog::append(const std::string& id, const MiningResult& result) {
-  if (id.empty() || invalid_utf8_offset(id) != std::string::npos)
+  if (id.empty() || first_invalid_utf8(id))
     fail("mining log ", path_.string(), ": id must be non-empty valid UTF-8");
   if (result.samples < 0 || result.successes < 0 || result.successes > result.samples)
     fail("mining log ", path_.string(), ": impossible result for \"", id, "\": ", result.successes, " successes in ",

@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "data/jsonl.h"
 
 namespace soar {
@@ -103,8 +104,8 @@ std::variant<std::string, std::string> field_text(const Json& object, const char
 
 // Parses one non-blank line into a Problem; returns the reason it is bad instead.
 std::variant<Problem, std::string> parse_line(const std::string& line) {
-  if (auto bad = invalid_utf8_offset(line); bad != std::string::npos)
-    return cat("invalid UTF-8 at byte ", bad + 1);
+  if (auto bad = first_invalid_utf8(line))
+    return cat("invalid UTF-8 at byte ", *bad + 1);
   LineScan scan;
   if (!Json::sax_parse(line, &scan)) return cat("not valid JSON: ", scan.error.value_or("parse error"));
   Json object = Json::parse(line);
@@ -181,7 +182,7 @@ void write_problems(const std::filesystem::path& jsonl, const std::vector<Proble
     if (auto [it, inserted] = seen.emplace(problem.id, i); !inserted)
       fail("cannot write ", which, ": duplicate id, also problem #", it->second + 1);
     for (const std::string* field : {&problem.id, &problem.problem, &problem.answer, &problem.extra_json})
-      if (invalid_utf8_offset(*field) != std::string::npos) fail("cannot write ", which, ": invalid UTF-8");
+      if (first_invalid_utf8(*field)) fail("cannot write ", which, ": invalid UTF-8");
 
     Json extra = Json::parse(problem.extra_json, nullptr, /*allow_exceptions=*/false);
     if (extra.is_discarded() || !extra.is_object())

@@ -19,6 +19,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/utf8.h"
 
 namespace soar::safetensors {
 namespace {
@@ -53,38 +54,6 @@ const DTypeInfo& info(DType dtype) {
   fail("invalid safetensors dtype value ", static_cast<int>(dtype));
 }
 
-// Offset of the first byte that is not part of well-formed UTF-8 (no overlongs, surrogates or code
-// points past U+10FFFF), or nullopt.
-std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  std::size_t n = text.size(), i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (n - i < len || s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (std::size_t k = 2; k < len; ++k)
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
-    i += len;
-  }
-  return std::nullopt;
-}
 
 std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, bool& overflow) {
   if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b) overflow = true;
@@ -201,7 +170,7 @@ void File::parse(std::span<const std::byte> bytes) {
   // nlohmann's lexer takes NUL for the end of input, so "{}\0garbage" would otherwise pass.
   if (auto nul = header.find('\0'); nul != std::string_view::npos)
     fail(where, ": header contains a NUL byte at file offset ", 8 + nul);
-  if (auto bad = invalid_utf8_at(header))
+  if (auto bad = first_invalid_utf8(header))
     fail(where, ": header is not valid UTF-8 at file offset ", 8 + *bad);
   json root = parse_json(header, where, "header", kHeaderJsonRules);
   if (!root.is_object()) fail(where, ": header is a JSON ", root.type_name(), ", not an object");
@@ -430,7 +399,7 @@ void validate(const std::vector<TensorToWrite>& tensors, const std::string& wher
   for (const auto& t : tensors) {
     const std::string tensor = cat(where, ": tensor \"", t.name, "\"");
     if (t.name == kMetadataKey) fail(tensor, ": the name is reserved for the metadata");
-    if (invalid_utf8_at(t.name)) fail(tensor, ": the name is not valid UTF-8");
+    if (first_invalid_utf8(t.name)) fail(tensor, ": the name is not valid UTF-8");
     if (!seen.insert(t.name).second) fail(tensor, ": duplicate name");
     std::uint64_t nbytes = dtype_size(t.dtype);
     bool overflow = false;
@@ -456,7 +425,7 @@ void write_validated(const fs::path& path, const std::vector<const TensorToWrite
   nlohmann::ordered_json meta = nlohmann::ordered_json::object();
   meta["format"] = "pt";
   for (const auto& [key, value] : metadata) {
-    if (invalid_utf8_at(key) || invalid_utf8_at(value))
+    if (first_invalid_utf8(key) || first_invalid_utf8(value))
       fail(path.string(), ": metadata entry \"", key, "\" is not valid UTF-8");
     meta[key] = value;
   }

@@ -18,14 +18,14 @@ bool python_space(char32_t c) {
 std::string_view python_strip(std::string_view s) {
   size_t begin = 0, end = s.size();
   while (begin < end) {
-    const size_t n = tok::utf8_sequence_length(s, begin);
+    const size_t n = utf8_sequence_length(s, begin);
     if (n == 0 || !python_space(tok::decode_utf8(s, begin, n))) break;
     begin += n;
   }
   while (end > begin) {
     size_t start = end - 1;
     while (start > begin && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
-    const size_t n = tok::utf8_sequence_length(s, start);
+    const size_t n = utf8_sequence_length(s, start);
     if (n != end - start || !python_space(tok::decode_utf8(s, start, n))) break;
     end = start;
   }

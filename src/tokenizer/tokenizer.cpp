@@ -151,7 +151,7 @@ void Tokenizer::Impl::encode_text(std::string_view text, std::vector<int32_t>& i
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
-  if (const auto bad = tok::first_invalid_utf8(text)) {
+  if (const auto bad = first_invalid_utf8(text)) {
     fail("Tokenizer::encode: input is not valid UTF-8 (byte ", *bad, ")");
   }
   std::vector<int32_t> ids;

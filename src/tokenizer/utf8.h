@@ -1,5 +1,5 @@
 // UTF-8 helpers shared by the tokenizer stages. Kept here (not in core) because only the tokenizer
-// walks text character by character.
+// walks text character by character; checking well-formedness is core's (core/utf8.h).
 #pragma once
 
 #include <cstddef>
@@ -8,14 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"  // the well-formedness check (also used outside the tokenizer)
+
 namespace soar::tok {
-
-// Byte length of the well-formed UTF-8 sequence starting at text[pos], or 0 if it is not
-// well-formed (per Unicode Table 3-7: no overlongs, no surrogates, nothing above U+10FFFF).
-size_t utf8_sequence_length(std::string_view text, size_t pos);
-
-// Offset of the first byte that does not start a well-formed sequence, or nullopt if all is valid.
-std::optional<size_t> first_invalid_utf8(std::string_view text);
 
 // Decodes the (well-formed) sequence at text[pos]; the caller has validated the text.
 char32_t decode_utf8(std::string_view text, size_t pos, size_t length);

@@ -230,19 +230,5 @@ TEST(Problems, MissingFileIsAClearError) {
   EXPECT_NE(read_error(fresh_dir()).find("is a directory"), std::string::npos);
 }
 
-TEST(Jsonl, Utf8Validator) {
-  EXPECT_EQ(invalid_utf8_offset("plain ascii"), std::string_view::npos);
-  EXPECT_EQ(invalid_utf8_offset("\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80"), std::string_view::npos);  // é 日 😀
-  EXPECT_EQ(invalid_utf8_offset("\xF4\x8F\xBF\xBF"), std::string_view::npos);                      // U+10FFFF
-  EXPECT_EQ(invalid_utf8_offset("ab\x80"), 2u);              // stray continuation byte
-  EXPECT_EQ(invalid_utf8_offset("a\xC3"), 1u);               // truncated
-  EXPECT_EQ(invalid_utf8_offset("\xE0\x80\x80"), 0u);        // overlong
-  EXPECT_EQ(invalid_utf8_offset("\xF4\x90\x80\x80"), 0u);    // above U+10FFFF
-  EXPECT_EQ(invalid_utf8_offset("x\xED\xBF\xBF"), 1u);       // surrogate
-  EXPECT_EQ(invalid_utf8_offset("\xE6\x97"), 0u);            // truncated 3-byte
-  EXPECT_EQ(invalid_utf8_offset("\xE6\x97\x41"), 0u);        // bad continuation
-  EXPECT_EQ(invalid_utf8_offset("\xFF"), 0u);
-}
-
 }  // namespace
 }  // namespace soar
