@@ -3,8 +3,6 @@
 // appending with the same results (its torn final line cut off), take one more line, and read
 // back as the old results plus that line. Any other exception, crash, sanitizer report or hang is
 // a finding.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -15,19 +13,11 @@
 
 #include "core/error.h"
 #include "data/mining.h"
+#include "scratch_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path& scratch() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("soar-mining-log-fuzz-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
 
 bool same(const std::map<std::string, soar::MiningResult>& a, const std::map<std::string, soar::MiningResult>& b) {
   if (a.size() != b.size()) return false;
@@ -40,7 +30,7 @@ bool same(const std::map<std::string, soar::MiningResult>& a, const std::map<std
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const fs::path log = scratch() / "log.jsonl";
+  const fs::path log = fuzz_scratch_dir("soar-mining-log-fuzz") / "log.jsonl";
   std::ofstream(log, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), std::streamsize(size));
   std::vector<std::string> warnings;
   std::map<std::string, soar::MiningResult> loaded;

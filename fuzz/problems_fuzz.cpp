@@ -3,8 +3,6 @@
 // What is read must be what the contract promises (non-empty fields, unique ids, valid UTF-8), the
 // Stop and Skip policies must agree on a file without bad lines, and writing the problems back and
 // reading that file must give the same problems.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -16,20 +14,11 @@
 #include "core/error.h"
 #include "core/utf8.h"
 #include "data/problems.h"
+#include "scratch_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// One scratch folder per process (libFuzzer may run several jobs side by side).
-const fs::path& scratch() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("soar-problems-fuzz-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
 
 std::optional<soar::ProblemSet> read(const fs::path& path, soar::BadLinePolicy policy) {
   try {
@@ -53,7 +42,8 @@ bool same(const std::vector<soar::Problem>& a, const std::vector<soar::Problem>&
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const fs::path input = scratch() / "input.jsonl", rewritten = scratch() / "rewritten.jsonl";
+  const fs::path& scratch = fuzz_scratch_dir("soar-problems-fuzz");
+  const fs::path input = scratch / "input.jsonl", rewritten = scratch / "rewritten.jsonl";
   std::ofstream(input, std::ios::binary).write(reinterpret_cast<const char*>(data), std::streamsize(size));
 
   auto stopped = read(input, soar::BadLinePolicy::Stop);
