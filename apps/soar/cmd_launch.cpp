@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/exception_text.h"
 #include "dist/launch_env.h"
 
 extern char** environ;
@@ -75,7 +76,7 @@ Action add_launch_command(CLI::App& app) {
       try {
         store = c10::make_intrusive<c10d::TCPStore>(o->master_addr, options);
       } catch (const std::exception& e) {
-        fail("cannot host the rendezvous store on ", o->master_addr, ":", o->master_port, ": ", e.what());
+        fail("cannot host the rendezvous store on ", o->master_addr, ":", o->master_port, ": ", exception_text(e));
       }
       port = store->getPort();
     }

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "core/allocator.h"
 #include "core/error.h"
+#include "core/exception_text.h"
 #include "core/threads.h"
 
 int main(int argc, char** argv) {
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
     if (threads > 0) setenv("SOAR_THREADS", std::to_string(threads).c_str(), 1);
     for (const auto& action : actions) action();
   } catch (const std::exception& e) {
-    std::cerr << "soar: error: " << e.what() << "\n";
+    std::cerr << "soar: error: " << soar::exception_text(e) << "\n";
     return 1;
   }
   return 0;

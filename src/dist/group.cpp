@@ -15,6 +15,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/exception_text.h"
 #include "dist/placement.h"
 #include "dist/tree_sum.h"
 
@@ -91,7 +92,7 @@ Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds 
   } catch (const std::exception& e) {
     std::string missing = store_ ? diagnose_missing_ranks() : std::string();
     fail("rank ", rank_, " of ", world_size_, " could not join the run at ", store_address_, " within ",
-         timeout.count() / 1000.0, " s", missing.empty() ? "" : ": ", missing, " (", e.what(), ")");
+         timeout.count() / 1000.0, " s", missing.empty() ? "" : ": ", missing, " (", exception_text(e), ")");
   }
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("soar/backend", store_);
   if (device.is_cuda()) {

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/exception_text.h"
 #include "model/checkpoint.h"
 
 namespace soar {
@@ -42,7 +43,7 @@ std::optional<MetaRunState> load_meta_checkpoint(const fs::path& dir, CausalLMIm
     state.teacher_updates = json.at("teacher_updates").get<int64_t>();
     for (double r : json.at("promotion_window")) state.promotion_window.push_back(r);
   } catch (const std::exception& e) {
-    fail("SOAR checkpoint ", source / "state.json", " is corrupt: ", e.what());
+    fail("SOAR checkpoint ", source / "state.json", " is corrupt: ", exception_text(e));
   }
   LoadOptions options{.dtype = teacher.dtype(), .device = teacher.device()};
   CausalLM saved_teacher = load_model(source / "teacher", options);
@@ -56,7 +57,7 @@ std::optional<MetaRunState> load_meta_checkpoint(const fs::path& dir, CausalLMIm
     archive.load_from(optimizer_file);
     teacher_trainer.load_state(archive);
   } catch (const std::exception& e) {
-    fail("SOAR checkpoint ", source / "teacher_optimizer.pt", " cannot be read: ", e.what());
+    fail("SOAR checkpoint ", source / "teacher_optimizer.pt", " cannot be read: ", exception_text(e));
   }
   if (fs::exists(source / "promoted_questions.jsonl")) {
     state.promoted_questions = read_problems(source / "promoted_questions.jsonl").problems;

@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/exception_text.h"
 #include "model/checkpoint.h"
 #include "run/policy_dir.h"
 
@@ -42,7 +43,7 @@ std::optional<int64_t> load_checkpoint(const fs::path& dir, CausalLMImpl& policy
     std::ifstream in(source / "state.json");
     state = nlohmann::json::parse(in);
   } catch (const std::exception& e) {
-    fail("RL checkpoint ", source / "state.json", " is corrupt: ", e.what());
+    fail("RL checkpoint ", source / "state.json", " is corrupt: ", exception_text(e));
   }
   if (!state.contains("next_step") || !state["next_step"].is_number_integer()) {
     fail("RL checkpoint ", source / "state.json", ": missing integer field 'next_step'");
@@ -56,7 +57,7 @@ std::optional<int64_t> load_checkpoint(const fs::path& dir, CausalLMImpl& policy
     archive.load_from(optimizer_file);
     load_optimizer(archive);
   } catch (const std::exception& e) {
-    fail("RL checkpoint ", source / "optimizer.pt", " cannot be read: ", e.what());
+    fail("RL checkpoint ", source / "optimizer.pt", " cannot be read: ", exception_text(e));
   }
   return state["next_step"].get<int64_t>();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The soar command line end to end: clear errors on bad input (file and line named, non-zero exit,
 # no crash), train-rl and meta resumed from a checkpoint equal the uninterrupted runs bit for bit,
-# and testbed hard-level mines each level as problems + mine would.
+# a damaged checkpoint file stops a resume with the file named, and testbed hard-level mines each
+# level as problems + mine would.
 # Usage: cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$1 model=$2 work=$3
@@ -33,15 +34,22 @@ check missing-file "missing.jsonl" -- "$soar" mine --model "$model" --problems m
 
 # Resume equals uninterrupted: 4 steps straight vs 2 steps, stop, then the same command with 4.
 train() { "$soar" --threads 1 train-rl --model "$model" --problems good.jsonl --steps "$1" --prompts-per-step 2 -k 4 \
-            --max-new-tokens 3 --lr 1e-3 --warmup-steps 2 --cosine-steps 4 --checkpoint-every 2 --seed 7 \
-            --out "$2" > "$2.log" 2>&1; }
-train 4 straight && train 2 resumed && train 4 resumed
+            --max-new-tokens 3 --lr 1e-3 --warmup-steps 2 --cosine-steps 4 --checkpoint-every 2 --seed 7 --out "$2"; }
+train 4 straight > straight.log 2>&1 && train 2 resumed > resumed.log 2>&1 && train 4 resumed > resumed.log 2>&1
 if grep -q "resuming" resumed.log && cmp -s straight/model/model.safetensors resumed/model/model.safetensors \
    && [[ $(grep -c '"event":"step"' resumed/metrics.jsonl) -eq 4 ]]; then
   echo "ok   resume-equals-uninterrupted"
 else
   echo "FAIL resume-equals-uninterrupted"; tail -n 5 straight.log resumed.log; failures=$((failures + 1))
 fi
+# A damaged checkpoint file stops the resume with that file named: no crash, no silent fresh start.
+for file in state.json optimizer.pt model.safetensors; do
+  rm -rf "damaged-$file" && cp -r resumed "damaged-$file"
+  head -c "$(( $(stat -c %s "resumed/checkpoint/$file") / 2 ))" "resumed/checkpoint/$file" > "damaged-$file/checkpoint/$file"
+  check "damaged-checkpoint-$file" "$file" -- train 6 "damaged-$file"
+  # libtorch's errors (the optimizer state's reader) reach the user without their C++ backtrace.
+  if grep -q '^frame #' out.txt; then echo "FAIL damaged-checkpoint-$file: backtrace shown"; failures=$((failures + 1)); fi
+done
 # SOAR: a run killed after outer step 1 (here: stopped with -T 1) and started again with -T 2 ends
 # like the run that went straight to 2.
 # The fixture's context (64) is shorter than a testbed item at width 16, hence the explicit budget.
