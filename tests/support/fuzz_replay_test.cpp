@@ -11,6 +11,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 TEST(FuzzReplay, CommittedInputs) {
+  if (SOAR_FUZZ_NEEDS_SHARED && !std::filesystem::is_directory(std::filesystem::path(SOAR_SHARED_DIR) / "data"))
+    GTEST_SKIP() << "no shared data at " << SOAR_SHARED_DIR << " (shared/ absent)";
   std::filesystem::path dir = std::filesystem::path(SOAR_SOURCE_DIR) / "fuzz" / SOAR_FUZZ_CORPUS;
   int n = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
