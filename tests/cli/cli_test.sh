@@ -42,20 +42,23 @@ if grep -q "resuming" resumed.log && cmp -s straight/model/model.safetensors res
 else
   echo "FAIL resume-equals-uninterrupted"; tail -n 5 straight.log resumed.log; failures=$((failures + 1))
 fi
-# A damaged checkpoint file stops the resume with that file named: no crash, no silent fresh start.
-for file in state.json optimizer.pt model.safetensors; do
-  rm -rf "damaged-$file" && cp -r resumed "damaged-$file"
-  head -c "$(( $(stat -c %s "resumed/checkpoint/$file") / 2 ))" "resumed/checkpoint/$file" > "damaged-$file/checkpoint/$file"
-  check "damaged-checkpoint-$file" "$file" -- train 6 "damaged-$file"
-  # libtorch's errors (the optimizer state's reader) reach the user without their C++ backtrace.
-  if grep -q '^frame #' out.txt; then echo "FAIL damaged-checkpoint-$file: backtrace shown"; failures=$((failures + 1)); fi
-done
+# A damaged checkpoint file stops a resume with that file named (no crash, no silent fresh start),
+# and libtorch's errors (the optimizer states' reader) reach the user without their C++ backtrace.
+resume_damaged() {  # resume_damaged RUN FILE COMMAND STEPS: cut RUN/checkpoint/FILE in half in a copy, resume it
+  local run=$1 file=$2 copy="damaged-$1-${2//\//-}"
+  rm -rf "$copy" && cp -r "$run" "$copy"
+  head -c "$(( $(stat -c %s "$run/checkpoint/$file") / 2 ))" "$run/checkpoint/$file" > "$copy/checkpoint/$file"
+  check "$copy" "$file" -- "$3" "$4" "$copy"
+  if grep -q '^frame #' out.txt; then echo "FAIL $copy: backtrace shown"; failures=$((failures + 1)); fi
+}
+for file in state.json optimizer.pt model.safetensors; do resume_damaged resumed "$file" train 6; done
 # SOAR: a run killed after outer step 1 (here: stopped with -T 1) and started again with -T 2 ends
 # like the run that went straight to 2.
 # The fixture's context (64) is shorter than a testbed item at width 16, hence the explicit budget.
 meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 1 -K 1 --teacher-max-new-tokens 40 --inner-prompts 2 \
-           --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2" > "$2.log" 2>&1; }
-meta 2 meta-straight && meta 1 meta-resumed && meta 2 meta-resumed
+           --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2"; }
+meta 2 meta-straight > meta-straight.log 2>&1 && meta 1 meta-resumed > meta-resumed.log 2>&1 \
+  && meta 2 meta-resumed > meta-resumed.log 2>&1
 if grep -q "resuming" meta-resumed.log && cmp -s meta-straight/student/model.safetensors meta-resumed/student/model.safetensors \
    && cmp -s meta-straight/teacher/model.safetensors meta-resumed/teacher/model.safetensors \
    && [[ $(grep -c '"baseline_success"' meta-resumed/metrics.jsonl) -eq 2 ]]; then
@@ -63,6 +66,7 @@ if grep -q "resuming" meta-resumed.log && cmp -s meta-straight/student/model.saf
 else
   echo "FAIL meta-resume-equals-uninterrupted"; tail -n 5 meta-straight.log meta-resumed.log; failures=$((failures + 1))
 fi
+for file in state.json teacher_optimizer.pt student/model.safetensors; do resume_damaged meta-resumed "$file" meta 3; done
 # testbed hard-level: each scanned level mined exactly as `testbed problems` + `mine` with the same
 # seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen.
 "$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -K 2 --max-new-tokens 3 --problem-seed 5 \
