@@ -1,5 +1,5 @@
 // Parsing JSON that comes from outside the program (config.json, tokenizer.json, safetensors
-// headers, checkpoint state, log lines). nlohmann throws several exception types (a number such as
+// headers and indexes, mining log lines). nlohmann throws several exception types (a number such as
 // 1e99999 is out_of_range, not parse_error), so each caller catching one of them let the others
 // escape without the file's name; and copying or printing a parsed value recurses once per level,
 // so a file of 100,000 nested brackets parsed fine and then overflowed the stack. Here every

@@ -54,7 +54,6 @@ const DTypeInfo& info(DType dtype) {
   fail("invalid safetensors dtype value ", static_cast<int>(dtype));
 }
 
-
 std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, bool& overflow) {
   if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b) overflow = true;
   return a * b;
