@@ -18,21 +18,9 @@ echo "built $out/safetensors_fuzz"
 seconds="${2:-300}"
 corpus="$out/safetensors_corpus"
 mkdir -p "$corpus"
-# Seeds: a few valid files (one tensor per dtype, metadata, empty, unaligned) written by hand.
-seed() {  # seed NAME HEADER DATA
-  python3 - "$corpus/$1" "$2" "$3" <<'PY'
-import sys
-path, header, data = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
-open(path, "wb").write(len(header).to_bytes(8, "little") + header + data)
-PY
-}
-seed empty '{}' ''
-seed meta '{"__metadata__":{"format":"pt"}}' ''
-seed one '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}' 'abcdefgh'
-seed two '{"a":{"dtype":"BF16","shape":[1,2],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[],"data_offsets":[4,5]},"e":{"dtype":"I64","shape":[0,3],"data_offsets":[5,5]}}' 'abcde'
-seed many '{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"y":{"dtype":"I32","shape":[1],"data_offsets":[8,12]},"z":{"dtype":"BOOL","shape":[2],"data_offsets":[12,14]},"u":{"dtype":"U16","shape":[1],"data_offsets":[14,16]}}' 'abcdefghijklmnop'
-# Plus any files the reference fixtures wrote (build/*/reference/safetensors_*).
+# Seeds: the committed fuzz/safetensors_corpus/ (one tensor per dtype, metadata, empty, unaligned),
+# plus any files the reference fixtures wrote (build/*/reference/safetensors_*).
 find "$root/build" -path '*reference/safetensors_*' -name '*.safetensors' -size -64k \
   -exec cp -t "$corpus" {} + 2>/dev/null || true
-"$out/safetensors_fuzz" "$corpus" -dict="$root/fuzz/safetensors.dict" -max_total_time="$seconds" \
+"$out/safetensors_fuzz" "$corpus" "$root/fuzz/safetensors_corpus" -dict="$root/fuzz/safetensors.dict" -max_total_time="$seconds" \
   -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/"

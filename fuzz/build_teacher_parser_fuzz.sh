@@ -2,13 +2,10 @@
 # Builds the testbed teacher parser's libFuzzer target with clang-14 (ASan + UBSan + libFuzzer) into
 # build/fuzz/teacher_parser_fuzz. Needs: clang-14 libclang-rt-14-dev.
 #   fuzz/build_teacher_parser_fuzz.sh
-#   build/fuzz/teacher_parser_fuzz -max_len=4096 -timeout=2 -max_total_time=300 build/fuzz/teacher_corpus
+#   build/fuzz/teacher_parser_fuzz -max_len=4096 -timeout=2 -max_total_time=300 build/fuzz/teacher_corpus fuzz/teacher_parser_corpus
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" teacher_corpus
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$repo/src" "$repo/src/testbed/domain.cpp" "$repo/src/testbed/prompts.cpp" "$repo/src/core/seed.cpp" \
   "$repo/fuzz/teacher_parser_fuzz.cpp" -o "$out/teacher_parser_fuzz"
-# Seed inputs: well-formed sets in the teacher's layout, and near misses.
-printf 'Q:74__________+53__________\nA:28\nQ:1___________+2___________\nA:3\n' > "$out/teacher_corpus/seed1"
-printf 'Write 4 problems:\nQ:74__________+53__________=28\nA:\nQ:\n\n' > "$out/teacher_corpus/seed2"
 echo "built $out/teacher_parser_fuzz"

@@ -1,6 +1,7 @@
 # safetensors tests; included from tests/model/CMakeLists.txt.
 soar_test(safetensors_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/safetensors_test.cpp
           DEPS soar_safetensors nlohmann_json::nlohmann_json LABELS unit)
+soar_fuzz_replay_test(safetensors 5 DEPS soar_safetensors)
 
 # Python library -> our reader.
 soar_python_fixture(safetensors_reference make_safetensors_reference.py)
