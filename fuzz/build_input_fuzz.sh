@@ -9,10 +9,7 @@
 #   (the same with model_config and tokenizer; tokenizer_fuzz reads $SOAR_SHARED_DIR, default ../shared)
 # The committed seed folders fuzz/*_corpus/ are also replayed in CI through each target's entry point.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for corpus in problems_corpus mining_log_corpus model_config_corpus tokenizer_corpus; do
-  source "$repo/fuzz/fuzz_env.sh" "$corpus"
-done
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" problems_corpus mining_log_corpus model_config_corpus tokenizer_corpus
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=undefined -I"$repo/src")
 core=("$repo/src/core/atomic_file.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp")

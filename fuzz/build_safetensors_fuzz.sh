@@ -4,23 +4,19 @@
 #   fuzz/build_safetensors_fuzz.sh run 300         # build, seed a corpus, fuzz for 300 s
 # Needs clang-14 and libclang-rt-14-dev (apt-get install clang-14 libclang-rt-14-dev).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="${SOAR_FUZZ_DIR:-$root/build/fuzz}"
-cxx="${CXX_FUZZ:-clang++-14}"
-mkdir -p "$out"
-"$cxx" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=undefined -I"$root/src" \
-  "$root/fuzz/safetensors_fuzz.cpp" "$root/src/model/safetensors.cpp" "$root/src/core/atomic_file.cpp" "$root/src/core/json.cpp" "$root/src/core/utf8.cpp" \
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" safetensors_corpus
+"$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=undefined -I"$repo/src" \
+  "$repo/fuzz/safetensors_fuzz.cpp" "$repo/src/model/safetensors.cpp" "$repo/src/core/atomic_file.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp" \
   -o "$out/safetensors_fuzz"
 echo "built $out/safetensors_fuzz"
 
 [[ "${1:-}" == run ]] || exit 0
 seconds="${2:-300}"
 corpus="$out/safetensors_corpus"
-mkdir -p "$corpus"
 # Seeds: the committed fuzz/safetensors_corpus/ (one tensor per dtype, metadata, empty, unaligned),
 # plus any files the reference fixtures wrote (build/*/reference/safetensors_*).
-find "$root/build" -path '*reference/safetensors_*' -name '*.safetensors' -size -64k \
+find "$repo/build" -path '*reference/safetensors_*' -name '*.safetensors' -size -64k \
   -exec cp -t "$corpus" {} + 2>/dev/null || true
-"$out/safetensors_fuzz" "$corpus" "$root/fuzz/safetensors_corpus" -dict="$root/fuzz/safetensors.dict" -max_total_time="$seconds" \
+"$out/safetensors_fuzz" "$corpus" "$repo/fuzz/safetensors_corpus" -dict="$repo/fuzz/safetensors.dict" -max_total_time="$seconds" \
   -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/"
