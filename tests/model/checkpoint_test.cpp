@@ -182,14 +182,10 @@ TEST(CheckpointErrors, ConfigNumberOutOfRange) {
 TEST(CheckpointErrors, ConfigLargerThanTheWeightsFailsBeforeAllocating) {
   // 3 * 65536 * 2^20 parameters per layer, ~1.6 TB in float32: refused from the tensor sizes alone.
   fs::path dir = copy_of_reference("config_too_large");
-  std::string config = ModelConfig::from_file(dir / "config.json").to_json_text();
-  auto set = [&](const std::string& key, const std::string& value) {
-    std::size_t at = config.find("\"" + key + "\": ");
-    config.replace(at, config.find(',', at) - at, "\"" + key + "\": " + value);
-  };
-  set("hidden_size", "65536");
-  set("intermediate_size", "1048576");
-  write_text(dir / "config.json", config);
+  ModelConfig config = ModelConfig::from_file(dir / "config.json");
+  config.hidden_size = 65536;
+  config.intermediate_size = 1 << 20;
+  config.save(dir / "config.json");
   expect_load_error(dir, {dir.string(), "fewer than the", "parameters its config.json describes"});
 }
 
