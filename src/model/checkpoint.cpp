@@ -72,12 +72,14 @@ CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options
   // Before the model is built, which allocates and randomly initialises every parameter the config
   // describes: too few stored values means a config.json that does not belong to these weights (or
   // a corrupt one). Small models go on to the checks below, which name the missing tensor.
-  int64_t stored = 0;
-  for (const auto& file : weights.files())
-    for (const auto& view : file.tensors()) stored += c10::multiply_integers(view.shape);
-  if (stored < config.parameter_count() && config.parameter_count() > kPreciseDiagnosisParameters) {
-    fail("checkpoint ", dir, " holds ", stored, " values, fewer than the ", config.parameter_count(),
-         " parameters its config.json describes (does config.json belong to these weights?)");
+  if (const int64_t needed = config.parameter_count(); needed > kPreciseDiagnosisParameters) {
+    int64_t stored = 0;
+    for (const auto& file : weights.files())
+      for (const auto& view : file.tensors()) stored += c10::multiply_integers(view.shape);
+    if (stored < needed) {
+      fail("checkpoint ", dir, " holds ", stored, " values, fewer than the ", needed,
+           " parameters its config.json describes (does config.json belong to these weights?)");
+    }
   }
 
   at::ScalarType dtype = options.dtype.value_or(options.device.is_cuda() ? at::kBFloat16 : at::kFloat);
