@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "llama_3b_config.h"
+#include "llama_configs.h"
 #include "model/fused_ops.h"
 #include "sampling/sampler.h"
 
@@ -49,10 +49,9 @@ int main(int argc, char** argv) {
   const int attention_variant = argc > 2 ? std::stoi(argv[2]) : 0;
   soar::fused::set_decode_attention_variant(attention_variant);
   soar::ModelConfig config = soar::bench::llama_3_2_3b();
-  soar::CausalLM model(config);
+  soar::CausalLM model(config, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
   {
     at::NoGradGuard no_grad;
-    model->to(at::kCUDA, at::kBFloat16);
     for (auto& p : model->parameters()) p.normal_(0.0, 0.02);
   }
   std::mt19937 rng(1);

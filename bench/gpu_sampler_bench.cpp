@@ -27,7 +27,7 @@
 #include "model/decode_kernels.h"
 #include "model/fused_ops.h"
 #include "sampling/sampler.h"
-#include "llama_3b_config.h"
+#include "llama_configs.h"
 #include "run_command.h"
 
 namespace {
@@ -167,10 +167,9 @@ int main(int argc, char** argv) {
     if (argc > 1) std::ofstream(argv[1]) << results.dump(2) << "\n";
   };
   soar::ModelConfig config = soar::bench::llama_3_2_3b();
-  auto model = std::make_unique<soar::CausalLM>(config);
+  auto model = std::make_unique<soar::CausalLM>(config, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
   {
     at::NoGradGuard no_grad;
-    (*model)->to(at::kCUDA, at::kBFloat16);
     for (auto& p : (*model)->parameters()) p.normal_(0.0, 0.02);
   }
   std::mt19937 rng(1);

@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "llama_3b_config.h"
+#include "llama_configs.h"
 #include "rl/trainer.h"
 #include "run_command.h"
 
@@ -126,10 +126,9 @@ int main(int argc, char** argv) {
     if (value.is_object() && value.contains("step_s")) report("PyTorch eager " + name, value["step_s"], value.value("peak_gib", 0.0));
   }
 
-  soar::CausalLM model(config);
+  soar::CausalLM model(config, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
   {
     at::NoGradGuard no_grad;
-    model->to(at::kCUDA, at::kBFloat16);
     for (auto& p : model->parameters()) p.normal_(0.0, 0.02);
   }
   const std::vector<soar::Rollout> rollouts = make_rollouts(config.vocab_size);

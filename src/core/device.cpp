@@ -6,6 +6,10 @@
 
 #include "core/error.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #ifdef SOAR_CUDA
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -63,12 +67,20 @@ std::string device_identity(c10::Device device) {
 
 int64_t available_memory_bytes(c10::Device device) {
   if (device.is_cpu()) {
+    // Free blocks glibc keeps in this process's heaps (every freed block below 256 MiB under
+    // keep_freed_memory) are free for our purposes but count as used in MemAvailable, as the CUDA
+    // cache below does in the driver's figure. Counted rather than handed back (malloc_trim): the
+    // kernel's MemAvailable takes up to seconds to see returned pages.
+    int64_t held_free = 0;
+#ifdef __GLIBC__
+    held_free = static_cast<int64_t>(mallinfo2().fordblks);
+#endif
     std::ifstream meminfo("/proc/meminfo");
     std::string key;
     int64_t kib = 0;
     std::string unit;
     while (meminfo >> key >> kib >> unit) {
-      if (key == "MemAvailable:") return kib * 1024;
+      if (key == "MemAvailable:") return kib * 1024 + held_free;
     }
     fail("cannot read MemAvailable from /proc/meminfo");
   }

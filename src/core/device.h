@@ -22,7 +22,8 @@ void make_current(c10::Device device);
 // CUDA_VISIBLE_DEVICES), "cpu" for the CPU.
 std::string device_identity(c10::Device device);
 
-// Bytes that can still be allocated on the device: MemAvailable on the CPU, free memory on a GPU.
+// Bytes that can still be allocated on the device: MemAvailable plus this process's free heap on
+// the CPU; free memory on a GPU after handing back PyTorch's cache.
 int64_t available_memory_bytes(c10::Device device);
 
 std::string format_bytes(int64_t bytes);  // "1.5 GiB"

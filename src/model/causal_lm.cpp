@@ -3,7 +3,6 @@
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/autograd.h>
-#include <torch/nn/functional/linear.h>
 
 #include <limits>
 
@@ -12,10 +11,6 @@
 
 namespace soar {
 namespace {
-
-torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
-}
 
 // [B, kv_heads, S, D] -> [B, kv_heads * repeats, S, D], head h reading kv head h / repeats (HF repeat_kv).
 // Always a real copy: with one kv head the reshape of the expanded view would be a view with head
@@ -59,7 +54,7 @@ bool is_stacked(const at::Tensor& stacked, const std::vector<at::Tensor>& parts)
 }
 
 // (Re)stacks weights and, when present, biases; true when anything changed.
-bool restack(at::Tensor& weight, at::Tensor& bias, const std::vector<torch::nn::Linear>& linears) {
+bool restack(at::Tensor& weight, at::Tensor& bias, const std::vector<Linear>& linears) {
   std::vector<at::Tensor> weights, biases;
   for (const auto& linear : linears) {
     weights.push_back(linear->weight);
@@ -120,29 +115,15 @@ struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
 
 }  // namespace
 
-RMSNormImpl::RMSNormImpl(int64_t size, double eps) : eps_(eps) {
-  weight = register_parameter("weight", at::ones({size}));
-}
-
-at::Tensor RMSNormImpl::forward(const at::Tensor& x) {
-  // On a GPU, ATen's fused kernel (one launch instead of eight; it scales in float32 before the
-  // single cast, which is within bf16 rounding of transformers' order). Elsewhere as transformers:
-  // normalise in float32, cast back, then scale.
-  if (x.is_cuda()) return at::rms_norm(x, {weight.size(0)}, weight, eps_);
-  at::Tensor x32 = x.to(at::kFloat);
-  at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, true) + eps_);
-  return weight * normed.to(x.scalar_type());
-}
-
-AttentionImpl::AttentionImpl(const ModelConfig& c)
+AttentionImpl::AttentionImpl(const ModelConfig& c, const at::TensorOptions& options)
     : heads_(c.num_attention_heads), kv_heads_(c.num_key_value_heads), head_dim_(c.head_dim) {
-  q_proj = register_module("q_proj", linear(c.hidden_size, heads_ * head_dim_, c.qkv_bias));
-  k_proj = register_module("k_proj", linear(c.hidden_size, kv_heads_ * head_dim_, c.qkv_bias));
-  v_proj = register_module("v_proj", linear(c.hidden_size, kv_heads_ * head_dim_, c.qkv_bias));
-  o_proj = register_module("o_proj", linear(heads_ * head_dim_, c.hidden_size, c.o_proj_bias));
+  q_proj = register_module("q_proj", Linear(c.hidden_size, heads_ * head_dim_, c.qkv_bias, options));
+  k_proj = register_module("k_proj", Linear(c.hidden_size, kv_heads_ * head_dim_, c.qkv_bias, options));
+  v_proj = register_module("v_proj", Linear(c.hidden_size, kv_heads_ * head_dim_, c.qkv_bias, options));
+  o_proj = register_module("o_proj", Linear(heads_ * head_dim_, c.hidden_size, c.o_proj_bias, options));
   if (c.qk_norm) {
-    q_norm = register_module("q_norm", RMSNorm(head_dim_, c.rms_norm_eps));
-    k_norm = register_module("k_norm", RMSNorm(head_dim_, c.rms_norm_eps));
+    q_norm = register_module("q_norm", RMSNorm(head_dim_, c.rms_norm_eps, options));
+    k_norm = register_module("k_norm", RMSNorm(head_dim_, c.rms_norm_eps, options));
   }
 }
 
@@ -154,7 +135,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> AttentionImpl::project_and_rotate
   bool rotated = false;  // q, k already [B, heads, T, D] with RoPE applied
   if (!at::GradMode::is_enabled() && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
     // One matmul over the stacked weights (the biases are stacked with them or absent).
-    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
+    at::Tensor qkv = at::linear(x, qkv_weight_, qkv_bias_);
     v = qkv.narrow(-1, (heads_ + kv_heads_) * head_dim_, kv_heads_ * head_dim_).view({batch, length, kv_heads_, head_dim_});
     if (!q_norm) {
       // q and k are adjacent: one rotation over both head groups.
@@ -197,7 +178,7 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   at::Tensor q, k, v;
   if (fused_decode || (fused_cache_write && !access.slot_index.defined())) {
     KVCache& cache = *access.cache;
-    at::Tensor qkv = torch::nn::functional::linear(x, qkv_weight_, qkv_bias_);
+    at::Tensor qkv = at::linear(x, qkv_weight_, qkv_bias_);
     q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, access.slot, heads_, kv_heads_);
     if (fused_decode) {
       at::Tensor out = fused::decode_attention(q.view({batch, heads_, head_dim_}), cache.keys(layer), cache.values(layer),
@@ -243,17 +224,17 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
 }
 
-MlpImpl::MlpImpl(const ModelConfig& c) {
-  gate_proj = register_module("gate_proj", linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
-  up_proj = register_module("up_proj", linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
-  down_proj = register_module("down_proj", linear(c.intermediate_size, c.hidden_size, c.mlp_bias));
+MlpImpl::MlpImpl(const ModelConfig& c, const at::TensorOptions& options) {
+  gate_proj = register_module("gate_proj", Linear(c.hidden_size, c.intermediate_size, c.mlp_bias, options));
+  up_proj = register_module("up_proj", Linear(c.hidden_size, c.intermediate_size, c.mlp_bias, options));
+  down_proj = register_module("down_proj", Linear(c.intermediate_size, c.hidden_size, c.mlp_bias, options));
 }
 
 bool MlpImpl::stack_projections() { return restack(gate_up_weight_, gate_up_bias_, {gate_proj, up_proj}); }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x, bool fused) {
   if (!at::GradMode::is_enabled() && is_stacked(gate_up_weight_, {gate_proj->weight, up_proj->weight})) {
-    at::Tensor gate_up = torch::nn::functional::linear(x, gate_up_weight_, gate_up_bias_);
+    at::Tensor gate_up = at::linear(x, gate_up_weight_, gate_up_bias_);
     if (fused) return down_proj->forward(fused::silu_mul(gate_up));
     const int64_t size = gate_up.size(-1) / 2;
     return down_proj->forward(at::silu(gate_up.narrow(-1, 0, size)) * gate_up.narrow(-1, size, size));
@@ -261,11 +242,11 @@ at::Tensor MlpImpl::forward(const at::Tensor& x, bool fused) {
   return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
 }
 
-DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
-  self_attn = register_module("self_attn", Attention(c));
-  mlp = register_module("mlp", Mlp(c));
-  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
-  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c, const at::TensorOptions& options) {
+  self_attn = register_module("self_attn", Attention(c, options));
+  mlp = register_module("mlp", Mlp(c, options));
+  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps, options));
+  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps, options));
 }
 
 at::Tensor DecoderLayerImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
@@ -274,18 +255,18 @@ at::Tensor DecoderLayerImpl::forward(const at::Tensor& x, const RopeTables& rope
   return h + mlp->forward(post_attention_layernorm->forward(h));
 }
 
-DecoderImpl::DecoderImpl(const ModelConfig& c) {
-  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+DecoderImpl::DecoderImpl(const ModelConfig& c, const at::TensorOptions& options) {
+  embed_tokens = register_module("embed_tokens", Embedding(c.vocab_size, c.hidden_size, options));
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c));
-  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c, options));
+  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps, options));
 }
 
-CausalLMImpl::CausalLMImpl(ModelConfig config) : config_(std::move(config)) {
+CausalLMImpl::CausalLMImpl(ModelConfig config, const at::TensorOptions& parameters) : config_(std::move(config)) {
   config_.validate("model config");
-  model = register_module("model", Decoder(config_));
+  model = register_module("model", Decoder(config_, parameters));
   if (!config_.tie_word_embeddings) {
-    lm_head = register_module("lm_head", linear(config_.hidden_size, config_.vocab_size, false));
+    lm_head = register_module("lm_head", Linear(config_.hidden_size, config_.vocab_size, false, parameters));
   }
   inverse_frequencies_ = rope_inverse_frequencies(config_);
 }
@@ -308,7 +289,7 @@ at::Tensor CausalLMImpl::output_weight() const {
 }
 
 at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
-  return torch::nn::functional::linear(hidden, output_weight());
+  return at::linear(hidden, output_weight());
 }
 
 at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,
@@ -444,8 +425,7 @@ void CausalLMImpl::copy_parameters_from(CausalLMImpl& other) {
 }
 
 CausalLM copy_of(CausalLMImpl& model) {
-  CausalLM copy(model.config());
-  copy->to(model.device(), model.dtype());
+  CausalLM copy(model.config(), at::TensorOptions().dtype(model.dtype()).device(model.device()));
   copy->copy_parameters_from(model);
   return copy;
 }

@@ -6,8 +6,6 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
@@ -15,21 +13,10 @@
 
 #include "model/config.h"
 #include "model/kv_cache.h"
+#include "model/layers.h"
 #include "model/rope.h"
 
 namespace soar {
-
-class RMSNormImpl : public torch::nn::Module {
- public:
-  RMSNormImpl(int64_t size, double eps);
-  at::Tensor forward(const at::Tensor& x);
-  double eps() const { return eps_; }
-  at::Tensor weight;
-
- private:
-  double eps_;
-};
-TORCH_MODULE(RMSNorm);
 
 // Where a forward pass reads and writes the KV cache. Without a cache: plain causal attention.
 // With `slot` (host): new keys go to slots [slot, slot + T) and attention covers [0, slot + T).
@@ -45,7 +32,7 @@ struct CacheAccess {
 
 class AttentionImpl : public torch::nn::Module {
  public:
-  explicit AttentionImpl(const ModelConfig& config);
+  AttentionImpl(const ModelConfig& config, const at::TensorOptions& options);
   // x [B, T, H]; mask [B, 1, T, S]: bool (true = may attend) or additive (0 / -inf in x's dtype),
   // S as `access` says; undefined = causal attention without a cache. `fused` (no grad, CUDA): with
   // a cache, RoPE + the cache write run as one CUDA kernel, and a decoding step (one token, device
@@ -53,7 +40,7 @@ class AttentionImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
                      int64_t layer, bool fused = false);
 
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
 
   // Makes q/k/v_proj's weights (and biases) views into one stacked tensor, so that forwards
@@ -71,11 +58,11 @@ TORCH_MODULE(Attention);
 
 class MlpImpl : public torch::nn::Module {
  public:
-  explicit MlpImpl(const ModelConfig& config);
+  MlpImpl(const ModelConfig& config, const at::TensorOptions& options);
   // `fused`: without grad, on stacked projections, the SiLU gate is one CUDA kernel.
   at::Tensor forward(const at::Tensor& x, bool fused = false);
   bool stack_projections();  // gate_proj and up_proj, as AttentionImpl::stack_projections
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 
  private:
   at::Tensor gate_up_weight_, gate_up_bias_;
@@ -84,7 +71,7 @@ TORCH_MODULE(Mlp);
 
 class DecoderLayerImpl : public torch::nn::Module {
  public:
-  explicit DecoderLayerImpl(const ModelConfig& config);
+  DecoderLayerImpl(const ModelConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
                      int64_t layer);
   Attention self_attn{nullptr};
@@ -96,8 +83,8 @@ TORCH_MODULE(DecoderLayer);
 // The transformer body ("model." in HF names): embeddings, layers, final norm.
 class DecoderImpl : public torch::nn::Module {
  public:
-  explicit DecoderImpl(const ModelConfig& config);
-  torch::nn::Embedding embed_tokens{nullptr};
+  DecoderImpl(const ModelConfig& config, const at::TensorOptions& options);
+  Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RMSNorm norm{nullptr};
 };
@@ -105,7 +92,9 @@ TORCH_MODULE(Decoder);
 
 class CausalLMImpl : public torch::nn::Module {
  public:
-  explicit CausalLMImpl(ModelConfig config);
+  // Allocates every parameter in `parameters` (dtype, device; default float32 on the CPU) without
+  // setting its value: initialize_weights, copy_parameters_from or load_model gives the values.
+  explicit CausalLMImpl(ModelConfig config, const at::TensorOptions& parameters = at::kFloat);
 
   const ModelConfig& config() const { return config_; }
   at::ScalarType dtype() const;
@@ -165,7 +154,7 @@ class CausalLMImpl : public torch::nn::Module {
   void copy_parameters_from(CausalLMImpl& other);
 
   Decoder model{nullptr};
-  torch::nn::Linear lm_head{nullptr};  // null when embeddings are tied
+  Linear lm_head{nullptr};  // null when embeddings are tied
 
  private:
   at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, const CacheAccess& access);

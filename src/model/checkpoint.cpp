@@ -1,10 +1,12 @@
 #include "model/checkpoint.h"
 
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/atomic_file.h"
+#include "core/device.h"
 #include "core/error.h"
 #include "model/safetensors.h"
 
@@ -62,16 +64,42 @@ at::Tensor tensor_from_view(const safetensors::TensorView& view) {
 }
 
 // Up to this size, a config needing more values than the checkpoint holds is diagnosed tensor by
-// tensor (building the model costs at most ~1 GiB); above it, from the counts alone.
+// tensor (building the model allocates at most ~1 GiB); above it, from the counts alone.
 constexpr int64_t kPreciseDiagnosisParameters = int64_t(1) << 28;
+
+void check_model_fits(const ModelConfig& config, at::ScalarType dtype, at::Device device, int64_t available_bytes) {
+  const int64_t parameters = config.parameter_count();
+  const int64_t element = static_cast<int64_t>(c10::elementSize(dtype));
+  if (parameters > available_bytes / element) {
+    fail("a ", config.model_type(), " model of ", parameters, " parameters needs ", format_bytes(parameters * element),
+         " as ", dtype_config_name(dtype), " on ", device.str(), ", which has ", format_bytes(available_bytes),
+         " free: at most ", available_bytes / element, " parameters fit",
+         element > 2 ? " (bfloat16 or float16 would halve the need)" : "");
+  }
+}
+
+namespace {
+
+// The stored values of `view` as a CPU tensor, read in place when the mapped data is aligned for
+// its dtype (copy_ only reads it), else copied out first.
+at::Tensor stored_values(const safetensors::TensorView& view) {
+  const std::optional<at::ScalarType> dtype = to_scalar_type(view.dtype);
+  if (dtype && reinterpret_cast<std::uintptr_t>(view.data) % c10::elementSize(*dtype) == 0) {
+    at::Tensor in_place = at::from_blob(const_cast<std::byte*>(view.data), view.shape, at::TensorOptions().dtype(*dtype));
+    if (static_cast<int64_t>(in_place.nbytes()) == static_cast<int64_t>(view.nbytes)) return in_place;
+  }
+  return tensor_from_view(view);
+}
+
+}  // namespace
 
 CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options) {
   if (!std::filesystem::is_directory(dir)) fail("model directory ", dir, " does not exist");
   ModelConfig config = ModelConfig::from_file(dir / "config.json");
   safetensors::Checkpoint weights = safetensors::Checkpoint::open(dir);
-  // Before the model is built, which allocates and randomly initialises every parameter the config
-  // describes: too few stored values means a config.json that does not belong to these weights (or
-  // a corrupt one). Small models go on to the checks below, which name the missing tensor.
+  // Before the model is built, which allocates every parameter the config describes: too few
+  // stored values means a config.json that does not belong to these weights (or a corrupt one).
+  // Small models go on to the checks below, which name the missing tensor.
   if (const int64_t needed = config.parameter_count(); needed > kPreciseDiagnosisParameters) {
     int64_t stored = 0;
     for (const auto& file : weights.files())
@@ -81,9 +109,12 @@ CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options
            " parameters its config.json describes (does config.json belong to these weights?)");
     }
   }
+  const at::ScalarType dtype = options.dtype.value_or(options.device.is_cuda() ? at::kBFloat16 : at::kFloat);
+  check_model_fits(config, dtype, options.device, available_memory_bytes(options.device));
 
-  at::ScalarType dtype = options.dtype.value_or(options.device.is_cuda() ? at::kBFloat16 : at::kFloat);
-  CausalLM model(config);
+  // Parameters are allocated where they will live and filled straight from the mapped files: no
+  // random initialisation, no float32 copy of the whole model on the way to bf16 or to a GPU.
+  CausalLM model(config, at::TensorOptions().dtype(dtype).device(options.device));
   std::set<std::string> expected;
   {
     at::NoGradGuard no_grad;
@@ -99,7 +130,7 @@ CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options
       if (!item.value().sizes().equals(view->shape)) {
         fail("checkpoint ", dir, ": tensor '", name, "' has shape ", c10::IntArrayRef(view->shape), ", the config needs ", item.value().sizes());
       }
-      item.value().set_data(tensor_from_view(*view).to(at::kFloat));
+      item.value().copy_(stored_values(*view));
     }
   }
   for (const std::string& name : weights.names()) {
@@ -108,7 +139,6 @@ CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options
            " model with this config.json)");
     }
   }
-  model->to(options.device, dtype);
   return model;
 }
 

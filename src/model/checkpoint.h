@@ -18,8 +18,14 @@ struct LoadOptions {
   at::Device device = at::kCPU;
 };
 
-// Reads config.json and every parameter; throws soar::Error naming the file and the tensor for a
-// missing or unexpected tensor, a shape mismatch, an unsupported dtype or a corrupt file.
+// Throws soar::Error, before anything is allocated, when a model of `config` in `dtype` needs more
+// than `available_bytes` on `device`, saying how many parameters would fit.
+void check_model_fits(const ModelConfig& config, at::ScalarType dtype, at::Device device, int64_t available_bytes);
+
+// Reads config.json and every parameter into a model allocated in its final dtype on its device
+// (after check_model_fits against the device's free memory); throws soar::Error naming the file
+// and the tensor for a missing or unexpected tensor, a shape mismatch, an unsupported dtype or a
+// corrupt file.
 CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options = {});
 
 struct SaveOptions {

@@ -2,7 +2,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 #include "model/checkpoint.h"
@@ -88,6 +90,23 @@ TEST_P(CheckpointRoundTrip, CopyOfIsAnEqualIndependentModel) {
   EXPECT_FALSE(at::equal(copy->named_parameters()["model.norm.weight"], original->named_parameters()["model.norm.weight"]));
 }
 
+TEST_P(CheckpointRoundTrip, CopyOfKeepsDtype) {
+  CausalLM original = load_model(model_reference_dir() / GetParam() / "model", {.dtype = at::kBFloat16});
+  CausalLM copy = copy_of(*original);
+  EXPECT_EQ(copy->dtype(), at::kBFloat16);
+  expect_bit_identical(*original, *copy);
+}
+
+// Loading straight into a dtype rounds each stored value as loading in float32 and converting after.
+TEST_P(CheckpointRoundTrip, LoadingIntoADtypeEqualsConvertingAfter) {
+  const fs::path dir = model_reference_dir() / GetParam() / "model";
+  CausalLM converted = load_model(dir, {.dtype = at::kFloat});
+  converted->to(at::kBFloat16);
+  CausalLM direct = load_model(dir, {.dtype = at::kBFloat16});
+  EXPECT_EQ(direct->dtype(), at::kBFloat16);
+  expect_bit_identical(*direct, *converted);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, CheckpointRoundTrip, ::testing::Values("llama3", "qwen2", "qwen3"));
 
 int64_t numel_of_parameters(CausalLMImpl& model) {
@@ -157,6 +176,54 @@ void rewrite_weights(const fs::path& dir, const std::function<void(std::vector<a
     out.push_back({names[i], dtype, t.sizes().vec(), std::span<const std::byte>(static_cast<const std::byte*>(t.data_ptr()), t.nbytes())});
   }
   safetensors::write_file(dir / "model.safetensors", out, {{"format", "pt"}});
+}
+
+// Values whose stored bytes are not aligned for their dtype (the data section may start anywhere:
+// the format does not require the header length to be a multiple of 8) load the same.
+TEST(CheckpointLoad, UnalignedStoredValuesLoadTheSame) {
+  fs::path dir = copy_of_reference("unaligned");
+  const fs::path file = dir / "model.safetensors";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  uint64_t header_length = 0;
+  std::memcpy(&header_length, bytes.data(), 8);  // little-endian, as the format and this machine
+  ASSERT_EQ(header_length % 4, 0u);
+  bytes.insert(8 + header_length, " ");  // JSON may end in white space: every tensor shifts by one byte
+  ++header_length;
+  std::memcpy(bytes.data(), &header_length, 8);
+  std::ofstream(file, std::ios::binary) << bytes;
+
+  CausalLM original = load_model(model_reference_dir() / "qwen2" / "model");
+  CausalLM shifted = load_model(dir);
+  expect_bit_identical(*original, *shifted);
+}
+
+TEST(CheckpointLoad, ModelLargerThanTheDeviceFailsSayingWhatFits) {
+  const ModelConfig config = ModelConfig::from_file(model_reference_dir() / "qwen2" / "model" / "config.json");
+  const int64_t parameters = config.parameter_count();
+  EXPECT_NO_THROW(check_model_fits(config, at::kFloat, at::kCPU, parameters * 4));
+  EXPECT_NO_THROW(check_model_fits(config, at::kBFloat16, at::kCPU, parameters * 2));
+  try {
+    check_model_fits(config, at::kFloat, at::kCPU, parameters * 4 - 1);
+    FAIL() << "expected the float32 model not to fit";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    for (const std::string& fragment : std::vector<std::string>{std::to_string(parameters) + " parameters", "float32", "cpu",
+                                       "at most " + std::to_string(parameters - 1) + " parameters fit", "would halve"}) {
+      EXPECT_NE(message.find(fragment), std::string::npos) << "message: " << message;
+    }
+  }
+  try {
+    check_model_fits(config, at::kBFloat16, at::kCPU, parameters);
+    FAIL() << "expected the bfloat16 model not to fit";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("at most " + std::to_string(parameters / 2) + " parameters fit"), std::string::npos) << message;
+    EXPECT_EQ(message.find("would halve"), std::string::npos) << message;
+  }
 }
 
 TEST(CheckpointErrors, MissingDirectory) { expect_load_error("/nonexistent/soar_model", {"/nonexistent/soar_model", "does not exist"}); }
