@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "meta/math_domain.h"
 #include "meta/meta_loop.h"
 #include "model/checkpoint.h"
 #include "options.h"
@@ -58,10 +59,12 @@ Action add_meta_command(CLI::App& app) {
   struct Options {
     PolicyOptions policy;
     ProblemOptions train;
+    PromptOptions student_prompt;  // --domain math: the student's prompt and reward
+    std::string teacher_prompt = std::string(meta::kMathTeacherTemplate);
     std::string out, domain = "testbed", teacher_reward = "grounded";
     std::string oracle_levels, corrupt = "none";
     int64_t questions = 4;  // n: the testbed corpus has teacher sets of 1-4 problems (docs/testbed.md)
-    int64_t teacher_max_new_tokens = 0;  // 0: the longest set of n well-formed testbed items
+    int64_t teacher_max_new_tokens = 0;  // 0: the longest set of n well-formed testbed items; math: 256 n
     double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
     int64_t student_max_tokens = 16;
     meta::MetaConfig config;
@@ -75,7 +78,14 @@ Action add_meta_command(CLI::App& app) {
   o->policy.add(*command);
   o->train.add(*command, "--train");
   command->add_option("--out", o->out, "Run directory")->required();
-  command->add_option("--domain", o->domain, "Teacher/student formats (testbed)")->capture_default_str();
+  command->add_option("--domain", o->domain,
+                      "Teacher/student formats: testbed (the built-in world) or math (a real model and a JSONL hard "
+                      "set, answers judged by the math verifier)")
+      ->capture_default_str();
+  o->student_prompt.add(*command);
+  command->add_option("--teacher-prompt", o->teacher_prompt,
+                      "--domain math: the teacher's request; {n} is replaced by the number of problems")
+      ->capture_default_str();
   command->add_option("--teacher-reward", o->teacher_reward, "grounded (SOAR), learnability (AZR), uncertainty (R-Zero), none (base teacher)")->capture_default_str();
   command->add_option("-T,--outer-steps", c.outer_steps, "Outer steps T")->capture_default_str();
   command->add_option("-g,--datasets", c.datasets, "Datasets per outer step g")->capture_default_str();
@@ -85,13 +95,16 @@ Action add_meta_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   command->add_option("--teacher-max-new-tokens", o->teacher_max_new_tokens,
-                      "Token budget of a teacher completion (0: the longest set of n testbed items)")
+                      "Token budget of a teacher completion (0: the longest set of n testbed items; math: 256 n)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   command->add_option("-K,--inner-steps", c.inner.steps, "Inner RLOO steps K")->capture_default_str();
   command->add_option("--inner-prompts", c.inner.prompts_per_step, "Questions per inner step")->capture_default_str();
   command->add_option("--inner-samples", c.inner.samples_per_prompt, "Samples per question in RLOO")->capture_default_str();
   command->add_option("--student-lr", o->student_lr, "Inner-loop learning rate")->capture_default_str();
+  command->add_option("--student-max-tokens", o->student_max_tokens,
+                      "Token budget of a student answer (default: 16 for the testbed, 1024 for math)")
+      ->check(CLI::PositiveNumber);
   command->add_option("--teacher-lr", o->teacher_lr, "Teacher learning rate")->capture_default_str();
   command->add_option("--q-size", c.reward_problems, "|Q_t|: D_train problems per reward estimate")->capture_default_str();
   command->add_option("--q-samples", c.reward_samples, "Samples per problem in the reward estimate")->capture_default_str();
@@ -106,7 +119,26 @@ Action add_meta_command(CLI::App& app) {
       ->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
-    if (o->domain != "testbed") fail("--domain '", o->domain, "' is not supported yet (testbed)");
+    const bool math = o->domain == "math";
+    if (!math && o->domain != "testbed") fail("--domain '", o->domain, "': expected testbed or math");
+    if (math) {
+      if (!o->oracle_levels.empty()) fail("--oracle-levels generates testbed problems: it needs --domain testbed");
+      if (o->corrupt != "none") fail("--corrupt is implemented for --domain testbed only");
+    } else {
+      for (const char* option : {"--prompt-template", "--chat", "--system", "--reward", "--teacher-prompt"}) {
+        if (command->count(option) > 0) fail(option, " applies to --domain math (the testbed has its own formats)");
+      }
+    }
+    // The math domain's formats and reward, before the model loads: a mistake in them fails at once.
+    PromptFormat student_format;
+    std::string teacher_request;
+    RewardFunction math_reward;
+    if (math) {
+      student_format = o->student_prompt.format();
+      if (command->count("--prompt-template") == 0) student_format.template_text = std::string(meta::kMathStudentTemplate);
+      teacher_request = meta::math_teacher_prompt(o->teacher_prompt, o->questions);
+      math_reward = reward_by_name(command->count("--reward") > 0 ? o->student_prompt.reward : "math");
+    }
     meta::MetaConfig config = o->config;
     config.teacher_reward = meta::parse_teacher_reward(o->teacher_reward);
     std::unique_ptr<dist::Group> group = join_run(o->policy);
@@ -118,37 +150,50 @@ Action add_meta_command(CLI::App& app) {
     if (root) prepare_output_dir(out / "datasets");
 
     meta::MetaTask task;
-    task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->questions)), true);
-    task.parse = testbed_parser();
-    task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
     task.detokenize = policy.detokenizer();
-    task.reward = exact_match_reward();
     task.reward_set = o->train.load();
-    if (!o->oracle_levels.empty()) {
-      std::vector<int> levels = testbed::parse_levels(o->oracle_levels);
-      const int64_t count = o->questions * config.completions_per_dataset;  // as many as the teacher's m completions
-      task.oracle = [levels, count](uint64_t seed) {
-        SplitMix64 rng(seed);
-        return testbed::oracle_problems(levels, count, rng);
-      };
-    }
-    if (o->corrupt == "answers") {
-      task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
-        SplitMix64 rng(seed);
-        return testbed::corrupt_answers(problems, rng);
-      };
-    } else if (o->corrupt == "structure") {
-      task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
-        SplitMix64 rng(seed);
-        return testbed::corrupt_structure(problems, rng);
-      };
-    } else if (o->corrupt != "none") {
-      fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
+    if (math) {
+      // The teacher's request goes through the same chat format (and system message) as the student's prompts.
+      const PromptFormat teacher_format{"{problem}", student_format.chat, student_format.system};
+      task.teacher_prompt = policy.prompt_encoder(teacher_format)({"teacher prompt", teacher_request});
+      task.parse = meta::parse_math_dataset;
+      task.encode_student = policy.prompt_encoder(student_format);
+      task.reward = math_reward;
+    } else {
+      task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->questions)), true);
+      task.parse = testbed_parser();
+      task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
+      task.reward = exact_match_reward();
+      if (!o->oracle_levels.empty()) {
+        std::vector<int> levels = testbed::parse_levels(o->oracle_levels);
+        const int64_t count = o->questions * config.completions_per_dataset;  // as many as the teacher's m completions
+        task.oracle = [levels, count](uint64_t seed) {
+          SplitMix64 rng(seed);
+          return testbed::oracle_problems(levels, count, rng);
+        };
+      }
+      if (o->corrupt == "answers") {
+        task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
+          SplitMix64 rng(seed);
+          return testbed::corrupt_answers(problems, rng);
+        };
+      } else if (o->corrupt == "structure") {
+        task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
+          SplitMix64 rng(seed);
+          return testbed::corrupt_structure(problems, rng);
+        };
+      } else if (o->corrupt != "none") {
+        fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
+      }
     }
     std::vector<int32_t> eos = policy.eos_token_ids();
-    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = o->teacher_max_new_tokens > 0 ? o->teacher_max_new_tokens : testbed::teacher_max_new_tokens(o->questions), .eos_token_ids = eos};
-    config.student_sampling = {.temperature = o->temperature, .max_new_tokens = o->student_max_tokens, .eos_token_ids = eos,
-                               .stop_strings = {testbed::kStudentStop}};
+    const int64_t teacher_budget = o->teacher_max_new_tokens > 0 ? o->teacher_max_new_tokens
+                                   : math                         ? 256 * o->questions
+                                                                  : testbed::teacher_max_new_tokens(o->questions);
+    const int64_t student_budget = math && command->count("--student-max-tokens") == 0 ? 1024 : o->student_max_tokens;
+    config.teacher_sampling = {.temperature = o->temperature, .max_new_tokens = teacher_budget, .eos_token_ids = eos};
+    config.student_sampling = {.temperature = o->temperature, .max_new_tokens = student_budget, .eos_token_ids = eos};
+    if (!math) config.student_sampling.stop_strings = {testbed::kStudentStop};
     config.inner.sampling = config.student_sampling;
     config.inner.trainer = {.learning_rate = o->student_lr, .micro_batch_size = 64, .temperature = o->temperature};
     config.teacher_trainer = {.learning_rate = o->teacher_lr, .micro_batch_size = 8, .temperature = o->temperature};
@@ -172,7 +217,7 @@ Action add_meta_command(CLI::App& app) {
     if (root) metrics->append({{"event", "config"}, {"teacher_reward", o->teacher_reward}, {"T", config.outer_steps}, {"g", config.datasets},
                     {"n", o->questions}, {"m", config.completions_per_dataset}, {"K", config.inner.steps}, {"q_size", config.reward_problems},
                     {"q_samples", config.reward_samples}, {"tau", config.promotion.tau}, {"window", config.promotion.window},
-                    {"seed", config.seed}, {"oracle_levels", o->oracle_levels}, {"corrupt", o->corrupt}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
+                    {"seed", config.seed}, {"domain", o->domain}, {"oracle_levels", o->oracle_levels}, {"corrupt", o->corrupt}, {"model", o->policy.model_dir}, {"train", o->train.path}, {"start_step", start}});
     meta::run_meta(*teacher, *policy.model, *scratch, *best, teacher_trainer, promotion, task, config, start,
                    [&](const meta::OuterStepRecord& r) {
                      if (!root) return;

@@ -9,18 +9,11 @@
 #include <vector>
 
 #include "data/problems.h"
+#include "meta/parsed_dataset.h"
 #include "model/causal_lm.h"
 #include "sampling/sampler.h"
 
 namespace soar::meta {
-
-struct ParsedDataset {
-  std::vector<Problem> problems;  // well-formed items, in order
-  int64_t malformed = 0;          // items dropped (counted, never fatal)
-};
-
-// Turns what the teacher wrote into problems; must not throw on any text.
-using DatasetParser = std::function<ParsedDataset(std::string_view teacher_text)>;
 
 // One teacher completion: its tokens and the sampler's log-probs (for the teacher's update), and its text.
 struct TeacherCompletion {

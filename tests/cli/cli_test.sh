@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The soar command line end to end: clear errors on bad input (file and line named, non-zero exit,
-# no crash), train-rl and meta resumed from a checkpoint equal the uninterrupted runs bit for bit,
-# a damaged checkpoint file stops a resume with the file named, and testbed hard-level mines each
-# level as problems + mine would.
+# no crash), train-rl and meta (testbed and math domains) resumed from a checkpoint equal the
+# uninterrupted runs bit for bit, a damaged checkpoint file stops a resume with the file named, and
+# testbed hard-level mines each level as problems + mine would.
 # Usage: cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$1 model=$2 work=$3
@@ -67,6 +67,28 @@ else
   echo "FAIL meta-resume-equals-uninterrupted"; tail -n 5 meta-straight.log meta-resumed.log; failures=$((failures + 1))
 fi
 for file in state.json teacher_optimizer.pt student/model.safetensors; do resume_damaged meta-resumed "$file" meta 3; done
+# SOAR with a real model's formats (--domain math): the teacher's request through the prompt encoder,
+# the math parser, the math verifier as reward; resumed equals uninterrupted as above. A random
+# model writes no well-formed item, so every dataset is empty, its items counted as malformed.
+meta_math() { "$soar" --threads 1 meta --domain math --model "$model" --train good.jsonl -T "$1" -g 2 -n 2 -K 1 \
+                --teacher-prompt 'W{n}:' --prompt-template '{problem}=' --teacher-max-new-tokens 30 --student-max-tokens 4 \
+                --inner-prompts 2 --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2"; }
+meta_math 2 math-straight > math-straight.log 2>&1 && meta_math 1 math-resumed > math-resumed.log 2>&1 \
+  && meta_math 2 math-resumed > math-resumed.log 2>&1
+if grep -q "resuming" math-resumed.log && cmp -s math-straight/student/model.safetensors math-resumed/student/model.safetensors \
+   && cmp -s math-straight/teacher/model.safetensors math-resumed/teacher/model.safetensors \
+   && grep -q '"domain":"math"' math-resumed/metrics.jsonl && [[ -s math-straight/datasets/step_2.txt ]] \
+   && [[ $(grep -c '"baseline_success"' math-resumed/metrics.jsonl) -eq 2 ]]; then
+  echo "ok   meta-math-resume-equals-uninterrupted"
+else
+  echo "FAIL meta-math-resume-equals-uninterrupted"; tail -n 5 math-straight.log math-resumed.log; failures=$((failures + 1))
+fi
+check meta-bad-domain "expected testbed or math" -- "$soar" meta --domain chess --model "$model" --train good.jsonl --out mx1
+check meta-math-oracle "--oracle-levels generates testbed problems" -- \
+  "$soar" meta --domain math --model "$model" --train good.jsonl --oracle-levels 1-2 --out mx2
+check meta-testbed-chat "--chat applies to --domain math" -- "$soar" meta --model "$model" --train good.jsonl --chat llama3 --out mx3
+check meta-math-teacher-prompt "must contain {n}" -- \
+  "$soar" meta --domain math --model "$model" --train good.jsonl --teacher-prompt 'Write problems' --out mx4
 # testbed hard-level: each scanned level mined exactly as `testbed problems` + `mine` with the same
 # seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen.
 "$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -K 2 --max-new-tokens 3 --problem-seed 5 \
