@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "meta/math_corruption.h"
 #include "meta/math_domain.h"
 #include "meta/meta_loop.h"
 #include "model/checkpoint.h"
@@ -115,15 +116,18 @@ Action add_meta_command(CLI::App& app) {
   command->add_option("--oracle-levels", o->oracle_levels,
                       "Baseline: datasets of n fresh problems at these levels (e.g. 6-10) instead of the teacher's");
   command->add_option("--corrupt", o->corrupt,
-                      "Ablation: none, answers (random wrong answers) or structure (scrambled questions, answers kept)")
+                      "Ablation: none, answers (wrong answers: random digits on the testbed, another question's "
+                      "inequivalent answer in math) or structure (scrambled questions, answers kept)")
       ->capture_default_str();
   return [o, command] {
     if (!command->parsed()) return;
     const bool math = o->domain == "math";
     if (!math && o->domain != "testbed") fail("--domain '", o->domain, "': expected testbed or math");
+    if (o->corrupt != "none" && o->corrupt != "answers" && o->corrupt != "structure") {
+      fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
+    }
     if (math) {
       if (!o->oracle_levels.empty()) fail("--oracle-levels generates testbed problems: it needs --domain testbed");
-      if (o->corrupt != "none") fail("--corrupt is implemented for --domain testbed only");
     } else {
       for (const char* option : {"--prompt-template", "--chat", "--system", "--reward", "--teacher-prompt"}) {
         if (command->count(option) > 0) fail(option, " applies to --domain math (the testbed has its own formats)");
@@ -159,6 +163,13 @@ Action add_meta_command(CLI::App& app) {
       task.parse = meta::parse_math_dataset;
       task.encode_student = policy.prompt_encoder(student_format);
       task.reward = math_reward;
+      if (o->corrupt != "none") {
+        const bool answers = o->corrupt == "answers";
+        task.transform = [answers](const std::vector<Problem>& problems, uint64_t seed) {
+          SplitMix64 rng(seed);
+          return answers ? meta::corrupt_math_answers(problems, rng) : meta::corrupt_math_structure(problems, rng);
+        };
+      }
     } else {
       task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->questions)), true);
       task.parse = testbed_parser();
@@ -182,8 +193,6 @@ Action add_meta_command(CLI::App& app) {
           SplitMix64 rng(seed);
           return testbed::corrupt_structure(problems, rng);
         };
-      } else if (o->corrupt != "none") {
-        fail("--corrupt '", o->corrupt, "': expected none, answers or structure");
       }
     }
     std::vector<int32_t> eos = policy.eos_token_ids();

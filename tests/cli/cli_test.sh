@@ -89,6 +89,8 @@ check meta-math-oracle "--oracle-levels generates testbed problems" -- \
 check meta-testbed-chat "--chat applies to --domain math" -- "$soar" meta --model "$model" --train good.jsonl --chat llama3 --out mx3
 check meta-math-teacher-prompt "must contain {n}" -- \
   "$soar" meta --domain math --model "$model" --train good.jsonl --teacher-prompt 'Write problems' --out mx4
+check meta-bad-corrupt "expected none, answers or structure" -- \
+  "$soar" meta --domain math --model "$model" --train good.jsonl --corrupt everything --out mx5
 # testbed hard-level: each scanned level mined exactly as `testbed problems` + `mine` with the same
 # seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen.
 "$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -K 2 --max-new-tokens 3 --problem-seed 5 \

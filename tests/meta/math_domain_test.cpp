@@ -19,13 +19,13 @@ std::vector<std::pair<std::string, std::string>> items(const ParsedDataset& d) {
   return out;
 }
 
-TEST(MathTeacher, PromptSaysHowMany) {
+TEST(MathDomain, PromptSaysHowMany) {
   EXPECT_EQ(math_teacher_prompt("Write {n} problems ({n} in all).", 64), "Write 64 problems (64 in all).");
   EXPECT_NE(math_teacher_prompt(kMathTeacherTemplate, 3).find("Write 3 new math problems"), std::string::npos);
   EXPECT_THROW(math_teacher_prompt("Write problems.", 3), Error);
 }
 
-TEST(MathTeacher, ItemsInOrderWithMultiLineStatements) {
+TEST(MathDomain, ItemsInOrderWithMultiLineStatements) {
   ParsedDataset d = parse_math_dataset(
       "Here are two problems.\n\nProblem: What is 2 + 3?\nAnswer: 5\n\nProblem: Let f(x) = x^2.\nFind f(3).\nAnswer: 9\n"
       "I hope these help!");
@@ -37,7 +37,7 @@ TEST(MathTeacher, ItemsInOrderWithMultiLineStatements) {
   EXPECT_EQ(d.problems[1].extra_json, "{}");
 }
 
-TEST(MathTeacher, DecoratedLabelsAndAnswers) {
+TEST(MathDomain, DecoratedLabelsAndAnswers) {
   ParsedDataset d = parse_math_dataset(
       "**Problem 1:** Compute 1/2 + 1/2.\n**Answer:** $1$\n"
       "2. Question: Solve x^2 = 4 for x > 0.\nFinal answer: \\boxed{2}.\n"
@@ -48,17 +48,17 @@ TEST(MathTeacher, DecoratedLabelsAndAnswers) {
   EXPECT_EQ(d.malformed, 0);
 }
 
-TEST(MathTeacher, SolutionIsKeptOutOfTheStatement) {
+TEST(MathDomain, SolutionIsKeptOutOfTheStatement) {
   ParsedDataset d = parse_math_dataset("Problem: What is 6 * 7?\nSolution: 6 * 7 = 42.\nSo it is 42.\nAnswer: 42\n");
   EXPECT_EQ(items(d), (std::vector<std::pair<std::string, std::string>>{{"What is 6 * 7?", "42"}}));
 }
 
-TEST(MathTeacher, NotALabelWithoutAColon) {
+TEST(MathDomain, NotALabelWithoutAColon) {
   ParsedDataset d = parse_math_dataset("Problem: Two trains leave.\nProblem solving needs care here.\nAnswer: 3\n");
   EXPECT_EQ(items(d), (std::vector<std::pair<std::string, std::string>>{{"Two trains leave.\nProblem solving needs care here.", "3"}}));
 }
 
-TEST(MathTeacher, MalformedItemsAreDroppedAndCounted) {
+TEST(MathDomain, MalformedItemsAreDroppedAndCounted) {
   const std::string long_answer(kMaxMathAnswerBytes + 1, '7');
   const std::string long_statement(kMaxMathProblemBytes + 1, 'x');
   ParsedDataset d = parse_math_dataset(
@@ -78,7 +78,7 @@ TEST(MathTeacher, MalformedItemsAreDroppedAndCounted) {
   EXPECT_EQ(d.problems[1].id, "1");  // ids count the kept items
 }
 
-TEST(MathTeacher, WrittenItemsParseBack) {
+TEST(MathDomain, WrittenItemsParseBack) {
   const std::vector<std::pair<std::string, std::string>> written = {
       {"Find all real x with |x - 1| < 2.", "(-1, 3)"}, {"Simplify \\sqrt{8}.", "2\\sqrt{2}"}, {"Évaluez 3 × 4.", "12"}};
   std::string text = "Sure!\n";
@@ -88,7 +88,7 @@ TEST(MathTeacher, WrittenItemsParseBack) {
 
 // Any text: no throw, and every problem kept is non-empty, bounded and valid UTF-8. The texts are
 // lines of label-like prefixes, separators and content pieces, so that many of them are items.
-TEST(MathTeacher, AnyTextGivesWellFormedProblems) {
+TEST(MathDomain, AnyTextGivesWellFormedProblems) {
   const std::vector<std::string> prefixes = {"Problem", "problem 12", "**Answer**", "Answer", "Final answer", "Solution",
                                              "1. Question", "", "x", "# Problem"};
   const std::vector<std::string> separators = {":", "", " :", "**:"};
