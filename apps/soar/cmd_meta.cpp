@@ -54,23 +54,84 @@ nlohmann::json to_json(const meta::OuterStepRecord& r) {
                        {"update", r.seconds_update}}}};
 }
 
+struct MetaOptions {
+  PolicyOptions policy;
+  ProblemOptions train;
+  PromptOptions student_prompt;  // --domain math: the student's prompt and reward
+  std::string teacher_prompt = std::string(meta::kMathTeacherTemplate);
+  std::string out, domain = "testbed", teacher_reward = "grounded";
+  std::string oracle_levels, corrupt = "none";
+  int64_t questions = 4;  // n: the testbed corpus has teacher sets of 1-4 problems (docs/testbed.md)
+  int64_t teacher_max_new_tokens = 0;  // 0: the longest set of n well-formed testbed items; math: 256 n
+  double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
+  int64_t student_max_tokens = 16;
+  meta::MetaConfig config;
+};
+
+// The math domain's prompts and reward, resolved from the options before the model loads (a
+// mistake in them fails at once).
+struct MathFormats {
+  PromptFormat student;
+  std::string teacher_request;
+  RewardFunction reward;
+};
+
+MathFormats math_formats(const MetaOptions& o, const CLI::App& command) {
+  MathFormats f;
+  f.student = o.student_prompt.format();
+  if (command.count("--prompt-template") == 0) f.student.template_text = std::string(meta::kMathStudentTemplate);
+  f.teacher_request = meta::math_teacher_prompt(o.teacher_prompt, o.questions);
+  f.reward = reward_by_name(command.count("--reward") > 0 ? o.student_prompt.reward : "math");
+  return f;
+}
+
+void set_math_task(meta::MetaTask& task, const MathFormats& f, const std::string& corrupt, const Policy& policy) {
+  // The teacher's request goes through the same chat format (and system message) as the student's prompts.
+  const PromptFormat teacher_format{"{problem}", f.student.chat, f.student.system};
+  task.teacher_prompt = policy.prompt_encoder(teacher_format)({"teacher prompt", f.teacher_request});
+  task.parse = meta::parse_math_dataset;
+  task.encode_student = policy.prompt_encoder(f.student);
+  task.reward = f.reward;
+  if (corrupt != "none") {
+    const bool answers = corrupt == "answers";
+    task.transform = [answers](const std::vector<Problem>& problems, uint64_t seed) {
+      SplitMix64 rng(seed);
+      return answers ? meta::corrupt_math_answers(problems, rng) : meta::corrupt_math_structure(problems, rng);
+    };
+  }
+}
+
+// The testbed's formats, its exact checker, and its oracle-curriculum and corruption arms.
+void set_testbed_task(meta::MetaTask& task, const MetaOptions& o, int64_t completions_per_dataset, const Policy& policy) {
+  task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o.questions)), true);
+  task.parse = testbed_parser();
+  task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
+  task.reward = exact_match_reward();
+  if (!o.oracle_levels.empty()) {
+    std::vector<int> levels = testbed::parse_levels(o.oracle_levels);
+    const int64_t count = o.questions * completions_per_dataset;  // as many as the teacher's m completions
+    task.oracle = [levels, count](uint64_t seed) {
+      SplitMix64 rng(seed);
+      return testbed::oracle_problems(levels, count, rng);
+    };
+  }
+  if (o.corrupt == "answers") {
+    task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
+      SplitMix64 rng(seed);
+      return testbed::corrupt_answers(problems, rng);
+    };
+  } else if (o.corrupt == "structure") {
+    task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
+      SplitMix64 rng(seed);
+      return testbed::corrupt_structure(problems, rng);
+    };
+  }
+}
+
 }  // namespace
 
 Action add_meta_command(CLI::App& app) {
-  struct Options {
-    PolicyOptions policy;
-    ProblemOptions train;
-    PromptOptions student_prompt;  // --domain math: the student's prompt and reward
-    std::string teacher_prompt = std::string(meta::kMathTeacherTemplate);
-    std::string out, domain = "testbed", teacher_reward = "grounded";
-    std::string oracle_levels, corrupt = "none";
-    int64_t questions = 4;  // n: the testbed corpus has teacher sets of 1-4 problems (docs/testbed.md)
-    int64_t teacher_max_new_tokens = 0;  // 0: the longest set of n well-formed testbed items; math: 256 n
-    double teacher_lr = 1e-4, student_lr = 3e-4, temperature = 1.0;
-    int64_t student_max_tokens = 16;
-    meta::MetaConfig config;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<MetaOptions>();
   auto& c = o->config;
   c.inner.prompts_per_step = 16;
   c.inner.samples_per_prompt = 8;
@@ -133,16 +194,8 @@ Action add_meta_command(CLI::App& app) {
         if (command->count(option) > 0) fail(option, " applies to --domain math (the testbed has its own formats)");
       }
     }
-    // The math domain's formats and reward, before the model loads: a mistake in them fails at once.
-    PromptFormat student_format;
-    std::string teacher_request;
-    RewardFunction math_reward;
-    if (math) {
-      student_format = o->student_prompt.format();
-      if (command->count("--prompt-template") == 0) student_format.template_text = std::string(meta::kMathStudentTemplate);
-      teacher_request = meta::math_teacher_prompt(o->teacher_prompt, o->questions);
-      math_reward = reward_by_name(command->count("--reward") > 0 ? o->student_prompt.reward : "math");
-    }
+    std::optional<MathFormats> math_task_formats;
+    if (math) math_task_formats = math_formats(*o, *command);
     meta::MetaConfig config = o->config;
     config.teacher_reward = meta::parse_teacher_reward(o->teacher_reward);
     std::unique_ptr<dist::Group> group = join_run(o->policy);
@@ -157,43 +210,9 @@ Action add_meta_command(CLI::App& app) {
     task.detokenize = policy.detokenizer();
     task.reward_set = o->train.load();
     if (math) {
-      // The teacher's request goes through the same chat format (and system message) as the student's prompts.
-      const PromptFormat teacher_format{"{problem}", student_format.chat, student_format.system};
-      task.teacher_prompt = policy.prompt_encoder(teacher_format)({"teacher prompt", teacher_request});
-      task.parse = meta::parse_math_dataset;
-      task.encode_student = policy.prompt_encoder(student_format);
-      task.reward = math_reward;
-      if (o->corrupt != "none") {
-        const bool answers = o->corrupt == "answers";
-        task.transform = [answers](const std::vector<Problem>& problems, uint64_t seed) {
-          SplitMix64 rng(seed);
-          return answers ? meta::corrupt_math_answers(problems, rng) : meta::corrupt_math_structure(problems, rng);
-        };
-      }
+      set_math_task(task, *math_task_formats, o->corrupt, policy);
     } else {
-      task.teacher_prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->questions)), true);
-      task.parse = testbed_parser();
-      task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
-      task.reward = exact_match_reward();
-      if (!o->oracle_levels.empty()) {
-        std::vector<int> levels = testbed::parse_levels(o->oracle_levels);
-        const int64_t count = o->questions * config.completions_per_dataset;  // as many as the teacher's m completions
-        task.oracle = [levels, count](uint64_t seed) {
-          SplitMix64 rng(seed);
-          return testbed::oracle_problems(levels, count, rng);
-        };
-      }
-      if (o->corrupt == "answers") {
-        task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
-          SplitMix64 rng(seed);
-          return testbed::corrupt_answers(problems, rng);
-        };
-      } else if (o->corrupt == "structure") {
-        task.transform = [](const std::vector<Problem>& problems, uint64_t seed) {
-          SplitMix64 rng(seed);
-          return testbed::corrupt_structure(problems, rng);
-        };
-      }
+      set_testbed_task(task, *o, config.completions_per_dataset, policy);
     }
     std::vector<int32_t> eos = policy.eos_token_ids();
     const int64_t teacher_budget = o->teacher_max_new_tokens > 0 ? o->teacher_max_new_tokens
