@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The soar commands end to end on one GPU (--device cuda; bf16 with float32 master weights, the
 # GPU default): train-rl with checkpoints, killed mid-run and resumed; eval, sample and mine; and
-# SOAR's meta-loop (2 outer steps on a small testbed model pretrained here on the CPU). Each must
-# run to completion with complete, finite outputs, and the runs must learn something (non-zero
-# gradients, a teacher that changed). gpu_test covers the pieces; this covers what the commands
-# compose: every tensor they create on the right device, bf16 checkpoints with master weights and
-# their resume, a sampler kept across the meta-loop's many calls of different batch sizes.
+# SOAR's meta-loop (2 outer steps on a small testbed model pretrained here on the CPU; also with
+# --domain math's formats). Each must run to completion with complete, finite outputs, and the
+# runs must learn something (non-zero gradients, a teacher that changed). gpu_test covers the
+# pieces; this covers what the commands compose: every tensor they create on the right device,
+# bf16 checkpoints with master weights and their resume, a sampler kept across the meta-loop's many
+# calls of different batch sizes.
 # Exit 77 (skipped) without a GPU. SOAR_CLI_TEST_DEVICE=cpu runs the same script on the CPU (to
 # check the script itself where no GPU is lent).
 # Usage: gpu_cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR   (MODEL_DIR: the dist_model fixture)
@@ -106,6 +107,16 @@ if [[ -f soar/teacher/model.safetensors ]] && ! cmp -s tb/model/model.safetensor
 else
   bad "meta on $device: no teacher written, or the teacher never changed"
 fi
+# The same loop with the math domain's formats and the math verifier as reward: the testbed model
+# writes no Problem/Answer items, so this checks that the path runs on the device, not learning.
+"$soar" meta --device "$device" --domain math --model tb/model --train level1.jsonl -T 2 -g 2 -n 2 -K 1 --inner-prompts 4 \
+  --inner-samples 4 --q-size 4 --q-samples 4 --teacher-prompt 'Write {n}:' --prompt-template '{problem}=' \
+  --teacher-max-new-tokens 40 --student-max-tokens 8 --seed 3 --out soar-math > soar-math.log 2>&1 \
+  || { bad "meta --domain math on $device failed"; tail -n 20 soar-math.log; }
+check "meta --domain math on $device: 2 outer steps, finite success rates" '
+steps = [r for r in lines(files[0]) if "step" in r and "datasets" in r]
+print([(s["baseline_success"], [d["questions"] for d in s["datasets"]]) for s in steps])
+passed = len(steps) == 2 and finite([s["baseline_success"] for s in steps])' soar-math/metrics.jsonl
 
 echo "$failures failure(s)"
 [[ $failures -eq 0 ]]
