@@ -9,9 +9,11 @@
 
 #include "commands.h"
 #include "core/atomic_file.h"
+#include "core/device.h"
 #include "core/error.h"
 #include "meta/math_corruption.h"
 #include "meta/math_domain.h"
+#include "meta/memory_plan.h"
 #include "meta/meta_loop.h"
 #include "model/checkpoint.h"
 #include "options.h"
@@ -202,6 +204,9 @@ Action add_meta_command(CLI::App& app) {
     const bool root = group->is_root();
     config.group = group.get();
     Policy policy = o->policy.load();
+    const bool teacher_trained = config.teacher_reward != meta::TeacherRewardKind::None && o->oracle_levels.empty();
+    meta::check_meta_memory(policy.model->config(), policy.model->dtype(), teacher_trained, policy.model->device(),
+                            available_memory_bytes(policy.model->device()));
     CausalLM teacher = copy_of(*policy.model), scratch = copy_of(*policy.model), best = copy_of(*policy.model);
     std::filesystem::path out = o->out;
     if (root) prepare_output_dir(out / "datasets");
