@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "core/device.h"
 #include "core/error.h"
 #include "model/checkpoint.h"
 #include "options.h"
+#include "rl/memory_plan.h"
 #include "rl/rl_loop.h"
 #include "run/metrics.h"
 #include "run/rl_checkpoint.h"
@@ -67,6 +69,9 @@ Action add_train_rl_command(CLI::App& app) {
     trainer_config.aggregation = parse_loss_aggregation(o->aggregation);
     trainer_config.temperature = o->job.sampling.temperature;
     trainer_config.max_completion_length = o->job.sampling.max_new_tokens;
+    const CausalLMImpl& model = *policy.model;
+    require_memory("training", training_memory_plan(model.config(), model.dtype(), trainer_config.kl_coef > 0),
+                   model.config(), model.dtype(), model.device(), available_memory_bytes(model.device()));
     CausalLM reference{nullptr};
     if (trainer_config.kl_coef > 0) reference = copy_of(*policy.model);  // frozen before any update
     PolicyTrainer trainer(*policy.model, trainer_config, reference ? reference.get() : nullptr);

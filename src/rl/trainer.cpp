@@ -73,12 +73,6 @@ PolicyTrainer::PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalL
   optimizer_ = std::make_unique<torch::optim::AdamW>(master_.empty() ? parameters_ : master_, options);
 }
 
-int64_t trainer_state_bytes(int64_t parameters, at::ScalarType dtype, bool stepped) {
-  const int64_t element = static_cast<int64_t>(c10::elementSize(dtype));
-  const int64_t master = dtype == at::kFloat ? 0 : 4 * parameters;
-  return master + (stepped ? 8 * parameters + element * parameters : 0);
-}
-
 void PolicyTrainer::policy_weights_changed() {
   at::NoGradGuard no_grad;
   for (size_t i = 0; i < master_.size(); ++i) master_[i].copy_(parameters_[i]);

@@ -119,11 +119,4 @@ class PolicyTrainer {
   int64_t steps_done_ = 0;
 };
 
-// Bytes a PolicyTrainer of a policy with `parameters` parameters in `dtype` holds besides the
-// policy itself: float32 master weights when the dtype is not float32 (from construction), and
-// once it has stepped, AdamW's two float32 moments and the gradients in the policy's dtype.
-// Activations come on top (they depend on the batch), and a staging bucket for float32 gradients
-// on the unfused path.
-int64_t trainer_state_bytes(int64_t parameters, at::ScalarType dtype, bool stepped = true);
-
 }  // namespace soar
