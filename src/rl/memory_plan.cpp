@@ -23,14 +23,17 @@ std::vector<MemoryPart> training_memory_plan(const ModelConfig& config, at::Scal
   return plan;
 }
 
+int64_t total_bytes(const std::vector<MemoryPart>& plan) {
+  int64_t total = 0;
+  for (const MemoryPart& part : plan) total += part.bytes;
+  return total;
+}
+
 void require_memory(std::string_view run, const std::vector<MemoryPart>& plan, const ModelConfig& config,
                     at::ScalarType dtype, c10::Device device, int64_t available_bytes) {
-  int64_t total = 0;
+  const int64_t total = total_bytes(plan);
   std::string parts;
-  for (const MemoryPart& part : plan) {
-    total += part.bytes;
-    parts += cat(parts.empty() ? "" : "; ", part.what, " ", format_bytes(part.bytes));
-  }
+  for (const MemoryPart& part : plan) parts += cat(parts.empty() ? "" : "; ", part.what, " ", format_bytes(part.bytes));
   const int64_t parameters = config.parameter_count();
   const int64_t loaded = parameters * static_cast<int64_t>(c10::elementSize(dtype));
   if (total - loaded <= available_bytes) return;

@@ -31,6 +31,8 @@ int64_t trainer_state_bytes(int64_t parameters, at::ScalarType dtype, bool stepp
 // `soar train-rl`: the policy, its trainer's state, and the frozen reference of a KL penalty.
 std::vector<MemoryPart> training_memory_plan(const ModelConfig& config, at::ScalarType dtype, bool with_reference);
 
+int64_t total_bytes(const std::vector<MemoryPart>& plan);
+
 // Throws soar::Error when the plan needs more than `available_bytes` beyond the one copy of the
 // model already loaded, naming `run`, the parts, and how many parameters would fit (every part
 // grows with the parameter count).

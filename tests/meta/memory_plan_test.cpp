@@ -18,20 +18,14 @@ ModelConfig llama_3b() {
   return c;
 }
 
-int64_t total(const std::vector<MemoryPart>& plan) {
-  int64_t sum = 0;
-  for (const auto& part : plan) sum += part.bytes;
-  return sum;
-}
-
 TEST(MetaMemoryPlan, BytesPerParameter) {
   const ModelConfig config = llama_3b();
   const int64_t p = config.parameter_count();
   // bf16: 4 models x 2 + teacher (master 4 + moments 8 + gradients 2) + inner loop (the same 14).
-  EXPECT_EQ(total(meta_memory_plan(config, at::kBFloat16, true)), 36 * p);
-  EXPECT_EQ(total(meta_memory_plan(config, at::kBFloat16, false)), (8 + 4 + 14) * p);  // untrained: master only
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, true)), 36 * p);
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, false)), (8 + 4 + 14) * p);  // untrained: master only
   // float32: no master copy; 4 models x 4 + 2 x (moments 8 + gradients 4).
-  EXPECT_EQ(total(meta_memory_plan(config, at::kFloat, true)), 40 * p);
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kFloat, true)), 40 * p);
   EXPECT_GT(36 * p, int64_t(115e9));  // the paper's setting does not fit an 80 GB GPU
 }
 

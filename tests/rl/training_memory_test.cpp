@@ -16,21 +16,15 @@ ModelConfig llama_8b() {  // Llama-3.1-8B's shape: its training state does not f
   return c;
 }
 
-int64_t total(const std::vector<MemoryPart>& plan) {
-  int64_t sum = 0;
-  for (const auto& part : plan) sum += part.bytes;
-  return sum;
-}
-
 TEST(TrainingMemoryPlan, BytesPerParameter) {
   const ModelConfig config = llama_8b();
   const int64_t p = config.parameter_count();
   EXPECT_EQ(trainer_state_bytes(p, at::kBFloat16, false), 4 * p);  // master weights from construction
   EXPECT_EQ(trainer_state_bytes(p, at::kBFloat16), 14 * p);         // + moments 8 + bf16 gradients 2
   EXPECT_EQ(trainer_state_bytes(p, at::kFloat), 12 * p);            // no master; moments 8 + gradients 4
-  EXPECT_EQ(total(training_memory_plan(config, at::kBFloat16, false)), 16 * p);
-  EXPECT_EQ(total(training_memory_plan(config, at::kBFloat16, true)), 18 * p);  // + the frozen reference
-  EXPECT_EQ(total(training_memory_plan(config, at::kFloat, false)), 16 * p);
+  EXPECT_EQ(total_bytes(training_memory_plan(config, at::kBFloat16, false)), 16 * p);
+  EXPECT_EQ(total_bytes(training_memory_plan(config, at::kBFloat16, true)), 18 * p);  // + the frozen reference
+  EXPECT_EQ(total_bytes(training_memory_plan(config, at::kFloat, false)), 16 * p);
 }
 
 TEST(TrainingMemoryPlan, RefusedSayingWhatFits) {
