@@ -32,8 +32,9 @@ std::string_view skip(std::string_view s, std::string_view chars) {
   return first == std::string_view::npos ? std::string_view{} : s.substr(first);
 }
 
-// Whether `line` starts an item part: [markup] [list number] [markup] label [number] [markup] ':'
-// [markup]; `content` gets what follows. "Problem solving is fun" is not a label (no colon).
+// Whether `line` starts an item part: [markup] [list number] [markup] label [#][number] [markup]
+// [(remark)] ':' [markup]; `content` gets what follows. "Problem solving is fun" is not a label
+// (no colon).
 Label classify(std::string_view line, std::string_view& content) {
   std::string_view s = skip(line, " \t#*_>-");
   const std::string_view after_number = skip(s, "0123456789");
@@ -50,7 +51,11 @@ Label classify(std::string_view line, std::string_view& content) {
     }
   }
   if (label == Label::None) return Label::None;
-  s = skip(skip(skip(s, " \t"), "0123456789"), " \t*_");
+  s = skip(skip(skip(s, " \t#"), "0123456789"), " \t*_");
+  // A short remark before the colon: "Problem 3 (geometry):".
+  if (const size_t close = s.find(')'); !s.empty() && s[0] == '(' && close != std::string_view::npos && close <= 40) {
+    s = skip(s.substr(close + 1), " \t*_");
+  }
   if (s.empty() || s[0] != ':') return Label::None;
   content = trim(skip(s.substr(1), "*_"));
   return label;

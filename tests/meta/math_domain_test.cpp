@@ -42,9 +42,14 @@ TEST(MathDomain, DecoratedLabelsAndAnswers) {
       "**Problem 1:** Compute 1/2 + 1/2.\n**Answer:** $1$\n"
       "2. Question: Solve x^2 = 4 for x > 0.\nFinal answer: \\boxed{2}.\n"
       "### Problem 3\n: not a label\n"
-      "### PROBLEM 3: What is \\frac{1}{2} of 3?\n- answer 3: \\(\\frac{3}{2}\\)\n");
+      "### PROBLEM 3: What is \\frac{1}{2} of 3?\n- answer 3: \\(\\frac{3}{2}\\)\n"
+      "Problem #4 (geometry): A square has side 2. Its area?\nAnswer (area): 4\n"
+      "Problem 5 (a remark much longer than forty characters, not a label): x\n");
   EXPECT_EQ(items(d), (std::vector<std::pair<std::string, std::string>>{
-                          {"Compute 1/2 + 1/2.", "1"}, {"Solve x^2 = 4 for x > 0.", "2"}, {"What is \\frac{1}{2} of 3?", "\\frac{3}{2}"}}));
+                          {"Compute 1/2 + 1/2.", "1"},
+                          {"Solve x^2 = 4 for x > 0.", "2"},
+                          {"What is \\frac{1}{2} of 3?", "\\frac{3}{2}"},
+                          {"A square has side 2. Its area?", "4"}}));
   EXPECT_EQ(d.malformed, 0);
 }
 
