@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "core/utf8.h"
 #include "verify/extract.h"
 
@@ -10,12 +11,6 @@ namespace soar::meta {
 namespace {
 
 enum class Label { None, Problem, Solution, Answer };
-
-std::string_view trim(std::string_view s) {
-  const size_t first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
-}
 
 bool starts_with_word(std::string_view s, std::string_view word) {  // ASCII, case-insensitive
   if (s.size() < word.size()) return false;
@@ -57,7 +52,7 @@ Label classify(std::string_view line, std::string_view& content) {
     s = skip(s.substr(close + 1), " \t*_");
   }
   if (s.empty() || s[0] != ':') return Label::None;
-  content = trim(skip(s.substr(1), "*_"));
+  content = trim_space(skip(s.substr(1), "*_"));
   return label;
 }
 
@@ -65,11 +60,11 @@ Label classify(std::string_view line, std::string_view& content) {
 std::optional<std::string> answer_of(std::string_view content) {
   std::string answer;
   if (auto boxed = verify::detail::last_boxed(content)) {
-    answer = std::string(trim(*boxed));
+    answer = std::string(trim_space(*boxed));
   } else {
     answer = verify::detail::strip_decoration(content);
   }
-  answer = std::string(trim(answer));
+  answer = std::string(trim_space(answer));
   if (answer.empty() || answer.size() > kMaxMathAnswerBytes || first_invalid_utf8(answer)) return std::nullopt;
   return answer;
 }
@@ -79,10 +74,7 @@ std::optional<std::string> answer_of(std::string_view content) {
 std::string math_teacher_prompt(std::string_view template_text, int64_t n) {
   std::string text(template_text);
   if (text.find("{n}") == std::string::npos) fail("the teacher prompt must contain {n} (the number of problems to write)");
-  const std::string count = std::to_string(n);
-  for (size_t at = text.find("{n}"); at != std::string::npos; at = text.find("{n}", at + count.size())) {
-    text.replace(at, 3, count);
-  }
+  replace_all(text, "{n}", std::to_string(n));
   return text;
 }
 
@@ -91,7 +83,7 @@ ParsedDataset parse_math_dataset(std::string_view text) {
   std::optional<std::string> open;  // the statement of the problem awaiting its answer
   bool in_solution = false;         // a worked solution was started: the statement is complete
   auto close_with = [&](std::string_view answer_content) {
-    std::string statement(trim(*open));
+    std::string statement(trim_space(*open));
     std::optional<std::string> answer = answer_of(answer_content);
     if (statement.empty() || statement.size() > kMaxMathProblemBytes || first_invalid_utf8(statement) || !answer) {
       ++out.malformed;

@@ -3,18 +3,11 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "verify/verify.h"
 
 namespace soar {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  const char* space = " \t\r\n";
-  size_t begin = text.find_first_not_of(space);
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(space);
-  return text.substr(begin, end - begin + 1);
-}
 
 // Content of the last \boxed{...} with balanced braces, if any.
 std::optional<std::string_view> last_boxed(std::string_view text) {
@@ -32,7 +25,7 @@ std::optional<std::string_view> last_boxed(std::string_view text) {
 }  // namespace
 
 std::string final_answer(std::string_view completion) {
-  if (auto boxed = last_boxed(completion)) return std::string(trim(*boxed));
+  if (auto boxed = last_boxed(completion)) return std::string(trim_space(*boxed));
   size_t marker_end = std::string_view::npos;
   for (std::string_view marker : {std::string_view("####"), std::string_view("Answer:")}) {
     size_t at = completion.rfind(marker);
@@ -40,14 +33,14 @@ std::string final_answer(std::string_view completion) {
       marker_end = at + marker.size();
     }
   }
-  if (marker_end == std::string_view::npos) return std::string(trim(completion));
+  if (marker_end == std::string_view::npos) return std::string(trim_space(completion));
   std::string_view rest = completion.substr(marker_end);
-  return std::string(trim(rest.substr(0, rest.find('\n'))));
+  return std::string(trim_space(rest.substr(0, rest.find('\n'))));
 }
 
 RewardFunction exact_match_reward() {
   return [](const Problem& problem, std::string_view completion) {
-    return final_answer(completion) == trim(problem.answer) ? 1.0 : 0.0;
+    return final_answer(completion) == trim_space(problem.answer) ? 1.0 : 0.0;
   };
 }
 

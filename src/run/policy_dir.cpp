@@ -1,6 +1,7 @@
 #include "run/policy_dir.h"
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace soar {
 
@@ -28,9 +29,7 @@ PromptEncoder Policy::prompt_encoder(const PromptFormat& format) const {
   auto tok = tokenizer;
   return [tok, format](const Problem& problem) {
     std::string text = format.template_text;
-    for (size_t at = text.find("{problem}"); at != std::string::npos; at = text.find("{problem}", at + problem.problem.size())) {
-      text.replace(at, 9, problem.problem);
-    }
+    replace_all(text, "{problem}", problem.problem);
     if (format.chat) {
       std::vector<ChatMessage> messages;
       if (!format.system.empty()) messages.push_back({"system", format.system});

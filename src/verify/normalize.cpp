@@ -6,20 +6,13 @@
 #include <cctype>
 #include <utility>
 
+#include "core/text.h"
 #include "verify/extract.h"
 
 namespace soar::verify::detail {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  std::size_t at = 0;
-  while ((at = s.find(from, at)) != std::string::npos) {
-    s.replace(at, from.size(), to);
-    at += to.size();
-  }
-}
 
 // UTF-8 math symbols models emit, and their LaTeX spelling (trailing space ends the command).
 constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kUnicode = {{

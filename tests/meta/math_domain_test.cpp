@@ -53,6 +53,13 @@ TEST(MathDomain, DecoratedLabelsAndAnswers) {
   EXPECT_EQ(d.malformed, 0);
 }
 
+// A statement that starts on the line after its label, or ends before a blank line, has no newline
+// at either end.
+TEST(MathDomain, StatementsAreTrimmedOfBlankLines) {
+  ParsedDataset d = parse_math_dataset("Problem:\nWhat is 3 + 4?\n\nAnswer: 7\n");
+  EXPECT_EQ(items(d), (std::vector<std::pair<std::string, std::string>>{{"What is 3 + 4?", "7"}}));
+}
+
 TEST(MathDomain, SolutionIsKeptOutOfTheStatement) {
   ParsedDataset d = parse_math_dataset("Problem: What is 6 * 7?\nSolution: 6 * 7 = 42.\nSo it is 42.\nAnswer: 42\n");
   EXPECT_EQ(items(d), (std::vector<std::pair<std::string, std::string>>{{"What is 6 * 7?", "42"}}));
