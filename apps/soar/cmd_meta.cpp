@@ -205,8 +205,9 @@ Action add_meta_command(CLI::App& app) {
     config.group = group.get();
     Policy policy = o->policy.load();
     const bool teacher_trained = config.teacher_reward != meta::TeacherRewardKind::None && o->oracle_levels.empty();
-    meta::check_meta_memory(policy.model->config(), policy.model->dtype(), teacher_trained, policy.model->device(),
-                            available_memory_bytes(policy.model->device()));
+    const CausalLMImpl& model = *policy.model;
+    require_memory("a SOAR run", meta::meta_memory_plan(model.config(), model.dtype(), teacher_trained), model.config(),
+                   model.dtype(), model.device(), available_memory_bytes(model.device()));
     CausalLM teacher = copy_of(*policy.model), scratch = copy_of(*policy.model), best = copy_of(*policy.model);
     std::filesystem::path out = o->out;
     if (root) prepare_output_dir(out / "datasets");

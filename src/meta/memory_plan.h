@@ -1,9 +1,9 @@
-// What a SOAR run keeps on its device for its whole length (rl/memory_plan.h explains the check):
-// at the paper's scale (a 3B model in bf16) ~36 bytes a parameter, ~116 GB, more than an 80 GB
-// GPU holds; without the check the run would fail out of memory inside its first inner loop.
+// What a SOAR run keeps on its device for its whole length, checked with require_memory
+// (rl/memory_plan.h): at the paper's scale (a 3B model in bf16) ~36 bytes a parameter, ~116 GB,
+// more than an 80 GB GPU holds; without the check the run would fail out of memory inside its
+// first inner loop.
 #pragma once
 
-#include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
@@ -18,9 +18,5 @@ namespace soar::meta {
 // (all of it when the teacher is trained, only its master weights when it is not: the base-teacher
 // and oracle arms); one inner loop's trainer state (the inner loops run one after another).
 std::vector<MemoryPart> meta_memory_plan(const ModelConfig& config, at::ScalarType dtype, bool teacher_trained);
-
-// require_memory for that plan, beside the loaded policy.
-void check_meta_memory(const ModelConfig& config, at::ScalarType dtype, bool teacher_trained, c10::Device device,
-                       int64_t available_bytes);
 
 }  // namespace soar::meta

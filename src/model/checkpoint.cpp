@@ -67,11 +67,15 @@ at::Tensor tensor_from_view(const safetensors::TensorView& view) {
 // tensor (building the model allocates at most ~1 GiB); above it, from the counts alone.
 constexpr int64_t kPreciseDiagnosisParameters = int64_t(1) << 28;
 
+int64_t parameter_bytes(const ModelConfig& config, at::ScalarType dtype) {
+  return config.parameter_count() * static_cast<int64_t>(c10::elementSize(dtype));
+}
+
 void check_model_fits(const ModelConfig& config, at::ScalarType dtype, at::Device device, int64_t available_bytes) {
   const int64_t parameters = config.parameter_count();
   const int64_t element = static_cast<int64_t>(c10::elementSize(dtype));
   if (parameters > available_bytes / element) {
-    fail("a ", config.model_type(), " model of ", parameters, " parameters needs ", format_bytes(parameters * element),
+    fail("a ", config.model_type(), " model of ", parameters, " parameters needs ", format_bytes(parameter_bytes(config, dtype)),
          " as ", dtype_config_name(dtype), " on ", device.str(), ", which has ", format_bytes(available_bytes),
          " free: at most ", available_bytes / element, " parameters fit",
          element > 2 ? " (bfloat16 or float16 would halve the need)" : "");

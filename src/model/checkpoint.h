@@ -18,6 +18,9 @@ struct LoadOptions {
   at::Device device = at::kCPU;
 };
 
+// Bytes the parameters of a model of `config` take in `dtype`.
+int64_t parameter_bytes(const ModelConfig& config, at::ScalarType dtype);
+
 // Throws soar::Error, before anything is allocated, when a model of `config` in `dtype` needs more
 // than `available_bytes` on `device`, saying how many parameters would fit.
 void check_model_fits(const ModelConfig& config, at::ScalarType dtype, at::Device device, int64_t available_bytes);

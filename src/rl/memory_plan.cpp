@@ -13,11 +13,10 @@ int64_t trainer_state_bytes(int64_t parameters, at::ScalarType dtype, bool stepp
 }
 
 std::vector<MemoryPart> training_memory_plan(const ModelConfig& config, at::ScalarType dtype, bool with_reference) {
-  const int64_t parameters = config.parameter_count();
-  const int64_t model = parameters * static_cast<int64_t>(c10::elementSize(dtype));
+  const int64_t model = parameter_bytes(config, dtype);
   std::vector<MemoryPart> plan = {{"the policy", model},
                                   {"its trainer's state (float32 master weights, AdamW moments, gradients)",
-                                   trainer_state_bytes(parameters, dtype)}};
+                                   trainer_state_bytes(config.parameter_count(), dtype)}};
   if (dtype == at::kFloat) plan.back().what = "its trainer's state (AdamW moments, gradients)";
   if (with_reference) plan.push_back({"the frozen reference of the KL penalty", model});
   return plan;
@@ -35,7 +34,7 @@ void require_memory(std::string_view run, const std::vector<MemoryPart>& plan, c
   std::string parts;
   for (const MemoryPart& part : plan) parts += cat(parts.empty() ? "" : "; ", part.what, " ", format_bytes(part.bytes));
   const int64_t parameters = config.parameter_count();
-  const int64_t loaded = parameters * static_cast<int64_t>(c10::elementSize(dtype));
+  const int64_t loaded = parameter_bytes(config, dtype);
   if (total - loaded <= available_bytes) return;
   const double bytes_per_parameter = static_cast<double>(total) / static_cast<double>(parameters);
   const auto fits = static_cast<int64_t>(static_cast<double>(available_bytes + loaded) / bytes_per_parameter);

@@ -33,9 +33,10 @@ TEST(MetaMemoryPlan, RefusedBeforeAllocatingSayingWhatFits) {
   const ModelConfig config = llama_3b();
   const int64_t p = config.parameter_count();
   // One bf16 copy (2 bytes a parameter) is already loaded: 34 more are needed.
-  EXPECT_NO_THROW(check_meta_memory(config, at::kBFloat16, true, at::kCPU, 34 * p));
+  const std::vector<MemoryPart> plan = meta_memory_plan(config, at::kBFloat16, true);
+  EXPECT_NO_THROW(require_memory("a SOAR run", plan, config, at::kBFloat16, at::kCPU, 34 * p));
   try {
-    check_meta_memory(config, at::kBFloat16, true, at::kCPU, 34 * p - 1);
+    require_memory("a SOAR run", plan, config, at::kBFloat16, at::kCPU, 34 * p - 1);
     FAIL() << "expected the run not to fit";
   } catch (const Error& e) {
     const std::string message = e.what();
