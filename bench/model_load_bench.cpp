@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/directory.h"
 #include "core/threads.h"
 #include "llama_configs.h"
 #include "model/checkpoint.h"
@@ -83,19 +84,21 @@ int main(int argc, char** argv) {
     soar::save_model(*model, dir);
   }
 
+  std::vector<std::filesystem::path> stored_files;
+  for (const std::string& name : soar::directory_entries(dir))
+    if (std::filesystem::path(name).extension() == ".safetensors") stored_files.push_back(dir / name);
   int64_t stored_bytes = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (entry.path().extension() == ".safetensors") stored_bytes += static_cast<int64_t>(entry.file_size());
+  for (const auto& file : stored_files) stored_bytes += static_cast<int64_t>(std::filesystem::file_size(file));
 
   // The floor: every stored byte copied once out of the page cache into memory of our own.
   std::vector<char> buffer(stored_bytes);
   const Measurement floor = measure([&] {
     int64_t offset = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      if (entry.path().extension() != ".safetensors") continue;
-      std::ifstream file(entry.path(), std::ios::binary);
-      file.read(buffer.data() + offset, static_cast<std::streamsize>(entry.file_size()));
-      offset += static_cast<int64_t>(entry.file_size());
+    for (const auto& path : stored_files) {
+      const auto size = static_cast<int64_t>(std::filesystem::file_size(path));
+      std::ifstream file(path, std::ios::binary);
+      file.read(buffer.data() + offset, static_cast<std::streamsize>(size));
+      offset += size;
     }
   });
   std::vector<char>().swap(buffer);  // frees it (assigning {} would keep the capacity)

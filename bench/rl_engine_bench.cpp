@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/allocator.h"
+#include "core/directory.h"
 #include "core/threads.h"
 #include "model/checkpoint.h"
 #include "rl/trainer.h"
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
   soar::CausalLM model(config);
   model->initialize_weights(1);
   auto dir = std::filesystem::temp_directory_path() / "soar_rl_engine_bench_model";
-  std::filesystem::remove_all(dir);
+  soar::remove_tree(dir);
   soar::save_model(*model, dir);
 
   std::mt19937 rng(7);

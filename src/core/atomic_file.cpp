@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/directory.h"
 #include "core/error.h"
 
 namespace soar {
@@ -56,13 +57,13 @@ void replace_directory_atomically(const std::filesystem::path& dir,
                                   const std::function<void(const std::filesystem::path& staging)>& write) {
   namespace fs = std::filesystem;
   fs::path staging = dir.string() + ".tmp", old = dir.string() + ".old";
-  fs::remove_all(staging);
+  remove_tree(staging);
   write(staging);
-  fs::remove_all(old);
+  remove_tree(old);
   if (fs::exists(dir)) fs::rename(dir, old);
   fs::rename(staging, dir);
   fsync_path(dir.has_parent_path() ? dir.parent_path() : ".", true);
-  fs::remove_all(old);
+  remove_tree(old);
 }
 
 std::optional<std::filesystem::path> complete_directory(const std::filesystem::path& dir, const std::string& marker) {

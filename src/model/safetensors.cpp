@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/atomic_file.h"
+#include "core/directory.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/utf8.h"
@@ -523,15 +524,9 @@ void write_checkpoint(const fs::path& dir, const std::vector<TensorToWrite>& ten
   // this point leaves a directory that Checkpoint::open either loads consistently (the old
   // model.safetensors wins over a new index) or rejects (old index over overwritten shards).
   std::vector<fs::path> stale;
-  try {
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      std::string name = entry.path().filename().string();
-      if ((name == kSingleName || name == kIndexName || is_shard_name(name)) && !written.contains(name))
-        stale.push_back(entry.path());
-    }
-  } catch (const fs::filesystem_error& e) {
-    fail(dir.string(), ": cannot list directory: ", e.what());
-  }
+  for (const std::string& name : directory_entries(dir))
+    if ((name == kSingleName || name == kIndexName || is_shard_name(name)) && !written.contains(name))
+      stale.push_back(dir / name);
   for (const auto& path : stale)
     if (fs::remove(path, error); error)
       fail(path.string(), ": cannot remove stale checkpoint file: ", error.message());

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/directory.h"
 #include "core/error.h"
 #include "core/seed.h"
 #include "model/causal_lm.h"
@@ -273,7 +274,7 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
     save_model(*model, model_dir);
     vocab.save(model_dir / "tokenizer.json");
     write_text_atomically(out / "done", config.cache_key() + "\n");
-    fs::remove_all(checkpoint);
+    remove_tree(checkpoint);
     result.finished = true;
   }
   return result;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/directory.h"
 #include "core/error.h"
 
 namespace {
@@ -18,7 +19,7 @@ std::string read_all(const std::filesystem::path& path) {
 
 std::filesystem::path fresh_dir(const char* name) {
   auto dir = std::filesystem::temp_directory_path() / name;
-  std::filesystem::remove_all(dir);
+  soar::remove_tree(dir);
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -29,7 +30,7 @@ TEST(AtomicFile, ReplacesWholeFile) {
   soar::write_text_atomically(path, "old");
   soar::write_text_atomically(path, "new contents");
   EXPECT_EQ(read_all(path), "new contents");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1) << "temporary file left behind";
+  EXPECT_EQ(soar::directory_entries(dir).size(), 1u) << "temporary file left behind";
 }
 
 TEST(AtomicFile, FailureKeepsOldFileAndNamesPath) {
@@ -47,7 +48,7 @@ TEST(AtomicFile, FailureKeepsOldFileAndNamesPath) {
     EXPECT_NE(std::string(e.what()).find("writer broke"), std::string::npos) << e.what();
   }
   EXPECT_EQ(read_all(path), "old");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+  EXPECT_EQ(soar::directory_entries(dir).size(), 1u);
 }
 
 TEST(AtomicFile, MissingDirectoryIsAClearError) {

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "core/directory.h"
+
 namespace soar::test {
 
 // A fresh, empty directory named after the running test.
@@ -15,7 +17,7 @@ inline std::filesystem::path fresh_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   auto dir = std::filesystem::temp_directory_path() /
              (std::string("soar_") + info->test_suite_name() + "_" + info->name());
-  std::filesystem::remove_all(dir);
+  remove_tree(dir);
   std::filesystem::create_directories(dir);
   return dir;
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/directory.h"
 #include "core/error.h"
 #include "model/checkpoint.h"
 #include "model_test_support.h"
@@ -20,7 +21,7 @@ fs::path saved_dir() { return fs::path(SOAR_REFERENCE_DIR) / "model_saved"; }
 
 fs::path fresh_dir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("soar_checkpoint_test_" + name);
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
   fs::create_directories(dir);
   return dir;
 }
@@ -53,7 +54,7 @@ class CheckpointRoundTrip : public ::testing::TestWithParam<std::string> {};
 TEST_P(CheckpointRoundTrip, SaveThenLoadIsBitExact) {
   CausalLM original = load_model(model_reference_dir() / GetParam() / "model");
   fs::path dir = saved_dir() / GetParam();  // also read back by transformers in check_saved_model.py
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
   save_model(*original, dir);
   CausalLM reloaded = load_model(dir);
   expect_bit_identical(*original, *reloaded);
@@ -63,7 +64,7 @@ TEST_P(CheckpointRoundTrip, SaveThenLoadIsBitExact) {
 TEST_P(CheckpointRoundTrip, ShardedSaveThenLoadIsBitExact) {
   CausalLM original = load_model(model_reference_dir() / GetParam() / "model");
   fs::path dir = saved_dir() / (GetParam() + "_sharded");
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
   save_model(*original, dir, {.max_shard_bytes = 40'000});
   ASSERT_TRUE(fs::exists(dir / "model.safetensors.index.json"));
   ASSERT_FALSE(fs::exists(dir / "model.safetensors"));
@@ -74,7 +75,7 @@ TEST_P(CheckpointRoundTrip, ShardedSaveThenLoadIsBitExact) {
 TEST_P(CheckpointRoundTrip, Bfloat16SaveThenLoadIsBitExact) {
   CausalLM original = load_model(model_reference_dir() / GetParam() / "model", {.dtype = at::kBFloat16});
   fs::path dir = saved_dir() / (GetParam() + "_bf16");
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
   save_model(*original, dir);
   EXPECT_NE(ModelConfig::from_file(dir / "config.json").dtype.find("bfloat16"), std::string::npos);
   CausalLM reloaded = load_model(dir, {.dtype = at::kBFloat16});

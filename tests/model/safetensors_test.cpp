@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/directory.h"
 #include "core/error.h"
 
 namespace {
@@ -21,7 +22,7 @@ using Bytes = std::vector<std::byte>;
 
 fs::path fresh_dir(const std::string& name) {
   auto dir = fs::temp_directory_path() / ("soar_safetensors_" + name);
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
   fs::create_directories(dir);
   return dir;
 }
@@ -493,7 +494,7 @@ TEST(SafetensorsCheckpoint, ShardedRoundTrip) {
                           "model-00003-of-00004.safetensors", "model-00004-of-00004.safetensors"};
   for (const char* shard : shards) EXPECT_TRUE(fs::exists(dir / shard)) << shard;
   EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), {}), 5) << "stray files";
+  EXPECT_EQ(soar::directory_entries(dir).size(), 5u) << "stray files";
 
   auto index = nlohmann::json::parse(read_all(dir / "model.safetensors.index.json"));
   EXPECT_EQ(index["metadata"]["total_size"], 228);
@@ -518,14 +519,14 @@ TEST(SafetensorsCheckpoint, RewritingRemovesStaleWeightFiles) {
   st::write_checkpoint(dir, views_of(tensors), 64);  // 4 shards
   st::write_checkpoint(dir, views_of(tensors), 200);  // 2 shards: [embed, w, b] [big, norm, lm_head]
   std::set<std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir)) files.insert(entry.path().filename().string());
+  for (const auto& name : soar::directory_entries(dir)) files.insert(name);
   EXPECT_EQ(files, (std::set<std::string>{"config.json", "model-00001-of-00002.safetensors",
                                           "model-00002-of-00002.safetensors", "model.safetensors.index.json"}));
   expect_checkpoint_holds(st::Checkpoint::open(dir), tensors);
 
   st::write_checkpoint(dir, views_of(tensors));
   files.clear();
-  for (const auto& entry : fs::directory_iterator(dir)) files.insert(entry.path().filename().string());
+  for (const auto& name : soar::directory_entries(dir)) files.insert(name);
   EXPECT_EQ(files, (std::set<std::string>{"config.json", "model.safetensors"}));
   expect_checkpoint_holds(st::Checkpoint::open(dir), tensors);
 }

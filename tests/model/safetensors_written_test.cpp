@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/directory.h"
 #include "core/error.h"
 #include "model/safetensors.h"
 
@@ -96,7 +97,7 @@ json describe(const std::vector<Owned>& tensors) {  // in input order: sharding 
 }
 
 TEST(SafetensorsWritten, WritesFilesForThePythonChecker) {
-  fs::remove_all(kDir);
+  soar::remove_tree(kDir);
   fs::create_directories(kDir);
   json manifest = {{"files", json::object()}, {"checkpoints", json::object()}};
 

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+
+#include "core/directory.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
@@ -15,13 +18,13 @@ TEST(FuzzReplay, CommittedInputs) {
     GTEST_SKIP() << "no shared data at " << SOAR_SHARED_DIR << " (shared/ absent)";
   std::filesystem::path dir = std::filesystem::path(SOAR_SOURCE_DIR) / "fuzz" / SOAR_FUZZ_CORPUS;
   int n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
+  for (const std::string& name : soar::directory_entries(dir)) {
+    std::ifstream in(dir / name, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
     std::string data = ss.str();
     EXPECT_EQ(LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()), 0)
-        << entry.path();
+        << dir / name;
     ++n;
   }
   EXPECT_GE(n, SOAR_FUZZ_MIN_INPUTS) << "inputs missing from " << dir;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/directory.h"
 #include "testbed/char_tokenizer.h"
 #include "testbed/corpus.h"
 #include "tokenizer/tokenizer.h"
@@ -53,7 +54,7 @@ TEST(CharTokenizer, SoarTokenizerAgreesWithCharVocab) {
     ASSERT_EQ(vocab.decode(with_bos), text);
   }
   EXPECT_THROW(vocab.encode_text("caf\xc3\xa9"), std::exception);
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
 }
 
 TEST(CharTokenizer, HuggingFaceTokenizersAgree) {
@@ -79,7 +80,7 @@ TEST(CharTokenizer, HuggingFaceTokenizersAgree) {
     ASSERT_EQ(hf[i]["ids_special"].get<std::vector<int32_t>>(), with_bos) << texts[i];
     ASSERT_EQ(hf[i]["decoded"].get<std::string>(), texts[i]);
   }
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "core/directory.h"
 #include "core/threads.h"
 #include "model/checkpoint.h"
 #include "testbed/pretrain.h"
@@ -33,7 +34,7 @@ PretrainConfig tiny_config() {
 
 fs::path scratch(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("soar_testbed_pretrain_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
+  soar::remove_tree(dir);
   return dir;
 }
 
@@ -86,7 +87,7 @@ TEST(Pretrain, LossFallsAndCheckpointReloadsBitExactly) {
   ASSERT_TRUE(resumed.finished);
   CausalLM from_resumed = load_model(resumed.model_dir);
   expect_same_weights(*loaded, *from_resumed);
-  fs::remove_all(out.parent_path());
+  soar::remove_tree(out.parent_path());
 }
 
 // Every corpus setting is part of the cache key, and so is the corpus format version: a model

@@ -1,0 +1,81 @@
+#include "core/directory.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("soar_directory_test_" + name);
+  soar::remove_tree(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void touch(const fs::path& path) { std::ofstream(path) << "x"; }
+
+}  // namespace
+
+TEST(Directory, EntriesAreSortedNamesWithoutDots) {
+  fs::path dir = fresh("entries");
+  touch(dir / "b");
+  touch(dir / "a.json");
+  fs::create_directories(dir / "c");
+  touch(dir / ".hidden");
+  EXPECT_EQ(soar::directory_entries(dir), (std::vector<std::string>{".hidden", "a.json", "b", "c"}));
+  EXPECT_TRUE(soar::directory_entries(dir / "c").empty());
+}
+
+TEST(Directory, ListingAMissingDirectoryNamesIt) {
+  fs::path missing = fresh("listing") / "absent";
+  try {
+    soar::directory_entries(missing);
+    FAIL() << "no error";
+  } catch (const soar::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(missing.string() + ": cannot list directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Directory, RemoveTreeRemovesEverythingBelowAndOnlyThat) {
+  fs::path dir = fresh("tree");
+  fs::create_directories(dir / "tree" / "a" / "b" / "c");
+  touch(dir / "tree" / "top");
+  touch(dir / "tree" / "a" / "b" / "c" / "deep");
+  fs::create_directories(dir / "tree" / "empty");
+  // A link inside the tree to a directory outside it: the link goes, the directory it names stays.
+  fs::create_directories(dir / "outside");
+  touch(dir / "outside" / "kept");
+  fs::create_directory_symlink(dir / "outside", dir / "tree" / "a" / "link");
+  touch(dir / "sibling");
+
+  soar::remove_tree(dir / "tree");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir / "tree")));
+  EXPECT_TRUE(fs::exists(dir / "outside" / "kept"));
+  EXPECT_EQ(soar::directory_entries(dir), (std::vector<std::string>{"outside", "sibling"}));
+}
+
+TEST(Directory, RemoveTreeTakesFilesAndIgnoresMissingPaths) {
+  fs::path dir = fresh("file");
+  touch(dir / "file");
+  soar::remove_tree(dir / "file");
+  EXPECT_FALSE(fs::exists(dir / "file"));
+  EXPECT_NO_THROW(soar::remove_tree(dir / "never-existed"));
+  EXPECT_NO_THROW(soar::remove_tree(dir / "never-existed" / "below"));
+}
+
+TEST(Directory, RemoveTreeOfAPathThroughAFileNamesIt) {
+  fs::path dir = fresh("through_file");
+  touch(dir / "file");
+  try {
+    soar::remove_tree(dir / "file" / "below");
+    FAIL() << "no error";
+  } catch (const soar::Error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "file" / "below").string() + ": cannot remove"), std::string::npos)
+        << e.what();
+  }
+}
