@@ -20,6 +20,7 @@
 #include <random>
 
 #include "llama_configs.h"
+#include "model/decode_kernels.h"
 #include "model/fused_ops.h"
 #include "sampling/sampler.h"
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int64_t batch = 256, prompt_length = 128, new_tokens = 256;
-  const int attention_variant = argc > 2 ? std::stoi(argv[2]) : 0;
+  const int attention_variant = argc > 2 ? std::stoi(argv[2]) : soar::kernels::kDefaultDecodeAttentionVariant;
   soar::fused::set_decode_attention_variant(attention_variant);
   soar::ModelConfig config = soar::bench::llama_3_2_3b();
   soar::CausalLM model(config, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));

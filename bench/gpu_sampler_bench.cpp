@@ -101,7 +101,7 @@ nlohmann::json time_kernels(const soar::ModelConfig& config, int64_t batch, int6
     timings[key + "_us"] = seconds * 1e6;
     timings[key + "_TBps"] = attention_bytes / seconds / 1e12;
   }
-  soar::fused::set_decode_attention_variant(0);
+  soar::fused::set_decode_attention_variant(soar::kernels::kDefaultDecodeAttentionVariant);
   timings["attention_slots"] = filled;
   at::Tensor residual = at::randn({batch, config.hidden_size}, bf16), delta = at::randn_like(residual);
   at::Tensor weight = at::ones({config.hidden_size}, bf16);

@@ -3,8 +3,9 @@
 # machine's torch, run the GPU tests, the GPU sampler benchmark (Hugging Face generate as the
 # reference in the same run), the GPU training benchmark (PyTorch eager steps as the reference), the
 # commands end to end on the GPU, and a kernel-by-kernel profile, and write a log and JSON results
-# to $OUT. About 7-8 minutes on an H200 (build 1.5-2, GPU tests 0.5, sampler benchmark 3.5 of which
-# HF generate 2.5, training benchmark 1, the commands end to end ~1 (not yet timed), profile 0.8).
+# to $OUT. About 7.5 minutes on an H200 (run 11, 2026-11-27: build 1.2, GPU tests 0.6, sampler
+# benchmark 3.6 of which HF generate 2.5, the commands end to end 0.6 (cut short by a crash since
+# fixed), profile 0.35; the training benchmark, about 1 more, was skipped there).
 # The most wanted results come first, and every step stops at the time budget (SOAR_DEVICE_SECONDS,
 # default 540: the device tool's 600 s per call, less a margin), so a slow machine loses the last
 # steps, not the measurements.
@@ -97,15 +98,15 @@ if [[ -z "${SOAR_SKIP_TESTS:-}${SOAR_SKIP_CLI_TEST:-}" ]] && built apps/soar/soa
   summarize_tests "$OUT/gpu_cli_test.txt"
 fi
 
-# The attention variant the sampler bench measured with (its fastest), 0 when it wrote none.
+# The attention variant the sampler bench measured with (its fastest); the default when it wrote none.
 fastest_attention_variant() {
-  python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("attention_variant", 0))' "$OUT/gpu_sampler_bench.json" 2>/dev/null || echo 0
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["attention_variant"])' "$OUT/gpu_sampler_bench.json" 2>/dev/null
 }
 if [[ -z "${SOAR_SKIP_PROFILE:-}${SOAR_SKIP_BENCH:-}" ]] && affordable 45 "profile"; then
   # Its own build: it uses the profiler's C++ API, so a failure here must not cost the rest.
   step "kernel-by-kernel profile of one sampler call"
   timeout "$(limit 120)" cmake --build build/gpu -j "$(nproc)" --target gpu_decode_profile &&
-    timeout "$(limit 120)" build/gpu/bench/gpu_decode_profile "$OUT/gpu_decode_profile.json" "$(fastest_attention_variant)"
+    timeout "$(limit 120)" build/gpu/bench/gpu_decode_profile "$OUT/gpu_decode_profile.json" $(fastest_attention_variant)
   echo "profile exit: $?"
 fi
 step "done"

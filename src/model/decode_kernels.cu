@@ -99,7 +99,7 @@ void launch_attention_heads(const DecodeAttention& a, int variant, cudaStream_t 
   }
 }
 
-int attention_variant = 0;
+int attention_variant = kDefaultDecodeAttentionVariant;
 constexpr int kAttentionVariants = 5;
 
 template <class T, int D, int VARIANT>

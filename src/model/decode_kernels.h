@@ -53,14 +53,15 @@ struct DecodeAttention {
 // that head's keys and values once, and only up to the newest slot. head_dim must be 64, 128 or 256.
 void decode_attention(Element type, const DecodeAttention& args, void* stream);
 
-// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 (the default) =
-// 8 elements per lane, 2 keys per step of a key group, the next step's loads issued before this
+// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 = 8 elements per lane, 2 keys per step of a key group, the next step's loads issued before this
 // step's arithmetic; 1 = 8 elements, 4 keys, each step's loads then its arithmetic; 2 = tiles of
 // 16 keys through tensor-core products (mma.m16n8k16, sm_80+), the probabilities rounded to the
 // element type before they weight the values, where decode_attention_on_tensor_cores holds, else
 // variant 0; 3 = variant 2 with its registers capped so that 4 blocks fit an SM instead of 3;
 // 4 = variant 2 with blocks of 2 warps instead of 4 (8 per SM, each warp twice the keys).
-// All compute the same function.
+// All compute the same function. The default is 4, the fastest end to end on an H200 (sampler
+// benchmark, Llama-3.2-3B, batch 256: 36.7k tok/s against 34.8k for variant 0; docs/benchmarks.md).
+constexpr int kDefaultDecodeAttentionVariant = 4;
 void set_decode_attention_variant(int variant);
 // Whether variants 2-4 run on tensor cores for these elements, head size and query heads per kv
 // head (16-bit elements, head size 64 or 128, at most 8 heads, kernels built for sm_80+).

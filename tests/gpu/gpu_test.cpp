@@ -176,7 +176,7 @@ TEST_F(Gpu, DecodeAttentionMatchesFloat64) {
       std::cout << "decode attention variant " << variant << " " << c10::toString(dtype) << ": worst relative error " << worst << "\n";
     }
   }
-  fused::set_decode_attention_variant(0);
+  fused::set_decode_attention_variant(kernels::kDefaultDecodeAttentionVariant);
 }
 
 // RoPE + cache write against apply_rope and plain copies: the same roundings, so bit for bit. One
