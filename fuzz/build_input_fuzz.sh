@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" problems_corpus mining_log_corpus model_config_corpus tokenizer_corpus
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=undefined -I"$repo/src")
-core=("$repo/src/core/atomic_file.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp")
+core=("$repo/src/core/atomic_file.cpp" "$repo/src/core/directory.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp")
 "$CXX" "${flags[@]}" "$repo/fuzz/problems_fuzz.cpp" "$repo/src/data/problems.cpp" "$repo/src/data/jsonl.cpp" \
   "${core[@]}" -o "$out/problems_fuzz"
 echo "built $out/problems_fuzz"
