@@ -1,12 +1,12 @@
 // Listing and removing directories without std::filesystem's directory iterators.
 //
-// libtorch_cpu.so exports a copy of libstdc++'s std::filesystem (built by PyTorch's toolchain), and
-// since it comes before libstdc++.so in our executables' search order, the dynamic linker binds our
-// std::filesystem calls to that copy (`LD_DEBUG=bindings` shows it). Its directory iterators then
-// work with the inline parts of the same classes that our own compiler generated. On the GPU
-// machine (torch 2.11, GCC 13.3) that mix crashed: every std::filesystem::remove_all of a non-empty
-// directory ended in a segmentation fault (train-rl replacing a checkpoint, pretrain removing its own).
-// Path arithmetic, status, rename and create_directories do not involve those classes and are kept.
+// libtorch_cpu.so exports a copy of libstdc++'s std::filesystem, statically linked by PyTorch's
+// toolchain (pytorch/pytorch#133437), and since it comes before libstdc++.so in our executables'
+// search order the dynamic linker binds our std::filesystem calls to that copy (`LD_DEBUG=bindings`
+// shows it). On the GPU machine (torch 2.11, GCC 13.3) std::filesystem::remove_all of a non-empty
+// directory then crashed with a segmentation fault every time (train-rl replacing a checkpoint,
+// pretrain removing its own; docs/gpu.md, "std::filesystem and libtorch", has the evidence). Path
+// arithmetic, status, rename and create_directories ran there and are kept.
 #pragma once
 
 #include <filesystem>

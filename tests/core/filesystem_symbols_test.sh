@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails when one of the given executables calls std::filesystem's directory iterators or remove_all.
 # libtorch_cpu.so exports its own copy of std::filesystem and the dynamic linker binds our calls to
-# it; with torch 2.11 and GCC 13.3 (the GPU machine) remove_all of a non-empty directory crashed
-# there. core/directory.h lists and removes directories without them (see its comment).
+# it; on the GPU machine (torch 2.11, GCC 13.3) remove_all of a non-empty directory crashed.
+# core/directory.h lists and removes directories without them (see its comment).
 # Usage: filesystem_symbols_test.sh EXECUTABLE...
 set -uo pipefail
 failures=0
