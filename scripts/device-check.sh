@@ -58,7 +58,16 @@ for executable in "${executables[@]}"; do built "$executable" > /dev/null && ech
 # The CPU suites run in CI; here only what needs the GPU (and the reference models it compares to).
 # Verbose, so that the log keeps the measured differences the tests print.
 summarize_tests() {
-  grep -E '^([0-9]+: )?(\[ *(OK|FAILED|PASSED|SKIPPED) *\]|ok |FAIL |info: )|tests passed|vs |Failure|Expected|Which is|error' "$1" | tail -80
+  grep -E '^([0-9]+: )?(\[ *(OK|FAILED|PASSED|SKIPPED) *\]|ok |FAIL |info: )|tests passed|vs |Failure|Expected|Which is|error|fatal signal' "$1" | tail -80
+}
+# symbolize_backtraces LOG: the frames of the soar executable in the backtraces that a fatal signal
+# printed (core/crash_report.h: "soar(+0x1234)[...]"), resolved to function names here, where the
+# binary is, and appended to LOG.
+symbolize_backtraces() {
+  grep -q 'fatal signal' "$1" || return 0
+  grep -oE '[^ ]*/soar\(\+0x[0-9a-f]+\)' "$1" | sort -u | while IFS='(' read -r binary offset; do
+    printf '%s(%s -> %s\n' "$binary" "$offset" "$(addr2line -Cfpe "$binary" "${offset%)}" 2>&1)"
+  done | tee -a "$1"
 }
 step "GPU tests"
 if [[ -z "${SOAR_SKIP_TESTS:-}" ]] && built tests/gpu/gpu_test; then
@@ -96,6 +105,7 @@ if [[ -z "${SOAR_SKIP_TESTS:-}${SOAR_SKIP_CLI_TEST:-}" ]] && built apps/soar/soa
   timeout "$(limit 300)" ctest --test-dir build/gpu -R 'fixture.dist_model|gpu_cli_test' -V --timeout 300 > "$OUT/gpu_cli_test.txt" 2>&1
   echo "ctest exit: $?"
   summarize_tests "$OUT/gpu_cli_test.txt"
+  symbolize_backtraces "$OUT/gpu_cli_test.txt"
 fi
 
 # The attention variant the sampler bench measured with (its fastest); the default when it wrote none.

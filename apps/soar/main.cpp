@@ -7,11 +7,13 @@
 
 #include "commands.h"
 #include "core/allocator.h"
+#include "core/crash_report.h"
 #include "core/error.h"
 #include "core/exception_text.h"
 #include "core/threads.h"
 
 int main(int argc, char** argv) {
+  soar::report_fatal_signals();
   soar::keep_freed_memory();  // ~12 % of a CPU `soar eval` (docs/benchmarks.md)
   CLI::App app{"soar: teaching models to teach themselves (SOAR meta-RL, RLVR engine)"};
   app.require_subcommand(1);

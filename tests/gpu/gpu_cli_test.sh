@@ -45,7 +45,7 @@ train() {  # train OUT [env...]
     --max-new-tokens 1 --lr 3e-3 --seed 7 --checkpoint-every 1 --eval-problems letters.jsonl --eval-samples 4 --eval-every 2 \
     --out "$out" >> "$out.log" 2>&1
 }
-train rl || { bad "train-rl on $device failed"; tail -n 20 rl.log; }
+train rl || { bad "train-rl on $device failed"; tail -n 60 rl.log; }
 check "train-rl on $device: 4 steps, finite loss and gradient norms, some non-zero; 3 evaluations" '
 records = lines(files[0])
 steps = [r for r in records if r["event"] == "step"]
@@ -65,7 +65,7 @@ train killed; rc=$?
 if [[ $rc -eq 0 ]] && grep -q "resuming from .* at step 2" killed.log && [[ -f killed/model/model.safetensors ]]; then
   ok "train-rl on $device resumed from its step-2 checkpoint (bf16 weights + master weights) and finished"
 else
-  bad "train-rl on $device did not resume (exit $rc)"; tail -n 20 killed.log
+  bad "train-rl on $device did not resume (exit $rc)"; tail -n 60 killed.log
 fi
 # Informational: CUDA's backward (e.g. the embedding gradient's atomic adds) is not bit-reproducible,
 # so equality with the uninterrupted run is reported, not required.
@@ -73,7 +73,7 @@ cmp -s rl/model/model.safetensors killed/model/model.safetensors && echo "info: 
   || echo "info: resumed model differs from the uninterrupted one in some bits"
 
 "$soar" eval --device "$device" --model "$model" --problems letters.jsonl -n 8 -k 1,8 --batch 8 --max-new-tokens 1 --seed 3 \
-  --out ev > ev.log 2>&1 || { bad "eval on $device failed"; tail ev.log; }
+  --out ev > ev.log 2>&1 || { bad "eval on $device failed"; tail -n 60 ev.log; }
 check "eval on $device: 16 problems x 8 samples, pass@1 <= pass@8 within [0, 1]" '
 records = lines(files[0])
 summary = json.load(open(files[1]))
@@ -81,21 +81,21 @@ p1, p8 = summary["pass_at_k"]["pass@1"]["mean"], summary["pass_at_k"]["pass@8"][
 print(summary)
 passed = len(records) == 16 and all(r["samples"] == 8 for r in records) and 0 <= p1 <= p8 <= 1' ev/per_problem.jsonl ev/summary.json
 "$soar" sample --device "$device" --model "$model" --problems letters.jsonl -n 4 --max-new-tokens 1 --temperature 0.7 --top-p 0.9 \
-  --out samples.jsonl > sample.log 2>&1 || { bad "sample on $device (top-p) failed"; tail sample.log; }
+  --out samples.jsonl > sample.log 2>&1 || { bad "sample on $device (top-p) failed"; tail -n 60 sample.log; }
 check "sample on $device with top-p: 64 one-letter samples, finite log-probabilities <= 0" '
 rows = lines(files[0])
 print(rows[:2])
 passed = (len(rows) == 64 and finite([r["logprob"] for r in rows]) and all(r["logprob"] <= 0 for r in rows)
           and all(r["tokens"] == 1 for r in rows))' samples.jsonl
 "$soar" mine --device "$device" --model "$model" --problems letters.jsonl -K 4 --batch 8 --max-new-tokens 1 --seed 5 --out mine \
-  > mine.log 2>&1 && [[ -f mine/summary.json ]] && ok "mine on $device" || { bad "mine on $device failed"; tail mine.log; }
+  > mine.log 2>&1 && [[ -f mine/summary.json ]] && ok "mine on $device" || { bad "mine on $device failed"; tail -n 60 mine.log; }
 
 # SOAR on the small testbed model of dist_test (pretrained on the CPU).
-pretrain_small_testbed "$soar" 4 tb || { bad "testbed pretrain failed"; tail tb.log; }
+pretrain_small_testbed "$soar" 4 tb || { bad "testbed pretrain failed"; tail -n 60 tb.log; }
 "$soar" testbed problems --levels 1 --count 16 --seed 1 --out level1.jsonl > /dev/null
 "$soar" meta --device "$device" --model tb/model --train level1.jsonl -T 2 -g 4 -n 2 -K 2 --inner-prompts 4 --inner-samples 4 \
   --q-size 8 --q-samples 8 --student-lr 3e-3 --teacher-lr 1e-3 --tau -1 --window 1 --seed 3 --out soar > soar.log 2>&1 \
-  || { bad "meta on $device failed"; tail -n 20 soar.log; }
+  || { bad "meta on $device failed"; tail -n 60 soar.log; }
 check "meta on $device: 2 outer steps of 4 datasets, finite grounded rewards and success rates" '
 steps = [r for r in lines(files[0]) if "step" in r and "datasets" in r]
 datasets = [d for s in steps for d in s["datasets"]]
@@ -112,7 +112,7 @@ fi
 "$soar" meta --device "$device" --domain math --model tb/model --train level1.jsonl -T 2 -g 2 -n 2 -K 1 --inner-prompts 4 \
   --inner-samples 4 --q-size 4 --q-samples 4 --teacher-prompt 'Write {n}:' --prompt-template '{problem}=' \
   --teacher-max-new-tokens 40 --student-max-tokens 8 --seed 3 --out soar-math > soar-math.log 2>&1 \
-  || { bad "meta --domain math on $device failed"; tail -n 20 soar-math.log; }
+  || { bad "meta --domain math on $device failed"; tail -n 60 soar-math.log; }
 check "meta --domain math on $device: 2 outer steps, finite success rates" '
 steps = [r for r in lines(files[0]) if "step" in r and "datasets" in r]
 print([(s["baseline_success"], [d["questions"] for d in s["datasets"]]) for s in steps])
