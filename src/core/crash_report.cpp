@@ -5,8 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 namespace soar {
 namespace {
 
@@ -21,17 +19,15 @@ void write_text(const char* text) {
   }
 }
 
-void write_number(int value) {
-  char digits[16];
-  int n = 0;
+void write_number(int value) {  // a signal number: non-negative, at most 10 digits
+  char text[12];
+  char* first = text + sizeof text;
+  *--first = '\0';
   do {
-    digits[n++] = static_cast<char>('0' + value % 10);
+    *--first = static_cast<char>('0' + value % 10);
     value /= 10;
-  } while (value > 0 && n < 15);
-  char text[17];
-  for (int i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
-  text[n] = '\0';
-  write_text(text);
+  } while (value > 0);
+  write_text(first);
 }
 
 // Only async-signal-safe calls, but for backtrace(), whose one unsafe step (loading libgcc_s on

@@ -53,7 +53,8 @@ struct DecodeAttention {
 // that head's keys and values once, and only up to the newest slot. head_dim must be 64, 128 or 256.
 void decode_attention(Element type, const DecodeAttention& args, void* stream);
 
-// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 = 8 elements per lane, 2 keys per step of a key group, the next step's loads issued before this
+// Which shape of the attention kernel runs (a benchmarking knob, process-wide): 0 = 8 elements
+// per lane, 2 keys per step of a key group, the next step's loads issued before this
 // step's arithmetic; 1 = 8 elements, 4 keys, each step's loads then its arithmetic; 2 = tiles of
 // 16 keys through tensor-core products (mma.m16n8k16, sm_80+), the probabilities rounded to the
 // element type before they weight the values, where decode_attention_on_tensor_cores holds, else

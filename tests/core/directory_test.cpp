@@ -2,27 +2,21 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
+#include "../data/test_files.h"
 #include "core/error.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("soar_directory_test_" + name);
-  soar::remove_tree(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using soar::test::fresh_dir;
 
-void touch(const fs::path& path) { std::ofstream(path) << "x"; }
+void touch(const fs::path& path) { soar::test::write_bytes(path, "x"); }
 
 }  // namespace
 
 TEST(Directory, EntriesAreSortedNamesWithoutDots) {
-  fs::path dir = fresh("entries");
+  fs::path dir = fresh_dir();
   touch(dir / "b");
   touch(dir / "a.json");
   fs::create_directories(dir / "c");
@@ -32,7 +26,7 @@ TEST(Directory, EntriesAreSortedNamesWithoutDots) {
 }
 
 TEST(Directory, ListingAMissingDirectoryNamesIt) {
-  fs::path missing = fresh("listing") / "absent";
+  fs::path missing = fresh_dir() / "absent";
   try {
     soar::directory_entries(missing);
     FAIL() << "no error";
@@ -42,7 +36,7 @@ TEST(Directory, ListingAMissingDirectoryNamesIt) {
 }
 
 TEST(Directory, RemoveTreeRemovesEverythingBelowAndOnlyThat) {
-  fs::path dir = fresh("tree");
+  fs::path dir = fresh_dir();
   fs::create_directories(dir / "tree" / "a" / "b" / "c");
   touch(dir / "tree" / "top");
   touch(dir / "tree" / "a" / "b" / "c" / "deep");
@@ -60,7 +54,7 @@ TEST(Directory, RemoveTreeRemovesEverythingBelowAndOnlyThat) {
 }
 
 TEST(Directory, RemoveTreeTakesFilesAndIgnoresMissingPaths) {
-  fs::path dir = fresh("file");
+  fs::path dir = fresh_dir();
   touch(dir / "file");
   soar::remove_tree(dir / "file");
   EXPECT_FALSE(fs::exists(dir / "file"));
@@ -69,7 +63,7 @@ TEST(Directory, RemoveTreeTakesFilesAndIgnoresMissingPaths) {
 }
 
 TEST(Directory, RemoveTreeOfAPathThroughAFileNamesIt) {
-  fs::path dir = fresh("through_file");
+  fs::path dir = fresh_dir();
   touch(dir / "file");
   try {
     soar::remove_tree(dir / "file" / "below");
