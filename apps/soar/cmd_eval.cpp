@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/atomic_file.h"
 #include "options.h"
+#include "recipe.h"
 #include "rl/evaluate.h"
 
 namespace soar::app {
@@ -35,7 +36,10 @@ Action add_eval_command(CLI::App& app) {
     std::unique_ptr<dist::Group> group = join_run(o->job.policy);
     Policy policy = o->job.policy.load();
     std::vector<Problem> problems = o->job.problems.load();
-    if (group->is_root()) prepare_output_dir(o->job.out);
+    if (group->is_root()) {
+      prepare_output_dir(o->job.out);
+      write_resolved_config(*command, o->job.out);
+    }
     EvalOptions options;
     options.group = group.get();
     options.samples_per_problem = o->samples;
@@ -43,7 +47,7 @@ Action add_eval_command(CLI::App& app) {
     options.sampling = o->job.sampling.params(policy);
     options.max_batch_sequences = o->batch;
     EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format()), policy.detokenizer(),
-                                 o->job.prompt.reward_function(), options, {.show_progress = group->is_root()});
+                                 o->job.prompt.correctness_function(), options, {.show_progress = group->is_root()});
     if (!group->is_root()) return;
     std::string lines;
     for (const auto& r : report.problems) {

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "model/checkpoint.h"
 #include "options.h"
+#include "recipe.h"
 #include "rl/memory_plan.h"
 #include "rl/rl_loop.h"
 #include "run/metrics.h"
@@ -62,7 +63,10 @@ Action add_train_rl_command(CLI::App& app) {
     std::vector<Problem> eval_problems;
     if (!o->eval_problems.empty()) eval_problems = ProblemOptions{o->eval_problems, o->job.problems.skip_bad_lines}.load();
     std::filesystem::path out = o->job.out;
-    if (root) prepare_output_dir(out);
+    if (root) {
+      prepare_output_dir(out);
+      write_resolved_config(*command, out);
+    }
 
     TrainerConfig trainer_config = o->trainer;
     trainer_config.estimator = parse_advantage_estimator(o->estimator);
@@ -107,7 +111,7 @@ Action add_train_rl_command(CLI::App& app) {
       options.ks = {1, o->eval_samples};
       options.sampling = loop.sampling;
       options.group = group.get();
-      EvalReport report = evaluate(*policy.model, eval_problems, encode, policy.detokenizer(), o->job.prompt.reward_function(), options,
+      EvalReport report = evaluate(*policy.model, eval_problems, encode, policy.detokenizer(), o->job.prompt.correctness_function(), options,
                                    {.show_progress = false});
       if (!root) return;
       metrics->append({{"event", "eval"}, {"step", step}, {"pass_at_k", pass_at_k_json(report.pass_at_k)}});

@@ -16,6 +16,8 @@ Action add_train_rl_command(CLI::App& app);
 Action add_pretrain_command(CLI::App& app);
 Action add_testbed_command(CLI::App& app);
 Action add_meta_command(CLI::App& app);
+Action add_teacher_sample_command(CLI::App& app);
+Action add_select_promoted_command(CLI::App& app);
 Action add_launch_command(CLI::App& app);
 
 }  // namespace soar::app

@@ -11,6 +11,22 @@
 #include "core/error.h"
 #include "core/exception_text.h"
 #include "core/threads.h"
+#include "recipe.h"
+
+namespace {
+
+// Every command that runs something (testbed's subcommands too) reads recipes and prints its own.
+void add_recipe_options(CLI::App& app) {
+  for (CLI::App* command : app.get_subcommands({})) {
+    if (command->get_subcommands({}).empty()) {
+      soar::app::add_recipe_option(*command);
+    } else {
+      add_recipe_options(*command);
+    }
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   soar::report_fatal_signals();
@@ -27,10 +43,14 @@ int main(int argc, char** argv) {
       soar::app::add_pretrain_command(app),
       soar::app::add_testbed_command(app),
       soar::app::add_meta_command(app),
+      soar::app::add_teacher_sample_command(app),
+      soar::app::add_select_promoted_command(app),
       soar::app::add_launch_command(app),
   };
+  add_recipe_options(app);
   CLI11_PARSE(app, argc, argv);
   try {
+    if (soar::app::print_config_if_asked(app, std::cout)) return 0;
     soar::configure_threads(threads);
     // Processes started by `soar launch` inherit the thread count.
     if (threads > 0) setenv("SOAR_THREADS", std::to_string(threads).c_str(), 1);

@@ -52,7 +52,7 @@ MiningSummary mine_into(dist::Group& group, Policy& policy, const std::vector<Pr
     if (log && !log->results().contains(p.id)) log->append(p.id, {r.samples, r.successes});
   };
   callbacks.show_progress = root;
-  evaluate(*policy.model, problems, policy.prompt_encoder(prompt.format()), policy.detokenizer(), prompt.reward_function(), options,
+  evaluate(*policy.model, problems, policy.prompt_encoder(prompt.format()), policy.detokenizer(), prompt.correctness_function(), options,
            callbacks);
   MiningSummary summary;
   std::string counts;

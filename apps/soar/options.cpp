@@ -43,10 +43,12 @@ void PromptOptions::add(CLI::App& command) {
   command.add_option("--prompt-template", template_text, "Prompt text; {problem} is replaced by the problem")->capture_default_str();
   command.add_option("--chat", chat, "Chat format to wrap the prompt in: none, llama3, chatml")->capture_default_str();
   command.add_option("--system", system, "System message (with --chat)");
-  command.add_option("--reward", reward, "Scoring: exact (final answer string) or math (the math verifier)")->capture_default_str();
+  command.add_option("--reward", reward, "Scoring: exact (final answer string), math (the math verifier) or math-shaped (the SOAR paper's "
+                     "120/20/10/0 training reward; evaluation still counts math-verified answers)")->capture_default_str();
 }
 
 RewardFunction PromptOptions::reward_function() const { return reward_by_name(reward); }
+RewardFunction PromptOptions::correctness_function() const { return correctness_by_name(reward); }
 
 PromptFormat PromptOptions::format() const {
   PromptFormat format{template_text, parse_chat_format(chat), system};

@@ -37,7 +37,8 @@ struct PromptOptions {
   std::string reward = "exact";
   void add(CLI::App& command);
   PromptFormat format() const;
-  RewardFunction reward_function() const;
+  RewardFunction reward_function() const;       // what RL trains on
+  RewardFunction correctness_function() const;  // 1 or 0: what evaluation and mining count as solved
 };
 
 struct SamplingOptions {

@@ -1,44 +1,47 @@
-// The formats of SOAR's math domain (`soar meta --domain math`): the student's default prompt,
-// which asks for a \boxed{} answer (what the math verifier reads first), and the teacher's: a
-// prompt asking for n practice problems, each written as
+// The formats of SOAR's math domain (`soar meta --domain math`), as the paper writes them (soar.md,
+// "Prompts"; the paper's appendix B.1-B.2). The teacher writes exactly one problem per rollout:
 //
-//   Problem: <statement, any number of lines>
-//   Answer: <final answer, one line; a \boxed{} in it is unwrapped>
+//   <question>full math question</question><answer>\boxed{answer}</answer>
 //
-// (a "Solution:" part between them is allowed and left out of the statement), with the parser
-// that turns what the teacher wrote into problems. The paper's prompts are not public; these are
-// ours (config values: `--prompt-template`, `--teacher-prompt`). The teacher never sees the hard
-// problems. Labels are read leniently, as instruction-tuned models decorate them ("**Problem 2:**",
-// "1. Question:", "Final answer:").
+// with any reasoning outside the tags. A rollout is accepted when it has both question tags, both
+// answer tags, a \boxed{} in the answer, and a boxed content the math verifier can parse; anything
+// else is rejected with a reason and resampled (meta/teacher.h). The paper's own prompt closes the
+// question with a second "<question>" (a typo, kept by models that copy it): the parser accepts
+// that as the closing tag too. The student prompt is the paper's "User: ... Assistant:" frame.
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <string_view>
 
-#include "meta/parsed_dataset.h"
+#include "meta/rollout_parser.h"
 
 namespace soar::meta {
 
+// The paper's student prompt (B.1), used for fail@128 filtering, inner loops and evaluation.
 inline constexpr std::string_view kMathStudentTemplate =
-    "{problem}\n\nPlease reason step by step, and put your final answer within \\boxed{}.";
+    "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. The "
+    "assistant first shows the complete reasoning process step by step, then provides the final answer in "
+    "\\boxed{}. The assistant must always follow the format: 'User: [question] Assistant: [detailed reasoning] "
+    "The final answer is: \\boxed{[answer]}.\n\nUser: {problem} Assistant: ";
 
-inline constexpr std::string_view kMathTeacherTemplate =
-    "Write {n} new math problems for a student to practise on. Each problem must be self-contained, "
-    "well posed and have a single final answer that can be checked exactly (a number, an expression, "
-    "an interval, ...). Write each one as\n\nProblem: <the problem>\nAnswer: <the final answer only>\n";
+// The paper's teacher prompt (B.1), with the question's closing tag written as one.
+inline constexpr std::string_view kMathTeacherPrompt =
+    "You are generating a new math problem for a math assistant. Allowed topics: Algebra, Counting and "
+    "Probability, Geometry, Intermediate Algebra, Number Theory, Prealgebra, or Precalculus.\n\n"
+    "Output rules (follow EXACTLY):\n"
+    "- Provide the final formatted problem in this structure: "
+    "<question>[full math question]</question><answer>\\boxed{[answer]}</answer>\n"
+    "- Any explanations, steps, or reasoning about the problem goes OUTSIDE the <question> and <answer> tags.\n\n"
+    "Constraints:\n"
+    "- The problem must be original, challenging, and require at least 2-3 steps of reasoning.\n"
+    "- Output exactly ONE problem. You MUST follow the specified format EXACTLY.\n\n"
+    "Begin now:";
 
-// Bounds on one item; a longer statement or answer is dropped as malformed.
+// Bounds on one pair; a longer question or answer is rejected.
 inline constexpr std::size_t kMaxMathProblemBytes = 8000;
 inline constexpr std::size_t kMaxMathAnswerBytes = 256;
 
-// The template with every "{n}" replaced by n; throws soar::Error when it has no "{n}".
-std::string math_teacher_prompt(std::string_view template_text, int64_t n);
-
-// Never throws; linear in the text. Well-formed items become problems "0", "1", ... in order.
-// Counted as malformed: a problem with no answer (another problem starts first, or the text
-// ends), an answer with no problem, an empty or oversized statement or answer, invalid UTF-8.
-// Text outside items (a preamble, closing remarks) is ignored.
-ParsedDataset parse_math_dataset(std::string_view text);
+// Never throws; linear in the text (the verifier's parse of the boxed answer is bounded by its limits).
+ParsedRollout parse_math_rollout(std::string_view text);
 
 }  // namespace soar::meta

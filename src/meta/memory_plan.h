@@ -14,9 +14,11 @@
 
 namespace soar::meta {
 
-// The teacher, the student baseline and two work copies of the model; the teacher's trainer state
-// (all of it when the teacher is trained, only its master weights when it is not: the base-teacher
-// and oracle arms); one inner loop's trainer state (the inner loops run one after another).
-std::vector<MemoryPart> meta_memory_plan(const ModelConfig& config, at::ScalarType dtype, bool teacher_trained);
+// The teacher, the student baseline, the work copy a student is trained in, and the initial model
+// when a KL penalty anchors to it; the teacher's trainer state (all of it when the teacher is
+// trained, only its master weights when it is not: the base-teacher and oracle arms); one inner
+// loop's trainer state (the inner loops run one after another).
+std::vector<MemoryPart> meta_memory_plan(const ModelConfig& config, at::ScalarType dtype, bool teacher_trained,
+                                         bool kl_reference);
 
 }  // namespace soar::meta

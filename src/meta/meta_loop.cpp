@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -11,16 +10,77 @@
 #include "core/seed.h"
 #include "dist/fault.h"
 #include "dist/tree_sum.h"
+#include "meta/diversity.h"
 
 namespace soar::meta {
+
+// Records cross ranks as JSON with named fields (a field added later cannot shift the others).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StudentRecord, dataset, student, success, reward, standard_error, inner_final_reward,
+                                   inner_samples, measure_samples)
+
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+bool is_intrinsic(TeacherRewardKind kind) {
+  return kind == TeacherRewardKind::Learnability || kind == TeacherRewardKind::Uncertainty;
 }
 
-// Q_t: a fresh random sample of D_train, the same for every student of the step and the baseline.
-std::vector<Problem> sample_reward_problems(const std::vector<Problem>& set, int64_t count, uint64_t seed) {
+// Every rank's items (JSON arrays), concatenated in rank order: each rank's contiguous chunk in turn.
+template <typename T>
+std::vector<T> gather_in_rank_order(dist::Group& group, const std::vector<T>& mine) {
+  std::vector<T> all;
+  for (const std::string& part : group.all_gather_bytes(nlohmann::json(mine).dump())) {
+    try {
+      for (const auto& item : nlohmann::json::parse(part)) all.push_back(item.template get<T>());
+    } catch (const std::exception& e) {
+      fail("corrupt records received from another rank: ", e.what());
+    }
+  }
+  return all;
+}
+
+// The g datasets of one step (soar.md, Algorithm 1 step 1).
+struct StepDatasets {
+  std::vector<std::vector<TeacherRollout>> rollouts;  // by dataset; empty for the oracle
+  std::vector<std::vector<Problem>> problems;         // by dataset, after any transform
+  TeacherRecord teacher;
+};
+
+StepDatasets write_datasets(CausalLMImpl& teacher, const MetaTask& task, const MetaConfig& config, int64_t step) {
+  const int64_t g = config.datasets, n = config.questions;
+  StepDatasets out;
+  out.problems.resize(static_cast<size_t>(g));
+  out.rollouts.resize(static_cast<size_t>(g));
+  if (task.oracle) {
+    for (int64_t k = 0; k < g; ++k) out.problems[k] = task.oracle(derive_seed(config.seed, cat("meta/oracle/", step, "/", k)));
+  } else {
+    SamplingParams sampling = config.teacher_sampling;
+    sampling.seed = derive_seed(config.seed, cat("meta/teacher/", step));
+    TeacherBatch batch = sample_accepted_pairs(teacher, task.teacher_prompt, task.detokenize, task.parse, g * n, sampling,
+                                               config.teacher_max_rounds);
+    out.teacher = {batch.sampled, static_cast<int64_t>(batch.accepted.size()), batch.rounds, batch.acceptance_rate(),
+                   batch.rejections};
+    // X_k = accepted pairs k n .. k n + n - 1, in sampling order.
+    for (int64_t i = 0; i < g * n; ++i) {
+      TeacherRollout& rollout = batch.accepted[static_cast<size_t>(i)];
+      rollout.problem.id = cat(i / n, ".", i % n);
+      out.problems[i / n].push_back(rollout.problem);
+      out.rollouts[i / n].push_back(std::move(rollout));
+    }
+  }
+  if (task.transform) {
+    for (int64_t k = 0; k < g; ++k) {
+      out.problems[k] = task.transform(out.problems[k], derive_seed(config.seed, cat("meta/transform/", step, "/", k)));
+    }
+  }
+  return out;
+}
+
+// Q_R: M problems of D_train, drawn afresh each step; the same for the baseline and every student.
+std::vector<Problem> draw_reward_problems(const std::vector<Problem>& set, int64_t count, uint64_t seed) {
   std::vector<size_t> order(set.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::mt19937_64 rng(seed);
@@ -30,38 +90,184 @@ std::vector<Problem> sample_reward_problems(const std::vector<Problem>& set, int
   return sample;
 }
 
-// A dataset's record as numbers, to send it from the rank that ran its inner loop to every rank.
-std::vector<double> record_numbers(const DatasetRecord& d) {
-  return {static_cast<double>(d.questions), static_cast<double>(d.malformed), d.grounded_reward, d.standard_error,
-          d.student_success, d.teacher_reward, d.distinct_bigrams, d.duplicate_rate, d.inner_final_reward,
-          static_cast<double>(d.inner_samples), static_cast<double>(d.measure_samples)};
+SuccessEstimate measure_on(CausalLMImpl& policy, const std::vector<Problem>& problems, const MetaTask& task,
+                           const MetaConfig& config, int64_t step) {
+  SamplingParams measure = config.measure_sampling;
+  measure.seed = derive_seed(config.seed, cat("meta/measure/", step));
+  return measure_success(policy, problems, task.encode_student, task.detokenize, task.correct, config.reward_samples,
+                         measure);
 }
 
-DatasetRecord record_from(const double* v) {
-  DatasetRecord d;
-  d.questions = static_cast<int64_t>(v[0]), d.malformed = static_cast<int64_t>(v[1]);
-  d.grounded_reward = v[2], d.standard_error = v[3], d.student_success = v[4], d.teacher_reward = v[5];
-  d.distinct_bigrams = v[6], d.duplicate_rate = v[7], d.inner_final_reward = v[8];
-  d.inner_samples = static_cast<int64_t>(v[9]), d.measure_samples = static_cast<int64_t>(v[10]);
-  return d;
+uint64_t inner_seed(const MetaConfig& config, int64_t step, int64_t k, int64_t j) {
+  return derive_seed(config.seed, cat("meta/inner/", step, "/", k, "/", j));
 }
-constexpr size_t kRecordNumbers = 11;
 
-// Every rank's records (its contiguous share of the g datasets), in dataset order on every rank.
-std::vector<DatasetRecord> gather_records(dist::Group& group, const std::vector<DatasetRecord>& mine) {
-  std::string bytes;
-  for (const DatasetRecord& d : mine) {
-    std::vector<double> numbers = record_numbers(d);
-    bytes.append(reinterpret_cast<const char*>(numbers.data()), numbers.size() * sizeof(double));
+// Algorithm 1 step 2 for this rank's units (k, j): a fresh copy of the baseline trained on X_k,
+// measured on Q_R. Returns every rank's records, in unit order.
+std::vector<StudentRecord> train_students(const MetaModels& models, const StepDatasets& datasets,
+                                          const std::vector<Problem>& reward_problems, const SuccessEstimate& baseline,
+                                          const MetaTask& task, const MetaConfig& config, int64_t step,
+                                          InnerLoopConfig inner, dist::Group& group, OuterStepRecord& record) {
+  const int64_t r = config.students;
+  const dist::ChunkRange mine = dist::chunk_range(config.datasets * r, group.rank(), group.world_size());
+  std::vector<StudentRecord> local;
+  for (int64_t unit = mine.first; unit < mine.first + mine.count; ++unit) {
+    StudentRecord s{.dataset = unit / r, .student = unit % r};
+    const auto t0 = Clock::now();
+    models.scratch.copy_parameters_from(models.baseline);
+    std::vector<double> rewards = train_student(models.scratch, datasets.problems[s.dataset], task.encode_student,
+                                                task.detokenize, task.reward, inner,
+                                                inner_seed(config, step, s.dataset, s.student), models.reference);
+    record.seconds_inner += seconds_since(t0);
+    s.inner_final_reward = rewards.empty() ? 0.0 : rewards.back();
+    s.inner_samples = static_cast<int64_t>(rewards.size()) * inner.prompts_per_step * inner.samples_per_prompt;
+    const auto t1 = Clock::now();
+    SuccessEstimate success = measure_on(models.scratch, reward_problems, task, config, step);
+    record.seconds_measure += seconds_since(t1);
+    const Improvement improvement = paired_improvement(success, baseline);
+    s.success = success.mean, s.reward = improvement.reward, s.standard_error = improvement.standard_error;
+    s.measure_samples = success.samples;
+    local.push_back(s);
   }
-  std::vector<DatasetRecord> all;
-  for (const std::string& part : group.all_gather_bytes(bytes)) {
-    if (part.size() % (kRecordNumbers * sizeof(double)) != 0) fail("corrupt dataset records received from another rank");
-    std::vector<double> numbers(part.size() / sizeof(double));
-    std::memcpy(numbers.data(), part.data(), part.size());
-    for (size_t at = 0; at < numbers.size(); at += kRecordNumbers) all.push_back(record_from(numbers.data() + at));
+  dist::kill_point(group.rank(), cat("meta/step/", step, "/inner"));
+  return gather_in_rank_order(group, local);
+}
+
+// The intrinsic teachers (B.4): each question of X_k answered intrinsic_samples times by the
+// baseline (the initial student: these runs never promote). Returns every dataset's reward.
+std::vector<double> intrinsic_rewards(const MetaModels& models, const StepDatasets& datasets, const MetaTask& task,
+                                      const MetaConfig& config, int64_t step, dist::Group& group) {
+  const dist::ChunkRange mine = dist::chunk_range(config.datasets, group.rank(), group.world_size());
+  std::vector<double> local;
+  for (int64_t k = mine.first; k < mine.first + mine.count; ++k) {
+    SamplingParams sampling = config.intrinsic_sampling;
+    sampling.seed = derive_seed(config.seed, cat("meta/intrinsic/", step, "/", k));
+    SuccessEstimate own = measure_success(models.baseline, datasets.problems[k], task.encode_student, task.detokenize,
+                                          task.correct, config.intrinsic_samples, sampling);
+    local.push_back(intrinsic_reward(config.teacher_reward, own.per_problem));
   }
-  return all;
+  dist::kill_point(group.rank(), cat("meta/step/", step, "/inner"));
+  return gather_in_rank_order(group, local);
+}
+
+// Algorithm 1 step 4: one RLOO step over the g datasets; every accepted rollout of X_k carries the
+// advantage R_k - mean of the other R_l. Each rank trains its own datasets' rollouts and the
+// gradients are combined per dataset (trainer.h StepLayout), so every rank takes the same step.
+void update_teacher(PolicyTrainer& trainer, const StepDatasets& datasets, const std::vector<double>& rewards,
+                    const MetaTask& task, const MetaConfig& config, dist::Group& group) {
+  const int64_t g = config.datasets;
+  at::Tensor grouped = at::tensor(rewards, at::kDouble).view({1, g});
+  at::Tensor advantages = compute_advantages(grouped, AdvantageEstimator::RLOO);
+  const dist::ChunkRange mine = dist::chunk_range(g, group.rank(), group.world_size());
+  StepLayout layout{.total_chunks = g, .group = &group, .advantages = {}};
+  std::vector<Rollout> rollouts;
+  for (int64_t k = mine.first; k < mine.first + mine.count; ++k) {
+    for (const TeacherRollout& rollout : datasets.rollouts[k]) {
+      rollouts.push_back({.prompt = task.teacher_prompt, .completion = rollout.tokens, .sampler_logprobs = rollout.logprobs,
+                          .reward = rewards[k], .group = 0, .chunk = k});
+      layout.advantages.push_back(advantages[0][k].item<double>());
+    }
+  }
+  trainer.step(rollouts, layout);
+}
+
+// Algorithm 1 step 3's promotion: theta <- theta'_{k*,j*}. No rank keeps its trained students (that
+// would be g r / W model copies); the owner of unit (k*, j*) trains it again from the same baseline
+// with the same seed (the same bits: inner loops are deterministic) and sends it to every rank.
+void promote(const MetaModels& models, const StepDatasets& datasets, const MetaTask& task, const MetaConfig& config,
+             int64_t step, const InnerLoopConfig& inner, int64_t k, int64_t j, dist::Group& group) {
+  const int64_t unit = k * config.students + j;
+  int owner = 0;
+  for (int rank = 0; rank < group.world_size(); ++rank) {
+    const dist::ChunkRange range = dist::chunk_range(config.datasets * config.students, rank, group.world_size());
+    if (unit >= range.first && unit < range.first + range.count) owner = rank;
+  }
+  if (group.rank() == owner) {
+    models.scratch.copy_parameters_from(models.baseline);
+    train_student(models.scratch, datasets.problems[k], task.encode_student, task.detokenize, task.reward, inner,
+                  inner_seed(config, step, k, j), models.reference);
+  }
+  if (group.distributed()) {
+    at::NoGradGuard no_grad;
+    for (at::Tensor& p : models.scratch.parameters()) {
+      at::Tensor value = p.detach();
+      group.broadcast(value, owner);
+    }
+  }
+  models.baseline.copy_parameters_from(models.scratch);
+}
+
+std::vector<std::string> questions_of(const std::vector<Problem>& problems) {
+  std::vector<std::string> questions;
+  for (const Problem& p : problems) questions.push_back(p.problem);
+  return questions;
+}
+
+void describe_datasets(const StepDatasets& datasets, OuterStepRecord& record) {
+  std::vector<std::string> all;
+  for (size_t k = 0; k < datasets.problems.size(); ++k) {
+    DatasetRecord d;
+    d.questions = static_cast<int64_t>(datasets.problems[k].size());
+    d.distinct_bigrams = distinct_bigram_ratio(datasets.problems[k]);
+    d.duplicate_rate = duplicate_rate(datasets.problems[k]);
+    const std::vector<std::string> questions = questions_of(datasets.problems[k]);
+    d.vendi = vendi_score(questions);
+    all.insert(all.end(), questions.begin(), questions.end());
+    record.datasets.push_back(d);
+    std::vector<std::string> texts;
+    for (const TeacherRollout& rollout : datasets.rollouts[k]) texts.push_back(rollout.text);
+    record.teacher_texts.push_back(std::move(texts));
+    record.trained_datasets.push_back(datasets.problems[k]);
+  }
+  record.vendi = vendi_score(all);
+}
+
+// Steps 2-3 of a grounded step (SOAR, the base teacher, the oracle and the corruptions): inner loops,
+// R_k, promotion. Returns the teacher's rewards, R_k.
+std::vector<double> grounded_step(const MetaModels& models, const StepDatasets& datasets, Promotion& promotion,
+                                  const MetaTask& task, const MetaConfig& config, int64_t step, MetaProgress& progress,
+                                  dist::Group& group, OuterStepRecord& record) {
+  const auto t0 = Clock::now();
+  const std::vector<Problem> reward_problems =
+      draw_reward_problems(task.reward_set, config.reward_problems, derive_seed(config.seed, cat("meta/q/", step)));
+  const SuccessEstimate baseline = measure_on(models.baseline, reward_problems, task, config, step);
+  record.baseline_success = baseline.mean;
+  record.measure_samples += baseline.samples;
+  record.seconds_measure += seconds_since(t0);
+  InnerLoopConfig inner = config.inner;
+  if (progress.promotions > 0) inner.steps += config.promoted_extra_steps;
+  record.inner_steps = inner.steps;
+
+  std::vector<double> rewards(static_cast<size_t>(config.datasets), 0.0);
+  for (const StudentRecord& s :
+       train_students(models, datasets, reward_problems, baseline, task, config, step, inner, group, record)) {
+    DatasetRecord& d = record.datasets[s.dataset];
+    d.students.push_back(s);
+    rewards[s.dataset] += s.reward / static_cast<double>(config.students);
+    record.inner_samples += s.inner_samples;
+    record.measure_samples += s.measure_samples;
+  }
+  double mean = 0;
+  for (int64_t k = 0; k < config.datasets; ++k) {
+    record.datasets[k].reward = record.datasets[k].teacher_reward = rewards[k];
+    mean += rewards[k] / static_cast<double>(config.datasets);
+  }
+  record.mean_reward = mean;
+  record.promoted = promotion.record(mean);
+  record.promotion_average = promotion.moving_average();
+  if (record.promoted) {
+    const auto t1 = Clock::now();
+    const int64_t k = best_dataset(rewards);
+    std::vector<double> student_rewards;
+    for (const StudentRecord& s : record.datasets[k].students) student_rewards.push_back(s.reward);
+    const int64_t j = median_student(student_rewards);
+    promote(models, datasets, task, config, step, inner, k, j, group);
+    record.promoted_dataset = k, record.promoted_student = j;
+    record.promoted_questions = datasets.problems[k];
+    ++progress.promotions;
+    record.seconds_inner += seconds_since(t1);
+  }
+  return rewards;
 }
 
 }  // namespace
@@ -82,169 +288,46 @@ double duplicate_rate(const std::vector<Problem>& problems) {
   return problems.empty() ? 0.0 : static_cast<double>(duplicates) / static_cast<double>(problems.size());
 }
 
-void run_meta(CausalLMImpl& teacher, CausalLMImpl& baseline, CausalLMImpl& scratch, CausalLMImpl& best,
-              PolicyTrainer& teacher_trainer, Promotion& promotion, const MetaTask& task, const MetaConfig& config,
-              int64_t start_step, const std::function<void(const OuterStepRecord&)>& after_step) {
-  if (task.reward_set.empty()) fail("SOAR needs a non-empty D_train to reward the teacher");
-  using clock = std::chrono::steady_clock;
+void run_meta(const MetaModels& models, PolicyTrainer& teacher_trainer, Promotion& promotion, const MetaTask& task,
+              const MetaConfig& config, MetaProgress progress,
+              const std::function<void(const OuterStepRecord&)>& after_step) {
+  if (task.reward_set.empty() && !is_intrinsic(config.teacher_reward)) fail("SOAR needs a non-empty D_train to reward the teacher");
+  if (config.datasets < 2 && config.teacher_reward != TeacherRewardKind::None) {
+    fail("the teacher's RLOO update compares datasets: g must be at least 2 (g = ", config.datasets, ")");
+  }
+  if (config.students < 1) fail("each dataset needs at least one student (r = ", config.students, ")");
+  if (is_intrinsic(config.teacher_reward) && task.oracle) fail("the oracle curriculum has no teacher to reward");
   dist::Group single;
   dist::Group& group = config.group != nullptr ? *config.group : single;
-  std::vector<int64_t> owners;  // first dataset of each rank
-  for (int r = 0; r < group.world_size(); ++r) owners.push_back(dist::chunk_range(config.datasets, r, group.world_size()).first);
-  for (int64_t step = start_step; step < config.outer_steps; ++step) {
+  for (int64_t step = progress.start_step; step < config.outer_steps; ++step) {
     OuterStepRecord record;
     record.step = step + 1;
-    // 1. The teacher writes g datasets.
-    auto t0 = clock::now();
-    SamplingParams teacher_sampling = config.teacher_sampling;
-    teacher_sampling.seed = derive_seed(config.seed, cat("meta/teacher/", step));
-    std::vector<TeacherSample> samples;
-    if (task.oracle) {
-      samples.resize(static_cast<size_t>(config.datasets));
-      for (int64_t i = 0; i < config.datasets; ++i) {
-        samples[static_cast<size_t>(i)].dataset.problems = task.oracle(derive_seed(config.seed, cat("meta/oracle/", step, "/", i)));
-      }
-    } else {
-      samples = sample_datasets(teacher, task.teacher_prompt, task.detokenize, task.parse, config.datasets,
-                                config.completions_per_dataset, teacher_sampling);
-      record.teacher_samples = config.datasets * config.completions_per_dataset;
-    }
-    if (task.transform) {
-      for (int64_t i = 0; i < config.datasets; ++i) {
-        auto& dataset = samples[static_cast<size_t>(i)].dataset.problems;
-        dataset = task.transform(dataset, derive_seed(config.seed, cat("meta/transform/", step, "/", i)));
-      }
-    }
+    auto t0 = Clock::now();
+    const StepDatasets datasets = write_datasets(models.teacher, task, config, step);
+    record.teacher = datasets.teacher;
+    record.teacher_samples = datasets.teacher.sampled;
+    describe_datasets(datasets, record);
     record.seconds_teacher = seconds_since(t0);
 
-    // The baseline's success on Q_t (the same sample and sampling seed for every student).
-    auto t1 = clock::now();
-    std::vector<Problem> reward_problems =
-        sample_reward_problems(task.reward_set, config.reward_problems, derive_seed(config.seed, cat("meta/q/", step)));
-    SamplingParams measure = config.student_sampling;
-    measure.seed = derive_seed(config.seed, cat("meta/measure/", step));
-    SuccessEstimate baseline_success = measure_success(baseline, reward_problems, task.encode_student, task.detokenize,
-                                                       task.reward, config.reward_samples, measure);
-    record.baseline_success = baseline_success.mean;
-    record.measure_samples += baseline_success.samples;
-    record.seconds_measure += seconds_since(t1);
-
-    // 2-3. Inner loops and grounded rewards for this rank's datasets; its best student is kept.
-    const dist::ChunkRange mine = dist::chunk_range(config.datasets, group.rank(), group.world_size());
-    double local_best_reward = -std::numeric_limits<double>::infinity();
-    std::vector<DatasetRecord> local_records;
-    for (int64_t i = mine.first; i < mine.first + mine.count; ++i) {
-      const TeacherSample& sample = samples[static_cast<size_t>(i)];
-      DatasetRecord d;
-      d.questions = static_cast<int64_t>(sample.dataset.problems.size());
-      d.malformed = sample.dataset.malformed;
-      d.distinct_bigrams = distinct_bigram_ratio(sample.dataset.problems);
-      d.duplicate_rate = duplicate_rate(sample.dataset.problems);
-      auto t2 = clock::now();
-      scratch.copy_parameters_from(baseline);
-      std::vector<double> inner = train_student(scratch, sample.dataset.problems, task.encode_student, task.detokenize,
-                                                task.reward, config.inner, derive_seed(config.seed, cat("meta/inner/", step, "/", i)));
-      d.inner_final_reward = inner.empty() ? 0.0 : inner.back();
-      d.inner_samples = static_cast<int64_t>(inner.size()) * config.inner.prompts_per_step * config.inner.samples_per_prompt;
-      record.seconds_inner += seconds_since(t2);
-      auto t3 = clock::now();
-      SuccessEstimate student_success = measure_success(scratch, reward_problems, task.encode_student, task.detokenize,
-                                                        task.reward, config.reward_samples, measure);
-      Improvement improvement = paired_improvement(student_success, baseline_success);
-      d.grounded_reward = improvement.reward;
-      d.standard_error = improvement.standard_error;
-      d.student_success = student_success.mean;
-      d.measure_samples = student_success.samples;
-      if (config.teacher_reward == TeacherRewardKind::Learnability || config.teacher_reward == TeacherRewardKind::Uncertainty) {
-        SamplingParams own = config.student_sampling;
-        own.seed = derive_seed(config.seed, cat("meta/intrinsic/", step, "/", i));
-        SuccessEstimate on_own = measure_success(baseline, sample.dataset.problems, task.encode_student, task.detokenize,
-                                                 task.reward, config.intrinsic_samples, own);
-        d.teacher_reward = intrinsic_reward(config.teacher_reward, on_own.per_problem);
-        d.measure_samples += on_own.samples;
-      } else {
-        d.teacher_reward = d.grounded_reward;
+    std::vector<double> teacher_rewards;
+    if (is_intrinsic(config.teacher_reward)) {
+      auto t1 = Clock::now();
+      teacher_rewards = intrinsic_rewards(models, datasets, task, config, step, group);
+      for (int64_t k = 0; k < config.datasets; ++k) {
+        record.datasets[k].teacher_reward = teacher_rewards[k];
+        record.datasets[k].intrinsic_samples = config.intrinsic_samples * record.datasets[k].questions;
+        record.measure_samples += record.datasets[k].intrinsic_samples;
       }
-      record.seconds_measure += seconds_since(t3);
-      if (d.grounded_reward > local_best_reward) {
-        local_best_reward = d.grounded_reward;
-        best.copy_parameters_from(scratch);
-      }
-      local_records.push_back(d);
-    }
-    dist::kill_point(group.rank(), cat("meta/step/", step, "/inner"));
-    record.datasets = gather_records(group, local_records);
-    for (const DatasetRecord& d : record.datasets) {
-      record.inner_samples += d.inner_samples;
-      record.measure_samples += d.measure_samples;
-    }
-    // The best student overall: the first maximum in dataset order, as one process would find it.
-    double best_reward = -std::numeric_limits<double>::infinity();
-    int64_t best_index = -1;
-    for (int64_t i = 0; i < config.datasets; ++i) {
-      if (record.datasets[static_cast<size_t>(i)].grounded_reward > best_reward) {
-        best_reward = record.datasets[static_cast<size_t>(i)].grounded_reward;
-        best_index = i;
-      }
+      record.seconds_measure += seconds_since(t1);
+    } else {
+      teacher_rewards = grounded_step(models, datasets, promotion, task, config, step, progress, group, record);
     }
 
-    // 4. Teacher update: RLOO across the g datasets, the advantage on every token it wrote (in each
-    // of a dataset's m completions). Every rank computes the advantages from all g rewards and
-    // trains on its own datasets' text; the gradients are combined per dataset (trainer.h
-    // StepLayout), so every rank takes the same step.
-    auto t4 = clock::now();
+    auto t2 = Clock::now();
     if (config.teacher_reward != TeacherRewardKind::None) {
-      std::vector<int64_t> trained;  // datasets with text
-      for (int64_t i = 0; i < config.datasets; ++i) {
-        const auto& completions = samples[static_cast<size_t>(i)].completions;
-        if (std::any_of(completions.begin(), completions.end(), [](const TeacherCompletion& c) { return !c.tokens.empty(); })) {
-          trained.push_back(i);
-        }
-      }
-      if (trained.size() >= 2) {
-        at::Tensor rewards = at::zeros({1, static_cast<int64_t>(trained.size())}, at::kDouble);
-        for (size_t j = 0; j < trained.size(); ++j) rewards[0][static_cast<int64_t>(j)] = record.datasets[static_cast<size_t>(trained[j])].teacher_reward;
-        at::Tensor advantages = compute_advantages(rewards, AdvantageEstimator::RLOO);
-        StepLayout layout{config.datasets, &group, {}};
-        std::vector<Rollout> rollouts;
-        for (size_t j = 0; j < trained.size(); ++j) {
-          const int64_t i = trained[j];
-          if (i < mine.first || i >= mine.first + mine.count) continue;
-          const double advantage = advantages[0][static_cast<int64_t>(j)].item<double>();
-          for (const TeacherCompletion& c : samples[static_cast<size_t>(i)].completions) {
-            if (c.tokens.empty()) continue;
-            rollouts.push_back({task.teacher_prompt, c.tokens, c.logprobs, record.datasets[static_cast<size_t>(i)].teacher_reward, 0, i});
-            layout.advantages.push_back(advantage);
-          }
-        }
-        teacher_trainer.step(rollouts, layout);
-      }
+      update_teacher(teacher_trainer, datasets, teacher_rewards, task, config, group);
     }
-    record.seconds_update = seconds_since(t4);
-
-    // 5. Promotion.
-    record.promoted = promotion.record(best_reward);
-    record.promotion_average = promotion.moving_average();
-    if (record.promoted) {
-      // The rank that trained the best student sends it to every rank.
-      const int owner = static_cast<int>(std::upper_bound(owners.begin(), owners.end(), best_index) - owners.begin()) - 1;
-      if (group.distributed()) {
-        at::NoGradGuard no_grad;
-        for (at::Tensor& p : best.parameters()) {
-          at::Tensor value = p.detach();
-          group.broadcast(value, owner);
-        }
-      }
-      baseline.copy_parameters_from(best);
-      record.promoted_dataset = best_index;
-      record.promoted_questions = samples[static_cast<size_t>(best_index)].dataset.problems;
-    }
-    for (const auto& s : samples) {
-      std::string text;
-      for (size_t k = 0; k < s.completions.size(); ++k) text += (k > 0 ? "\n" : "") + s.completions[k].text;
-      record.teacher_texts.push_back(text);
-      record.trained_datasets.push_back(s.dataset.problems);
-    }
+    record.seconds_update = seconds_since(t2);
     if (after_step) after_step(record);
   }
 }

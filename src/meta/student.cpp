@@ -8,7 +8,7 @@
 namespace soar::meta {
 
 SuccessEstimate measure_success(CausalLMImpl& policy, const std::vector<Problem>& problems, const PromptEncoder& encode,
-                                const Detokenizer& detokenize, const RewardFunction& reward, int64_t samples_per_problem,
+                                const Detokenizer& detokenize, const RewardFunction& correct, int64_t samples_per_problem,
                                 const SamplingParams& sampling) {
   EvalOptions options;
   options.samples_per_problem = samples_per_problem;
@@ -16,7 +16,7 @@ SuccessEstimate measure_success(CausalLMImpl& policy, const std::vector<Problem>
   options.sampling = sampling;
   options.max_batch_sequences = 256;
   options.bootstrap_resamples = 1;
-  EvalReport report = evaluate(policy, problems, encode, detokenize, reward, options, {.show_progress = false});
+  EvalReport report = evaluate(policy, problems, encode, detokenize, correct, options, {.show_progress = false});
   SuccessEstimate estimate;
   for (const auto& r : report.problems) {
     double rate = static_cast<double>(r.successes) / static_cast<double>(r.samples);
@@ -47,12 +47,18 @@ Improvement paired_improvement(const SuccessEstimate& student, const SuccessEsti
 
 std::vector<double> train_student(CausalLMImpl& student, const std::vector<Problem>& dataset, const PromptEncoder& encode,
                                   const Detokenizer& detokenize, const RewardFunction& reward,
-                                  const InnerLoopConfig& config, uint64_t seed) {
+                                  const InnerLoopConfig& config, uint64_t seed, CausalLMImpl* reference) {
   std::vector<double> rewards;
   if (dataset.empty()) return rewards;  // an empty dataset leaves the student as it was
   // A fresh optimizer per inner loop: every student starts from the baseline's weights only.
-  PolicyTrainer trainer(student, config.trainer);
-  RLLoopOptions loop{config.steps, config.prompts_per_step, config.samples_per_prompt, config.sampling, seed};
+  TrainerConfig trainer_config = config.trainer;
+  trainer_config.total_steps = config.steps;
+  PolicyTrainer trainer(student, trainer_config, trainer_config.kl_coef > 0 ? reference : nullptr);
+  RLLoopOptions loop{.steps = config.steps,
+                     .prompts_per_step = config.prompts_per_step,
+                     .samples_per_prompt = config.samples_per_prompt,
+                     .sampling = config.sampling,
+                     .seed = seed};
   loop.sampling.seed = seed;
   run_rl(student, trainer, dataset, encode, detokenize, reward, loop, 0,
          [&](const RLStepResult& r) { rewards.push_back(r.train.mean_reward); });

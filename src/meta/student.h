@@ -16,9 +16,10 @@ struct SuccessEstimate {
   int64_t generated_tokens = 0;
 };
 
-// Success of `policy` on `problems` with `samples_per_problem` samples each (seeded).
+// Success of `policy` on `problems` with `samples_per_problem` samples each (seeded; temperature 0
+// is greedy decoding, as the paper measures Q_R). `correct` scores a completion 1 or 0.
 SuccessEstimate measure_success(CausalLMImpl& policy, const std::vector<Problem>& problems, const PromptEncoder& encode,
-                                const Detokenizer& detokenize, const RewardFunction& reward, int64_t samples_per_problem,
+                                const Detokenizer& detokenize, const RewardFunction& correct, int64_t samples_per_problem,
                                 const SamplingParams& sampling);
 
 // Grounded teacher reward r_i = acc_i - acc_0 on the same problems, with the standard error of the
@@ -30,17 +31,18 @@ struct Improvement {
 Improvement paired_improvement(const SuccessEstimate& student, const SuccessEstimate& baseline);
 
 struct InnerLoopConfig {
-  int64_t steps = 10;              // K
-  int64_t prompts_per_step = 16;
-  int64_t samples_per_prompt = 8;
-  TrainerConfig trainer;
+  int64_t steps = 10;              // K (the meta-loop adds promoted_extra_steps once it has promoted)
+  int64_t prompts_per_step = 8;    // the paper's batch of 8 questions
+  int64_t samples_per_prompt = 32; // the paper's group of 32
+  TrainerConfig trainer;           // its total_steps is set to the loop's own length (cosine over it)
   SamplingParams sampling;
 };
 
-// Trains `student` in place with RLOO on `dataset`, rewarded against the dataset's (the teacher's)
-// answers; returns the mean reward of each step.
+// Trains `student` in place with RLOO on `dataset` for `config.steps` steps, rewarded against the
+// dataset's (the teacher's) answers, with a fresh optimizer; `reference` is the KL anchor (the
+// initial model) when config.trainer.kl_coef > 0. Returns the mean reward of each step.
 std::vector<double> train_student(CausalLMImpl& student, const std::vector<Problem>& dataset, const PromptEncoder& encode,
                                   const Detokenizer& detokenize, const RewardFunction& reward,
-                                  const InnerLoopConfig& config, uint64_t seed);
+                                  const InnerLoopConfig& config, uint64_t seed, CausalLMImpl* reference = nullptr);
 
 }  // namespace soar::meta

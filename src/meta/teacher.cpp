@@ -1,30 +1,55 @@
 #include "meta/teacher.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error.h"
+#include "core/seed.h"
 
 namespace soar::meta {
 
-std::vector<TeacherSample> sample_datasets(CausalLMImpl& teacher, const std::vector<int32_t>& prompt,
-                                           const Detokenizer& detokenize, const DatasetParser& parse, int64_t g,
-                                           int64_t m, const SamplingParams& sampling) {
-  if (g <= 0) fail("the teacher must write at least one dataset per step (g = ", g, ")");
-  if (m <= 0) fail("a dataset needs at least one teacher completion (m = ", m, ")");
+std::string describe_rejections(const std::map<std::string, int64_t>& rejections) {
+  std::string text;
+  for (const auto& [reason, count] : rejections) text += cat(text.empty() ? "" : ", ", reason, ": ", count);
+  return text.empty() ? "none" : text;
+}
+
+TeacherBatch sample_accepted_pairs(CausalLMImpl& teacher, const std::vector<int32_t>& prompt,
+                                   const Detokenizer& detokenize, const RolloutParser& parse, int64_t count,
+                                   const SamplingParams& sampling, int64_t max_rounds) {
+  if (count <= 0) fail("the teacher must write at least one question per step (g * n = ", count, ")");
+  if (max_rounds <= 0) fail("the teacher needs at least one sampling round (max rounds = ", max_rounds, ")");
   Sampler sampler(teacher, detokenize);
-  std::vector<Completion> completions = sampler.generate(std::vector<std::vector<int32_t>>(g * m, prompt), sampling);
-  std::vector<TeacherSample> samples(static_cast<size_t>(g));
-  for (size_t j = 0; j < completions.size(); ++j) {
-    TeacherSample& sample = samples[j / static_cast<size_t>(m)];
-    Completion& c = completions[j];
-    ParsedDataset part = parse(c.text);
-    for (Problem& problem : part.problems) {
-      // Ids stay unique in the merged dataset (promoted questions are written with their ids).
-      if (m > 1) problem.id = cat(sample.completions.size(), ".", problem.id);
-      sample.dataset.problems.push_back(std::move(problem));
+  TeacherBatch batch;
+  while (static_cast<int64_t>(batch.accepted.size()) < count) {
+    if (batch.rounds == max_rounds) {
+      fail("the teacher wrote ", batch.accepted.size(), " accepted question/answer pairs of the ", count, " needed in ",
+           max_rounds, " sampling rounds (", batch.sampled, " rollouts, acceptance rate ", batch.acceptance_rate(),
+           "; rejected: ", describe_rejections(batch.rejections),
+           "): check the teacher prompt and format, or raise --teacher-max-rounds");
     }
-    sample.dataset.malformed += part.malformed;
-    sample.completions.push_back({std::move(c.tokens), std::move(c.logprobs), std::move(c.text)});
+    const int64_t missing = count - static_cast<int64_t>(batch.accepted.size());
+    // Expected to finish in one more round at the rate seen so far; bounded for a teacher that
+    // has not written one acceptable pair yet.
+    const double rate = std::max(batch.acceptance_rate(), 0.125);
+    const int64_t draw = batch.rounds == 0 ? missing : std::min(8 * missing, static_cast<int64_t>(std::ceil(missing / rate)));
+    SamplingParams round = sampling;
+    round.seed = derive_seed(sampling.seed, cat("round/", batch.rounds));
+    std::vector<Completion> completions = sampler.generate(std::vector<std::vector<int32_t>>(draw, prompt), round);
+    ++batch.rounds;
+    batch.sampled += draw;
+    for (Completion& c : completions) {
+      ParsedRollout parsed = parse(c.text);
+      if (!parsed.problem) {
+        ++batch.rejections[parsed.rejection.empty() ? "rejected" : parsed.rejection];
+        continue;
+      }
+      ++batch.acceptable;
+      if (static_cast<int64_t>(batch.accepted.size()) == count) continue;  // surplus of the last round
+      batch.accepted.push_back({std::move(c.tokens), std::move(c.logprobs), std::move(c.text), std::move(*parsed.problem)});
+    }
   }
-  return samples;
+  return batch;
 }
 
 }  // namespace soar::meta

@@ -1,39 +1,47 @@
-// The teacher's side of SOAR (docs: ../shared/docs/soar.md): sampling g candidate datasets from the
-// teacher prompt and parsing each into question/answer problems. The teacher never sees the hard
-// problems; it learns only through the reward of its update.
+// The teacher's side of SOAR (soar.md, Algorithm 1 step 1): every teacher rollout is exactly one
+// question/answer pair. Rollouts the domain's parser rejects are resampled until the step has its
+// g * n accepted pairs; the teacher is later trained on the accepted rollouts only (rejection
+// sampling leaves the RLOO gradient unbiased because RLOO advantages sum to zero: the paper's
+// Proposition 1). The teacher never sees the hard problems.
 #pragma once
 
-#include <functional>
+#include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "data/problems.h"
-#include "meta/parsed_dataset.h"
+#include "meta/rollout_parser.h"
 #include "model/causal_lm.h"
 #include "sampling/sampler.h"
 
 namespace soar::meta {
 
-// One teacher completion: its tokens and the sampler's log-probs (for the teacher's update), and its text.
-struct TeacherCompletion {
+// One accepted rollout: its tokens and the sampler's log-probs (for the teacher's update), its text
+// and the pair it states.
+struct TeacherRollout {
   std::vector<int32_t> tokens;
   std::vector<float> logprobs;
   std::string text;
+  Problem problem;
 };
 
-// One candidate dataset X_i: the m completions it was written in and their well-formed problems,
-// in order. m > 1 builds datasets larger than one completion holds (the testbed corpus's teacher
-// sets have at most 4 problems; the paper's datasets 64).
-struct TeacherSample {
-  std::vector<TeacherCompletion> completions;
-  ParsedDataset dataset;
+struct TeacherBatch {
+  std::vector<TeacherRollout> accepted;        // exactly the requested count, in sampling order
+  int64_t sampled = 0;                         // rollouts drawn, over all rounds
+  int64_t acceptable = 0;                      // of them accepted by the parser (surplus included)
+  int64_t rounds = 0;
+  std::map<std::string, int64_t> rejections;   // reason -> count
+  double acceptance_rate() const { return sampled == 0 ? 0.0 : static_cast<double>(acceptable) / static_cast<double>(sampled); }
 };
 
-// g datasets of m completions each, sampled as one batch of g * m completions of the prompt:
-// dataset i is made of completions i * m .. i * m + m - 1 (with m = 1 the batch is the g datasets).
-std::vector<TeacherSample> sample_datasets(CausalLMImpl& teacher, const std::vector<int32_t>& prompt,
-                                           const Detokenizer& detokenize, const DatasetParser& parse, int64_t g,
-                                           int64_t m, const SamplingParams& sampling);
+// Samples rollouts of `prompt` until `count` are accepted. Round 0 draws `count`; a later round
+// draws the missing number divided by the acceptance rate so far (at most 8 times the missing
+// number), each round from its own stream derived from sampling.seed. Fails after `max_rounds`
+// rounds with the acceptance rate and the rejection reasons.
+TeacherBatch sample_accepted_pairs(CausalLMImpl& teacher, const std::vector<int32_t>& prompt,
+                                   const Detokenizer& detokenize, const RolloutParser& parse, int64_t count,
+                                   const SamplingParams& sampling, int64_t max_rounds);
+
+// "reason: count, ..." for logs and errors.
+std::string describe_rejections(const std::map<std::string, int64_t>& rejections);
 
 }  // namespace soar::meta

@@ -8,10 +8,10 @@
 namespace soar::meta {
 
 enum class TeacherRewardKind {
-  Grounded,      // SOAR: acc(student trained on X_i) - acc(baseline), on a sample of D_train
-  Learnability,  // AZR: mean over the teacher's questions of (1 - p) when 0 < p < 1, else 0
-  Uncertainty,   // R-Zero: mean over the teacher's questions of 1 - 2 |p - 1/2|
-  None,          // base teacher: never updated
+  Grounded,      // SOAR: R_k, the mean improvement of X_k's r students on Q_R
+  Learnability,  // the paper's Intrinsic-T (B.4, after AZR): mean over X_k's questions of 1 - p, 0 when p = 0
+  Uncertainty,   // R-Zero's 1 - 2 |p - 1/2| (not in the paper: an extra arm)
+  None,          // base teacher: never updated (inner loops and promotions still run)
 };
 
 TeacherRewardKind parse_teacher_reward(const std::string& name);  // grounded, learnability, uncertainty, none

@@ -50,10 +50,25 @@ RewardFunction math_verify_reward() {
   };
 }
 
+RewardFunction shaped_math_reward() {
+  return [](const Problem& problem, std::string_view completion) {
+    const std::optional<std::string_view> boxed = last_boxed(completion);
+    if (!boxed) return 0.0;
+    if (verify::verify(problem.answer, completion).verdict == verify::Verdict::Correct) return 120.0;
+    const std::string_view gold = trim_space(problem.answer);
+    return !gold.empty() && boxed->find(gold) != std::string_view::npos ? 20.0 : 10.0;
+  };
+}
+
 RewardFunction reward_by_name(const std::string& name) {
   if (name == "exact") return exact_match_reward();
   if (name == "math") return math_verify_reward();
-  fail("unknown reward '", name, "' (exact, math)");
+  if (name == "math-shaped") return shaped_math_reward();
+  fail("unknown reward '", name, "' (exact, math, math-shaped)");
+}
+
+RewardFunction correctness_by_name(const std::string& name) {
+  return reward_by_name(name == "math-shaped" ? "math" : name);
 }
 
 }  // namespace soar

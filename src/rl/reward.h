@@ -24,7 +24,16 @@ RewardFunction exact_match_reward();
 // problem's answer, else 0 (incorrect, unparseable, or undecidable within its budget).
 RewardFunction math_verify_reward();
 
-// "exact" or "math".
+// The SOAR paper's shaped student reward (its appendix B.3), with y the completion and a the
+// answer: 120 when y has a \boxed{} whose answer the math verifier accepts; 20 when boxed, not
+// accepted, but a appears in the extracted answer; 10 when boxed and neither; 0 with no \boxed{}.
+// A training reward only: accuracy is measured with math_verify_reward.
+RewardFunction shaped_math_reward();
+
+// "exact", "math" or "math-shaped".
 RewardFunction reward_by_name(const std::string& name);
+
+// The 1/0 reward that measures accuracy for a training reward: "math" for "math-shaped", else the same.
+RewardFunction correctness_by_name(const std::string& name);
 
 }  // namespace soar

@@ -25,6 +25,7 @@ void save_meta_checkpoint(const fs::path& dir, CausalLMImpl& teacher, PolicyTrai
     });
     if (!state.promoted_questions.empty()) write_problems(staging / "promoted_questions.jsonl", state.promoted_questions);
     nlohmann::json json = {{"next_step", state.next_step}, {"teacher_updates", state.teacher_updates},
+                           {"promotions", state.promotions},
                            {"promotion_window", std::vector<double>(state.promotion_window.begin(), state.promotion_window.end())}};
     write_text_atomically(staging / "state.json", json.dump() + "\n");  // last: marks the directory complete
   });
@@ -41,6 +42,7 @@ std::optional<MetaRunState> load_meta_checkpoint(const fs::path& dir, CausalLMIm
     nlohmann::json json = nlohmann::json::parse(in);
     state.next_step = json.at("next_step").get<int64_t>();
     state.teacher_updates = json.at("teacher_updates").get<int64_t>();
+    state.promotions = json.at("promotions").get<int64_t>();
     for (double r : json.at("promotion_window")) state.promotion_window.push_back(r);
   } catch (const std::exception& e) {
     fail("SOAR checkpoint ", source / "state.json", " is corrupt: ", exception_text(e));

@@ -18,6 +18,7 @@ namespace soar {
 struct MetaRunState {
   int64_t next_step = 0;
   int64_t teacher_updates = 0;  // the teacher trainer's step count (its learning-rate schedule)
+  int64_t promotions = 0;       // from the first on, inner loops take K + extra steps
   std::deque<double> promotion_window;
   std::vector<Problem> promoted_questions;
 };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 namespace soar::testbed {
 
 std::string student_prompt(std::string_view statement) {
@@ -62,6 +64,16 @@ TeacherSet parse_teacher_set(std::string_view text) {
     ++i;  // the answer line belongs to this item
   }
   return set;
+}
+
+meta::ParsedRollout parse_teacher_rollout(std::string_view text) {
+  const TeacherSet set = parse_teacher_set(text);
+  if (set.items.empty()) return {std::nullopt, "no well-formed item"};
+  if (set.items.size() > 1) return {std::nullopt, "more than one problem"};
+  if (set.malformed_lines > 0) return {std::nullopt, "malformed lines"};
+  const TeacherItem& item = set.items[0];
+  const nlohmann::json extra = {{"level", item.problem.level()}, {"answer_correct", item.correct}};
+  return {Problem{"", item.problem.statement(), item.stated_answer, extra.dump()}, ""};
 }
 
 }  // namespace soar::testbed

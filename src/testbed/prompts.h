@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "meta/rollout_parser.h"
 #include "rl/reward.h"
 #include "testbed/domain.h"
 
@@ -60,5 +61,11 @@ struct TeacherSet {
 };
 
 TeacherSet parse_teacher_set(std::string_view text);
+
+// SOAR's teacher rollouts on the testbed: one problem each (the paper's shape), asked for with
+// teacher_prompt(1). Accepted when the text is exactly one well-formed item; rejected as "no
+// well-formed item", "more than one problem" or "malformed lines". The pair's extra_json records
+// the item's level and whether the teacher's answer is the true sum.
+meta::ParsedRollout parse_teacher_rollout(std::string_view text);
 
 }  // namespace soar::testbed

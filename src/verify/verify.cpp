@@ -142,4 +142,10 @@ void set_undecidable_log(std::function<void(std::string_view line)> sink) {
   g_log_sink = std::move(sink);
 }
 
+bool parses(std::string_view answer, const Options& options) {
+  const std::string normalized = detail::normalize_answer(answer);
+  if (normalized.empty()) return false;
+  return detail::parse_math(normalized, options.limits).status == detail::ParseStatus::Ok;
+}
+
 }  // namespace soar::verify

@@ -40,6 +40,9 @@ struct Options {
 std::optional<std::string> extract_answer(std::string_view completion, const Options& options = {});
 Result verify(std::string_view gold_answer, std::string_view completion, const Options& options = {});
 Result compare_answers(std::string_view gold, std::string_view predicted, const Options& options = {});
+// Whether the answer (already extracted) parses, within the limits, as something the verifier can
+// compare: what the SOAR paper requires of a teacher's boxed answer (its appendix B.2).
+bool parses(std::string_view answer, const Options& options = {});
 
 // Process-wide counters of verdicts since start (or the last reset_stats()).
 struct Stats {

@@ -53,44 +53,56 @@ resume_damaged() {  # resume_damaged RUN FILE COMMAND STEPS: cut RUN/checkpoint/
 }
 for file in state.json optimizer.pt model.safetensors; do resume_damaged resumed "$file" train 6; done
 # SOAR: a run killed after outer step 1 (here: stopped with -T 1) and started again with -T 2 ends
-# like the run that went straight to 2.
+# like the run that went straight to 2. A random model writes no well-formed teacher rollout, so
+# this run is the oracle arm (datasets of real testbed problems; the teacher is not sampled): the
+# loop, its inner loops, promotion and checkpoint are the same (the random student earns no reward,
+# so its weights do not move: the resume of a run whose teacher and student both learn is checked
+# on a pretrained testbed model in tests/dist/dist_test.sh).
 # The fixture's context (64) is shorter than a testbed item at width 16, hence the explicit budget.
-meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 1 -K 1 --teacher-max-new-tokens 40 --inner-prompts 2 \
-           --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2"; }
+meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 2 -r 2 -K 1 --teacher-reward none \
+           --oracle-levels 1-2 --student-max-tokens 4 --inner-prompts 2 --inner-samples 2 --q-size 2 --tau -1 --window 1 \
+           --student-lr 1e-2 --seed 3 --out "$2"; }
 meta 2 meta-straight > meta-straight.log 2>&1 && meta 1 meta-resumed > meta-resumed.log 2>&1 \
   && meta 2 meta-resumed > meta-resumed.log 2>&1
 if grep -q "resuming" meta-resumed.log && cmp -s meta-straight/student/model.safetensors meta-resumed/student/model.safetensors \
    && cmp -s meta-straight/teacher/model.safetensors meta-resumed/teacher/model.safetensors \
+   && cmp -s meta-straight/promoted_questions.jsonl meta-resumed/promoted_questions.jsonl \
+   && [[ -f meta-resumed/promoted/step_2/model.safetensors ]] \
    && [[ $(grep -c '"baseline_success"' meta-resumed/metrics.jsonl) -eq 2 ]]; then
   echo "ok   meta-resume-equals-uninterrupted"
 else
   echo "FAIL meta-resume-equals-uninterrupted"; tail -n 5 meta-straight.log meta-resumed.log; failures=$((failures + 1))
 fi
 for file in state.json teacher_optimizer.pt student/model.safetensors; do resume_damaged meta-resumed "$file" meta 3; done
-# SOAR with a real model's formats (--domain math): the teacher's request through the prompt encoder,
-# the math parser, the math verifier as reward; resumed equals uninterrupted as above. A random
-# model writes no well-formed item, so every dataset is empty, its items counted as malformed.
-meta_math() { "$soar" --threads 1 meta --domain math --model "$model" --train good.jsonl -T "$1" -g 2 -n 2 -K 1 \
-                --teacher-prompt 'W{n}:' --prompt-template '{problem}=' --teacher-max-new-tokens 30 --student-max-tokens 4 \
-                --inner-prompts 2 --inner-samples 2 --q-size 2 --q-samples 2 --seed 3 --out "$2"; }
-meta_math 2 math-straight > math-straight.log 2>&1 && meta_math 1 math-resumed > math-resumed.log 2>&1 \
-  && meta_math 2 math-resumed > math-resumed.log 2>&1
-if grep -q "resuming" math-resumed.log && cmp -s math-straight/student/model.safetensors math-resumed/student/model.safetensors \
-   && cmp -s math-straight/teacher/model.safetensors math-resumed/teacher/model.safetensors \
-   && grep -q '"domain":"math"' math-resumed/metrics.jsonl && [[ -s math-straight/datasets/step_2.txt ]] \
-   && [[ $(grep -c '"baseline_success"' math-resumed/metrics.jsonl) -eq 2 ]]; then
-  echo "ok   meta-math-resume-equals-uninterrupted"
-else
-  echo "FAIL meta-math-resume-equals-uninterrupted"; tail -n 5 math-straight.log math-resumed.log; failures=$((failures + 1))
-fi
+# SOAR with a real model's formats (--domain math): the paper's tagged teacher format, rejected
+# rollouts resampled; a random model writes no acceptable pair, so the run stops with the
+# acceptance rate and the reasons after the allowed rounds.
+check meta-math-nothing-accepted "0 accepted question/answer pairs of the 4 needed in 2 sampling rounds" -- \
+  "$soar" --threads 1 meta --domain math --model "$model" --train good.jsonl -T 1 -g 2 -n 2 -K 1 --teacher-max-rounds 2 \
+  --teacher-prompt 'W:' --prompt-template '{problem}=' --teacher-max-new-tokens 8 --student-max-tokens 4 --out mx0
+grep -q "acceptance rate 0; rejected: no <question> tag: " out.txt && echo "ok   meta-math-rejection-reasons" \
+  || { echo "FAIL meta-math-rejection-reasons"; cat out.txt; failures=$((failures + 1)); }
 check meta-bad-domain "expected testbed or math" -- "$soar" meta --domain chess --model "$model" --train good.jsonl --out mx1
 check meta-math-oracle "--oracle-levels generates testbed problems" -- \
   "$soar" meta --domain math --model "$model" --train good.jsonl --oracle-levels 1-2 --out mx2
 check meta-testbed-chat "--chat applies to --domain math" -- "$soar" meta --model "$model" --train good.jsonl --chat llama3 --out mx3
-check meta-math-teacher-prompt "must contain {n}" -- \
-  "$soar" meta --domain math --model "$model" --train good.jsonl --teacher-prompt 'Write problems' --out mx4
+check meta-greedy-samples "greedy answers are all the same" -- \
+  "$soar" meta --model "$model" --train good.jsonl --q-samples 4 --out mx4
 check meta-bad-corrupt "expected none, answers or structure" -- \
   "$soar" meta --domain math --model "$model" --train good.jsonl --corrupt everything --out mx5
+check meta-oracle-teacher "--oracle-levels replaces the teacher" -- \
+  "$soar" meta --model "$model" --train good.jsonl --oracle-levels 1-2 --out mx6
+# --dry-run: the resolved configuration (the paper's defaults), the memory plan and one outer step's
+# work, without loading the model (its weights file is not read: here it does not even exist).
+mkdir -p config-only && cp "$model/config.json" config-only/
+"$soar" meta --domain math --model config-only --train good.jsonl --out mx7 --dry-run > out.txt 2>&1
+if [[ $? -eq 0 ]] && grep -q '"n": 64' out.txt && grep -q '"r": 4' out.txt && grep -q '"teacher_warmup": 20' out.txt \
+   && grep -q "4 copies of the model" out.txt && grep -qE "inner-loop samples +40960 sequences" out.txt \
+   && grep -qE "teacher rollouts +256 sequences" out.txt && [[ ! -e mx7 ]]; then
+  echo "ok   meta-dry-run"
+else
+  echo "FAIL meta-dry-run"; cat out.txt; failures=$((failures + 1))
+fi
 # testbed hard-level: each scanned level mined exactly as `testbed problems` + `mine` with the same
 # seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen.
 "$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -K 2 --max-new-tokens 3 --problem-seed 5 \

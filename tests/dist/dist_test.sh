@@ -156,10 +156,11 @@ meta_extra=()  # more meta flags for the runs that follow
 meta() {  # meta NPROC T OUT [env...]
   local nproc=$1 steps=$2 out=$3; shift 3
   env "$@" "$soar" --threads 1 launch --nproc "$nproc" --master-port 0 -- meta --model tb/model --train level1.jsonl -T "$steps" \
-    -g 4 -n 2 -K 2 --inner-prompts 4 --inner-samples 4 --q-size 8 --q-samples 8 --student-lr 3e-3 --teacher-lr 1e-3 \
-    --tau -1 --window 1 --seed 3 ${meta_extra[@]+"${meta_extra[@]}"} --out "$out" > "$out.log" 2>&1
+    -g 4 -n 2 -r 2 -K 2 --promoted-extra-steps 1 --inner-prompts 4 --inner-samples 4 --q-size 8 --student-lr 3e-3 \
+    --teacher-lr 1e-3 --teacher-warmup 0 --tau -1 --window 1 --seed 3 ${meta_extra[@]+"${meta_extra[@]}"} --out "$out" > "$out.log" 2>&1
 }
 outer_steps() { metrics "$1/metrics.jsonl" | grep -v '"event": "config"'; }
+# g r = 8 inner loops (4 datasets x 2 students) spread over 1, 2 and 4 processes.
 for n in 1 2 4; do meta $n 3 soar$n || { bad "meta with $n processes failed"; tail soar$n.log; }; done
 if ! cmp -s tb/model/model.safetensors soar1/student/model.safetensors && ! cmp -s tb/model/model.safetensors soar1/teacher/model.safetensors; then
   ok "meta: teacher updated and a trained student promoted (the comparison is not vacuous)"
@@ -188,18 +189,18 @@ if [[ $rc -eq 0 ]] && cmp -s soar1/student/model.safetensors soar-killed/student
 else
   bad "meta: resume after the kill differs"; diff <(outer_steps soar1) <(outer_steps soar-killed) | head
 fi
-# Datasets of 2 teacher completions: several teacher rollouts per dataset (chunk) in the update.
-meta_extra=(-m 2)
-for n in 1 2; do meta $n 2 soar-m2-$n || { bad "meta -m 2 with $n processes failed"; tail soar-m2-$n.log; }; done
-if cmp -s soar-m2-1/teacher/model.safetensors soar-m2-2/teacher/model.safetensors \
-   && cmp -s soar-m2-1/student/model.safetensors soar-m2-2/student/model.safetensors \
-   && diff <(outer_steps soar-m2-1) <(outer_steps soar-m2-2) > /dev/null \
-   && ! cmp -s tb/model/model.safetensors soar-m2-1/teacher/model.safetensors \
-   && [[ $(grep -c '"questions": 4' <(metrics soar-m2-1/metrics.jsonl)) -gt 0 ]]; then
-  ok "meta -m 2: 2 processes = 1 process, teacher updated, datasets of up to 2 n questions"
+# The learnability teacher (no inner loops): its intrinsic measurements are spread over the ranks by
+# dataset; 2 processes = 1 process, and the student is never trained.
+meta_extra=(--teacher-reward learnability --intrinsic-samples 8)
+for n in 1 2; do meta $n 2 soar-lb-$n || { bad "meta learnability with $n processes failed"; tail soar-lb-$n.log; }; done
+if cmp -s soar-lb-1/teacher/model.safetensors soar-lb-2/teacher/model.safetensors \
+   && diff <(outer_steps soar-lb-1) <(outer_steps soar-lb-2) > /dev/null \
+   && ! cmp -s tb/model/model.safetensors soar-lb-1/teacher/model.safetensors \
+   && cmp -s tb/model/model.safetensors soar-lb-1/student/model.safetensors; then
+  ok "meta learnability: 2 processes = 1 process, teacher updated, student untouched"
 else
-  bad "meta -m 2: 2 processes differ from 1, the teacher never changed, or no dataset had more than n questions"
-  diff <(outer_steps soar-m2-1) <(outer_steps soar-m2-2) | head
+  bad "meta learnability: 2 processes differ from 1, the teacher never changed or the student did"
+  diff <(outer_steps soar-lb-1) <(outer_steps soar-lb-2) | head
 fi
 meta_extra=()
 echo "dist: $failures failure(s)"

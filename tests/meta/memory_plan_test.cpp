@@ -21,11 +21,13 @@ ModelConfig llama_3b() {
 TEST(MetaMemoryPlan, BytesPerParameter) {
   const ModelConfig config = llama_3b();
   const int64_t p = config.parameter_count();
-  // bf16: 4 models x 2 + teacher (master 4 + moments 8 + gradients 2) + inner loop (the same 14).
-  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, true)), 36 * p);
-  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, false)), (8 + 4 + 14) * p);  // untrained: master only
+  // bf16: 4 models x 2 (teacher, baseline, work copy, the initial model the KL penalty anchors to)
+  // + teacher (master 4 + moments 8 + gradients 2) + inner loop (the same 14).
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, true, true)), 36 * p);
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, true, false)), 34 * p);  // no KL: no initial model
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kBFloat16, false, true)), (8 + 4 + 14) * p);  // untrained: master only
   // float32: no master copy; 4 models x 4 + 2 x (moments 8 + gradients 4).
-  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kFloat, true)), 40 * p);
+  EXPECT_EQ(total_bytes(meta_memory_plan(config, at::kFloat, true, true)), 40 * p);
   EXPECT_GT(36 * p, int64_t(115e9));  // the paper's setting does not fit an 80 GB GPU
 }
 
@@ -33,7 +35,7 @@ TEST(MetaMemoryPlan, RefusedBeforeAllocatingSayingWhatFits) {
   const ModelConfig config = llama_3b();
   const int64_t p = config.parameter_count();
   // One bf16 copy (2 bytes a parameter) is already loaded: 34 more are needed.
-  const std::vector<MemoryPart> plan = meta_memory_plan(config, at::kBFloat16, true);
+  const std::vector<MemoryPart> plan = meta_memory_plan(config, at::kBFloat16, true, true);
   EXPECT_NO_THROW(require_memory("a SOAR run", plan, config, at::kBFloat16, at::kCPU, 34 * p));
   try {
     require_memory("a SOAR run", plan, config, at::kBFloat16, at::kCPU, 34 * p - 1);

@@ -1,5 +1,6 @@
-// The meta-loop's pieces against hand-computed values, and one real outer step on a toy task whose
-// recorded teacher reward must equal the improvement measured independently.
+// The meta-loop's rules (soar.md, Algorithm 1) against hand-computed values, and real outer steps on
+// a toy task whose every recorded number, the teacher's update and the promoted student are
+// recomputed independently from the public pieces with the same named seeds.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/seed.h"
+#include "meta/budget.h"
 #include "meta/meta_loop.h"
 
 namespace soar::meta {
@@ -25,7 +27,7 @@ TEST(GroundedReward, IsPairedDifferenceWithItsStandardError) {
 
 TEST(IntrinsicRewards, LearnabilityAndUncertaintyFormulas) {
   std::vector<double> p = {0.0, 0.25, 0.5, 1.0};
-  // AZR: 1 - p inside (0, 1): {0, 0.75, 0.5, 0} -> mean 0.3125
+  // B.4: 0 when p = 0, else 1 - p: {0, 0.75, 0.5, 0} -> mean 0.3125
   EXPECT_DOUBLE_EQ(intrinsic_reward(TeacherRewardKind::Learnability, p), 0.3125);
   // R-Zero: 1 - 2|p - 1/2|: {0, 0.5, 1, 0} -> 0.375
   EXPECT_DOUBLE_EQ(intrinsic_reward(TeacherRewardKind::Uncertainty, p), 0.375);
@@ -34,8 +36,27 @@ TEST(IntrinsicRewards, LearnabilityAndUncertaintyFormulas) {
   EXPECT_THROW(parse_teacher_reward("curiosity"), Error);
 }
 
-TEST(Promotion, MovingAverageOverWindowMustExceedTau) {
+TEST(Promotion, MovingAverageOfTheLastWindowStepsMustExceedTau) {
   Promotion promotion({.tau = 0.05, .window = 3});
+  EXPECT_FALSE(promotion.record(0.04));  // {0.04}: the average of the steps so far
+  EXPECT_TRUE(promotion.record(0.08));   // {0.04, 0.08}: 0.06
+  EXPECT_EQ(promotion.recent().size(), 2u) << "the paper's window is never cleared";
+  EXPECT_FALSE(promotion.record(0.0));   // {0.04, 0.08, 0.0}: 0.04
+  EXPECT_TRUE(promotion.record(0.12));   // {0.08, 0.0, 0.12}: 0.0667 (0.04 slid out)
+}
+
+TEST(Promotion, ThresholdIsStrictAndTheWindowSlides) {
+  Promotion promotion({.tau = 0.05, .window = 3});
+  EXPECT_FALSE(promotion.record(0.05));  // {0.05}: not above tau
+  EXPECT_FALSE(promotion.record(0.02));  // 0.035
+  EXPECT_TRUE(promotion.record(0.11));   // {0.05, 0.02, 0.11}: 0.06
+  EXPECT_FALSE(promotion.record(-0.1));  // {0.02, 0.11, -0.1}: 0.01 (0.05 slid out)
+  EXPECT_NEAR(promotion.moving_average(), 0.01, 1e-12);
+  EXPECT_THROW(Promotion({.tau = 0.0, .window = 0}), Error);
+}
+
+TEST(Promotion, RestartOptionWaitsForAFullWindowAndClearsIt) {
+  Promotion promotion({.tau = 0.05, .window = 3, .restart_window = true});
   EXPECT_FALSE(promotion.record(0.2));   // window not full yet
   EXPECT_FALSE(promotion.record(0.0));
   EXPECT_FALSE(promotion.record(-0.08)); // average 0.04: not above tau
@@ -44,8 +65,17 @@ TEST(Promotion, MovingAverageOverWindowMustExceedTau) {
   EXPECT_FALSE(promotion.record(1.0));
 }
 
+TEST(Promotion, MedianStudentAndBestDataset) {
+  EXPECT_EQ(median_student({0.3, 0.1, 0.2}), 2);        // sorted 0.1 0.2 0.3: the middle is student 2
+  EXPECT_EQ(median_student({0.4, 0.1, 0.3, 0.2}), 3);   // r = 4: the lower middle, 0.2
+  EXPECT_EQ(median_student({0.5}), 0);
+  EXPECT_EQ(median_student({0.1, 0.1, 0.1, 0.1}), 1);   // ties: stable order 0 1 2 3, lower middle = 1
+  EXPECT_EQ(best_dataset({0.1, 0.3, 0.3, -1.0}), 1);     // the first maximum
+  EXPECT_THROW(median_student({}), Error);
+}
+
 TEST(TeacherUpdate, RlooAcrossDatasetsMatchesFormula) {
-  // The teacher's rollouts are the g datasets of one step, one group: A_i = r_i - mean of the others.
+  // The teacher's rollouts are the g datasets of one step, one group: A_k = R_k - mean of the others.
   at::Tensor rewards = at::tensor({0.1, -0.05, 0.0, 0.25}, at::kDouble).view({1, 4});
   at::Tensor a = compute_advantages(rewards, AdvantageEstimator::RLOO);
   for (int i = 0; i < 4; ++i) {
@@ -61,8 +91,31 @@ TEST(Diversity, BigramsAndDuplicates) {
   EXPECT_NEAR(distinct_bigram_ratio(problems), 3.0 / 7.0, 1e-12);
 }
 
-// A toy world: token t is the letter 'a' + t. A student question is one letter q; its answer is the
-// letter of 4 + (3q + 1) % 10. The teacher writes letter pairs "qa" that parse into questions.
+TEST(Budget, OneOuterStepOfThePaperRecipe) {
+  MetaConfig c;  // the paper's defaults: g 4, n 64, r 4, K 10, batch 8 x group 32, M 64
+  c.teacher_sampling.max_new_tokens = 512;
+  c.inner.sampling.max_new_tokens = c.measure_sampling.max_new_tokens = 1024;
+  StepBudget b = outer_step_budget(c, false);
+  EXPECT_EQ(b.teacher.sequences, 256);
+  EXPECT_EQ(b.teacher.max_tokens, 256 * 512);
+  EXPECT_EQ(b.inner_loops, 16);
+  EXPECT_EQ(b.inner_sampled.sequences, 16 * 10 * 8 * 32);  // 40,960: soar.md's "~41k student samples"
+  EXPECT_EQ(b.measure.sequences, 17 * 64);
+  EXPECT_EQ(b.promotion.sequences, 0);
+  StepBudget after = outer_step_budget(c, true);
+  EXPECT_EQ(after.inner_steps, 15);
+  EXPECT_EQ(after.inner_sampled.sequences, 16 * 15 * 8 * 32);
+  EXPECT_EQ(after.promotion.sequences, 15 * 8 * 32);
+  c.teacher_reward = TeacherRewardKind::Learnability;
+  c.intrinsic_sampling.max_new_tokens = 1024;
+  StepBudget intrinsic = outer_step_budget(c, false);
+  EXPECT_EQ(intrinsic.inner_sampled.sequences, 0);
+  EXPECT_EQ(intrinsic.measure.sequences, 256 * 32);
+}
+
+// A toy world: token t is the letter 'a' + t. A student question is one letter q in e..n; its
+// answer is the letter of 4 + (3q + 1) % 10. A teacher rollout is two letters: accepted when the first
+// is a question letter (about 10 in 32 of a random teacher's rollouts), rejected otherwise.
 struct ToyWorld {
   static std::string letters(std::span<const int32_t> tokens) {
     std::string text;
@@ -71,24 +124,21 @@ struct ToyWorld {
   }
   static std::string answer_of(char q) { return std::string(1, static_cast<char>('a' + 4 + (3 * (q - 'a') + 1) % 10)); }
 
-  MetaTask task() const {
+  static MetaTask task() {
     MetaTask t;
     t.teacher_prompt = {1, 2};
-    t.parse = [](std::string_view text) {
-      ParsedDataset d;
-      for (size_t i = 0; i + 1 < text.size(); i += 2) {
-        char q = text[i];
-        if (q < 'e' || q >= 'o') {
-          ++d.malformed;
-          continue;
-        }
-        d.problems.push_back({std::to_string(i / 2), std::string(1, q), std::string(1, text[i + 1])});
-      }
-      return d;
+    t.parse = [](std::string_view text) -> ParsedRollout {
+      if (text.size() < 2) return {std::nullopt, "too short"};
+      if (text[0] < 'e' || text[0] >= 'o') return {std::nullopt, "not a question"};
+      // The pair states the true answer (its second letter is ignored), so that training on it can
+      // move the student's greedy answers on Q_R.
+      return {Problem{"", std::string(1, text[0]), answer_of(text[0])}, ""};
     };
     t.encode_student = [](const Problem& p) { return std::vector<int32_t>{1, p.problem[0] - 'a'}; };
     t.detokenize = [](std::span<const int32_t> tokens) { return letters(tokens); };
-    t.reward = [](const Problem& p, std::string_view completion) { return completion.substr(0, 1) == p.answer ? 1.0 : 0.0; };
+    t.reward = t.correct = [](const Problem& p, std::string_view completion) {
+      return completion.substr(0, 1) == p.answer ? 1.0 : 0.0;
+    };
     for (char q = 'e'; q < 'o'; ++q) t.reward_set.push_back({std::string(1, q), std::string(1, q), answer_of(q)});
     return t;
   }
@@ -101,114 +151,229 @@ ModelConfig toy_config() {
   return c;
 }
 
-// One real outer step with g = 3 datasets of m teacher completions each; every recorded reward
-// is recomputed from the public pieces with the same named seeds. With m > 1 the datasets are
-// rebuilt from a batch of g * m single-completion datasets: dataset i is completions i m .. i m +
-// m - 1, their problems in order, ids prefixed by the completion ("k.id").
-class MetaLoopStep : public ::testing::TestWithParam<int64_t> {};
-
-TEST_P(MetaLoopStep, RecordedRewardEqualsIndependentlyMeasuredImprovement) {
-  const int64_t g = 3, m = GetParam();
-  ToyWorld world;
-  MetaTask task = world.task();
+MetaConfig toy_meta_config() {
   MetaConfig config;
   config.outer_steps = 1;
-  config.datasets = g;
-  config.completions_per_dataset = m;
-  config.inner = {.steps = 3, .prompts_per_step = 4, .samples_per_prompt = 4,
-                  .trainer = {.learning_rate = 3e-2, .micro_batch_size = 16},
+  config.datasets = 3, config.questions = 2, config.students = 2;
+  config.inner = {.steps = 2, .prompts_per_step = 2, .samples_per_prompt = 4,
+                  .trainer = {.learning_rate = 1e-1, .min_lr_ratio = 0.0, .micro_batch_size = 16},
                   .sampling = {.temperature = 1.0, .max_new_tokens = 1}};
-  config.reward_problems = 6;
-  config.reward_samples = 8;
-  config.teacher_sampling = {.temperature = 1.0, .max_new_tokens = 12};
-  config.student_sampling = {.temperature = 1.0, .max_new_tokens = 1};
-  config.seed = 3;  // a seed whose rewards differ for m = 1 and 2, so that the teacher's update is checked
+  config.promoted_extra_steps = 1;
+  config.reward_problems = 10;
+  config.teacher_sampling = {.temperature = 1.0, .max_new_tokens = 2};
+  config.measure_sampling = {.temperature = 0.0, .max_new_tokens = 1};
+  config.intrinsic_sampling = {.temperature = 1.0, .max_new_tokens = 1};
+  config.intrinsic_samples = 4;
+  config.promotion = {.tau = -1.0, .window = 1};  // promote every step: the promotion is checked
+  config.seed = 3;
+  return config;
+}
 
-  CausalLM teacher(toy_config()), baseline(toy_config()), scratch(toy_config()), best(toy_config()), initial(toy_config());
-  teacher->initialize_weights(1);
-  baseline->initialize_weights(2);
-  initial->copy_parameters_from(*baseline);
-  PolicyTrainer teacher_trainer(*teacher, {.learning_rate = 1e-3});
-  Promotion promotion({.tau = 0.0, .window = 1});
+bool same_weights(CausalLMImpl& a, CausalLMImpl& b) {
+  auto theirs = b.named_parameters();
+  for (const auto& item : a.named_parameters()) {
+    if (!at::equal(item.value(), *theirs.find(item.key()))) return false;
+  }
+  return true;
+}
+
+// The run's models: teacher, baseline and a work copy from two initialisations, and the initial
+// student kept aside for the independent recomputation.
+struct ToyModels {
+  CausalLM teacher{toy_config()}, baseline{toy_config()}, scratch{toy_config()};
+  CausalLM teacher_before{toy_config()}, initial{toy_config()};
+  ToyModels() {
+    teacher->initialize_weights(1);
+    baseline->initialize_weights(2);
+    teacher_before->copy_parameters_from(*teacher);
+    initial->copy_parameters_from(*baseline);
+  }
+  MetaModels models() { return {*teacher, *baseline, *scratch, nullptr}; }
+};
+
+std::vector<Problem> draw_q(const MetaTask& task, const MetaConfig& config, int64_t step) {
+  std::vector<size_t> order(task.reward_set.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937_64 rng(derive_seed(config.seed, cat("meta/q/", step)));
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<Problem> q;
+  for (int64_t i = 0; i < config.reward_problems; ++i) q.push_back(task.reward_set[order[i]]);
+  return q;
+}
+
+// One real outer step; every number is recomputed from the public pieces with the same seeds.
+TEST(MetaLoopStep, EveryRuleOfAlgorithmOneRecomputedIndependently) {
+  const MetaTask task = ToyWorld::task();
+  const MetaConfig config = toy_meta_config();
+  const int64_t g = config.datasets, n = config.questions, r = config.students;
+  ToyModels m;
+  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
+  Promotion promotion(config.promotion);
   OuterStepRecord record;
-  CausalLM teacher_before(toy_config());
-  teacher_before->copy_parameters_from(*teacher);
-  run_meta(*teacher, *baseline, *scratch, *best, teacher_trainer, promotion, task, config, 0,
-           [&](const OuterStepRecord& r) { record = r; });
-  ASSERT_EQ(record.datasets.size(), static_cast<size_t>(g));
-  EXPECT_EQ(record.teacher_samples, g * m);
+  run_meta(m.models(), teacher_trainer, promotion, task, config, {}, [&](const OuterStepRecord& s) { record = s; });
 
-  // Recompute step 1 from scratch with the public pieces and the same named seeds.
+  // 1. Rejection sampling: exactly g n accepted pairs, some rollouts rejected and resampled.
   SamplingParams teacher_sampling = config.teacher_sampling;
   teacher_sampling.seed = derive_seed(config.seed, "meta/teacher/0");
-  auto completions = sample_datasets(*teacher_before, task.teacher_prompt, task.detokenize, task.parse, g * m, 1, teacher_sampling);
-  std::vector<std::vector<Problem>> datasets(static_cast<size_t>(g));
-  for (int64_t j = 0; j < g * m; ++j) {
-    for (Problem p : completions[static_cast<size_t>(j)].dataset.problems) {
-      if (m > 1) p.id = cat(j % m, ".", p.id);
-      datasets[static_cast<size_t>(j / m)].push_back(p);
+  TeacherBatch batch = sample_accepted_pairs(*m.teacher_before, task.teacher_prompt, task.detokenize, task.parse, g * n,
+                                             teacher_sampling, config.teacher_max_rounds);
+  ASSERT_EQ(static_cast<int64_t>(batch.accepted.size()), g * n);
+  EXPECT_EQ(record.teacher.accepted, g * n);
+  EXPECT_EQ(record.teacher.sampled, batch.sampled);
+  ASSERT_GT(batch.sampled, g * n) << "a seed where some rollouts are rejected, so that resampling is tested";
+  EXPECT_GT(record.teacher.rounds, 1);
+  for (int64_t k = 0; k < g; ++k) {
+    ASSERT_EQ(static_cast<int64_t>(record.trained_datasets[k].size()), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const Problem& expected = batch.accepted[k * n + i].problem;
+      EXPECT_EQ(record.trained_datasets[k][i].problem, expected.problem);
+      EXPECT_EQ(record.trained_datasets[k][i].answer, expected.answer);
+      EXPECT_EQ(record.trained_datasets[k][i].id, cat(k, ".", i));
     }
   }
-  std::vector<Problem> q = task.reward_set;  // |Q_t| = 6 of 10: recompute the same draw
-  std::mt19937_64 rng(derive_seed(config.seed, "meta/q/0"));
-  std::vector<size_t> order(q.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::shuffle(order.begin(), order.end(), rng);
-  std::vector<Problem> reward_problems;
-  for (size_t i = 0; i < 6; ++i) reward_problems.push_back(q[order[i]]);
-  SamplingParams measure = config.student_sampling;
-  measure.seed = derive_seed(config.seed, "meta/measure/0");
-  SuccessEstimate base = measure_success(*initial, reward_problems, task.encode_student, task.detokenize, task.reward, 8, measure);
-  EXPECT_DOUBLE_EQ(record.baseline_success, base.mean);
-  for (int64_t i = 0; i < g; ++i) {
-    const std::vector<Problem>& dataset = datasets[static_cast<size_t>(i)];
-    const std::vector<Problem>& trained = record.trained_datasets[static_cast<size_t>(i)];
-    ASSERT_EQ(trained.size(), dataset.size()) << "dataset " << i;
-    for (size_t k = 0; k < dataset.size(); ++k) {
-      EXPECT_EQ(trained[k].id, dataset[k].id);
-      EXPECT_EQ(trained[k].problem, dataset[k].problem);
-      EXPECT_EQ(trained[k].answer, dataset[k].answer);
+
+  // 2. Greedy Q_R accuracy of the baseline: the same under another sampling seed.
+  const std::vector<Problem> q = draw_q(task, config, 0);
+  SamplingParams greedy = config.measure_sampling;
+  greedy.seed = derive_seed(config.seed, "meta/measure/0");
+  const SuccessEstimate base = measure_success(*m.initial, q, task.encode_student, task.detokenize, task.correct, 1, greedy);
+  greedy.seed = 12345;
+  EXPECT_DOUBLE_EQ(measure_success(*m.initial, q, task.encode_student, task.detokenize, task.correct, 1, greedy).mean, base.mean);
+  ASSERT_TRUE(record.baseline_success.has_value());
+  EXPECT_DOUBLE_EQ(*record.baseline_success, base.mean);
+
+  // 3. r students per dataset from the initial baseline; R_k is the mean of their rewards.
+  std::vector<double> rewards(g, 0.0);
+  std::vector<std::vector<double>> student_rewards(g);
+  for (int64_t k = 0; k < g; ++k) {
+    ASSERT_EQ(static_cast<int64_t>(record.datasets[k].students.size()), r);
+    for (int64_t j = 0; j < r; ++j) {
+      CausalLM student(toy_config());
+      student->copy_parameters_from(*m.initial);
+      train_student(*student, record.trained_datasets[k], task.encode_student, task.detokenize, task.reward, config.inner,
+                    derive_seed(config.seed, cat("meta/inner/0/", k, "/", j)));
+      const SuccessEstimate s = measure_success(*student, q, task.encode_student, task.detokenize, task.correct, 1, greedy);
+      EXPECT_DOUBLE_EQ(record.datasets[k].students[j].reward, s.mean - base.mean) << k << "," << j;
+      student_rewards[k].push_back(s.mean - base.mean);
+      rewards[k] += (s.mean - base.mean) / static_cast<double>(r);
     }
-    CausalLM student(toy_config());
-    student->copy_parameters_from(*initial);
-    train_student(*student, dataset, task.encode_student, task.detokenize, task.reward, config.inner,
-                  derive_seed(config.seed, cat("meta/inner/0/", i)));
-    SuccessEstimate s = measure_success(*student, reward_problems, task.encode_student, task.detokenize, task.reward, 8, measure);
-    EXPECT_DOUBLE_EQ(record.datasets[static_cast<size_t>(i)].grounded_reward, s.mean - base.mean) << "dataset " << i;
-    EXPECT_EQ(record.datasets[static_cast<size_t>(i)].questions, static_cast<int64_t>(dataset.size()));
+    EXPECT_DOUBLE_EQ(*record.datasets[k].reward, rewards[k]);
+    EXPECT_DOUBLE_EQ(record.datasets[k].teacher_reward, rewards[k]);
   }
-  // The teacher was updated (its rewards differ unless all are equal)...
-  bool teacher_changed = false;
-  auto before_params = teacher_before->named_parameters();
-  for (const auto& item : teacher->named_parameters()) teacher_changed = teacher_changed || !at::equal(item.value(), *before_params.find(item.key()));
-  bool rewards_differ = record.datasets[0].grounded_reward != record.datasets[1].grounded_reward ||
-                        record.datasets[1].grounded_reward != record.datasets[2].grounded_reward;
-  EXPECT_EQ(teacher_changed, rewards_differ);
-  ASSERT_TRUE(rewards_differ) << "equal rewards leave the teacher unchanged: the check below would test nothing";
-  // ... exactly as one RLOO step over the g rewards would update it, with each of a dataset's m
-  // completions a rollout carrying that dataset's advantage.
-  at::Tensor rewards = at::zeros({1, g}, at::kDouble);
-  for (int64_t i = 0; i < g; ++i) rewards[0][i] = record.datasets[static_cast<size_t>(i)].grounded_reward;
-  at::Tensor advantages = compute_advantages(rewards, AdvantageEstimator::RLOO);
-  StepLayout layout{g, nullptr, {}};
+  ASSERT_TRUE(record.mean_reward.has_value());
+  EXPECT_NEAR(*record.mean_reward, (rewards[0] + rewards[1] + rewards[2]) / 3.0, 1e-15);
+  ASSERT_FALSE(rewards[0] == rewards[1] && rewards[1] == rewards[2]) << "equal rewards: the update check tests nothing";
+
+  // 4. Promotion: the median student of the best dataset, trained again here, is the new baseline.
+  ASSERT_TRUE(record.promoted);
+  const int64_t best = best_dataset(rewards), median = median_student(student_rewards[best]);
+  EXPECT_EQ(record.promoted_dataset, best);
+  EXPECT_EQ(record.promoted_student, median);
+  CausalLM promoted(toy_config());
+  promoted->copy_parameters_from(*m.initial);
+  train_student(*promoted, record.trained_datasets[best], task.encode_student, task.detokenize, task.reward, config.inner,
+                derive_seed(config.seed, cat("meta/inner/0/", best, "/", median)));
+  EXPECT_TRUE(same_weights(*m.baseline, *promoted));
+  EXPECT_EQ(record.promoted_questions.size(), static_cast<size_t>(n));
+
+  // 5. The teacher: one RLOO step over the g datasets, on the accepted rollouts only.
+  at::Tensor grouped = at::tensor(rewards, at::kDouble).view({1, g});
+  at::Tensor advantages = compute_advantages(grouped, AdvantageEstimator::RLOO);
+  StepLayout layout{.total_chunks = g, .group = nullptr, .advantages = {}};
   std::vector<Rollout> rollouts;
-  for (int64_t j = 0; j < g * m; ++j) {
-    const TeacherCompletion& c = completions[static_cast<size_t>(j)].completions.at(0);
-    ASSERT_FALSE(c.tokens.empty()) << "completion " << j;
-    rollouts.push_back({task.teacher_prompt, c.tokens, c.logprobs, rewards[0][j / m].item<double>(), 0, j / m});
-    layout.advantages.push_back(advantages[0][j / m].item<double>());
+  for (int64_t i = 0; i < g * n; ++i) {
+    const TeacherRollout& t = batch.accepted[i];
+    rollouts.push_back({task.teacher_prompt, t.tokens, t.logprobs, rewards[i / n], 0, i / n});
+    layout.advantages.push_back(advantages[0][i / n].item<double>());
   }
   CausalLM expected_teacher(toy_config());
-  expected_teacher->copy_parameters_from(*teacher_before);
+  expected_teacher->copy_parameters_from(*m.teacher_before);
   PolicyTrainer expected_trainer(*expected_teacher, {.learning_rate = 1e-3});
   expected_trainer.step(rollouts, layout);
-  auto expected_params = expected_teacher->named_parameters();
-  for (const auto& item : teacher->named_parameters()) {
-    EXPECT_TRUE(at::equal(item.value(), *expected_params.find(item.key()))) << item.key();
+  EXPECT_TRUE(same_weights(*m.teacher, *expected_teacher));
+  EXPECT_FALSE(same_weights(*m.teacher, *m.teacher_before));
+}
+
+// After the first promotion inner loops take K + promoted_extra_steps steps.
+TEST(MetaLoopStep, InnerLoopsAreLongerOncePromoted) {
+  const MetaTask task = ToyWorld::task();
+  MetaConfig config = toy_meta_config();
+  config.outer_steps = 2;
+  ToyModels m;
+  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
+  Promotion promotion(config.promotion);
+  std::vector<OuterStepRecord> records;
+  run_meta(m.models(), teacher_trainer, promotion, task, config, {}, [&](const OuterStepRecord& s) { records.push_back(s); });
+  ASSERT_EQ(records.size(), 2u);
+  ASSERT_TRUE(records[0].promoted);
+  const int64_t per_step = config.inner.prompts_per_step * config.inner.samples_per_prompt;
+  EXPECT_EQ(records[0].inner_steps, 2);
+  EXPECT_EQ(records[1].inner_steps, 3);
+  EXPECT_EQ(records[0].datasets[0].students[0].inner_samples, 2 * per_step);
+  EXPECT_EQ(records[1].datasets[0].students[0].inner_samples, 3 * per_step);
+  // A run resumed after a promotion (progress says so) also trains K + extra steps.
+  ToyModels resumed;
+  PolicyTrainer resumed_trainer(*resumed.teacher, {.learning_rate = 1e-3});
+  Promotion resumed_promotion(config.promotion);
+  std::vector<OuterStepRecord> later;
+  run_meta(resumed.models(), resumed_trainer, resumed_promotion, task, config, {.start_step = 1, .promotions = 1},
+           [&](const OuterStepRecord& s) { later.push_back(s); });
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].inner_steps, 3);
+}
+
+// The learnability teacher (B.4) is rewarded from the initial student's own success on its
+// questions: no inner loop, no Q_R measurement, no promotion.
+TEST(MetaLoopStep, LearnabilityNeverRunsAnInnerLoop) {
+  const MetaTask task = ToyWorld::task();
+  MetaConfig config = toy_meta_config();
+  config.teacher_reward = TeacherRewardKind::Learnability;
+  config.intrinsic_samples = 32;  // the paper's: enough for some questions to have 0 < p < 1
+  config.outer_steps = 2;
+  ToyModels m;
+  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
+  Promotion promotion(config.promotion);
+  std::vector<OuterStepRecord> records;
+  run_meta(m.models(), teacher_trainer, promotion, task, config, {}, [&](const OuterStepRecord& s) { records.push_back(s); });
+  ASSERT_EQ(records.size(), 2u);
+  for (const OuterStepRecord& record : records) {
+    EXPECT_EQ(record.inner_samples, 0);
+    EXPECT_FALSE(record.baseline_success.has_value());
+    EXPECT_FALSE(record.mean_reward.has_value());
+    EXPECT_FALSE(record.promoted) << "tau = -1 would promote any grounded step";
+    for (const DatasetRecord& d : record.datasets) {
+      EXPECT_TRUE(d.students.empty());
+      EXPECT_FALSE(d.reward.has_value());
+      EXPECT_EQ(d.intrinsic_samples, config.intrinsic_samples * config.questions);
+    }
+  }
+  EXPECT_TRUE(same_weights(*m.baseline, *m.initial)) << "the student never changes";
+  EXPECT_FALSE(same_weights(*m.teacher, *m.teacher_before));
+  // Step 1's rewards from the initial student's success on each dataset's questions.
+  for (int64_t k = 0; k < config.datasets; ++k) {
+    SamplingParams sampling = config.intrinsic_sampling;
+    sampling.seed = derive_seed(config.seed, cat("meta/intrinsic/0/", k));
+    const SuccessEstimate own = measure_success(*m.initial, records[0].trained_datasets[k], task.encode_student,
+                                                task.detokenize, task.correct, config.intrinsic_samples, sampling);
+    EXPECT_DOUBLE_EQ(records[0].datasets[k].teacher_reward, intrinsic_reward(TeacherRewardKind::Learnability, own.per_problem));
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(CompletionsPerDataset, MetaLoopStep, ::testing::Values(1, 2));
+TEST(TeacherSampling, FailsClearlyWhenTooFewRolloutsAreAccepted) {
+  MetaTask task = ToyWorld::task();
+  task.parse = [](std::string_view) -> ParsedRollout { return {std::nullopt, "never"}; };
+  CausalLM teacher(toy_config());
+  teacher->initialize_weights(1);
+  try {
+    sample_accepted_pairs(*teacher, task.teacher_prompt, task.detokenize, task.parse, 4, {.max_new_tokens = 2, .seed = 1}, 3);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    for (const char* part : {"0 accepted", "of the 4 needed", "3 sampling rounds", "acceptance rate 0", "never: "}) {
+      EXPECT_NE(message.find(part), std::string::npos) << part << "\n" << message;
+    }
+  }
+}
 
 }  // namespace
 }  // namespace soar::meta

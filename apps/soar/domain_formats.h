@@ -1,0 +1,25 @@
+// What the teacher is asked and how its rollouts are read, per problem domain: shared by `soar meta`
+// and `soar teacher-sample` (which must sample exactly as training did: the paper's "same prompt
+// and format-filtering as in training").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "meta/rollout_parser.h"
+#include "run/policy_dir.h"
+
+namespace soar::app {
+
+struct TeacherFormat {
+  std::vector<int32_t> prompt;  // the teacher's prompt tokens
+  meta::RolloutParser parse;    // one question/answer pair per rollout
+  int64_t max_new_tokens = 0;   // the domain's rollout budget (math: the paper's 512; testbed: one item)
+};
+
+// domain "math": `teacher_prompt` through the student's chat format and system message, the paper's
+// tagged format. domain "testbed": "Write 1 problems:\n" and one Q/A item. Anything else fails.
+TeacherFormat teacher_format(const std::string& domain, const std::string& teacher_prompt, const PromptFormat& student,
+                             const Policy& policy);
+
+}  // namespace soar::app
