@@ -8,8 +8,10 @@
 #   2. soar testbed levels  its success per difficulty level: easy levels solved, hard ones not
 #   3. scripts/soar_experiment.sh, on 2 processes (`soar launch`):
 #      soar mine            fail@128 hard set at the hard level, split into D_train / D_test
-#      soar meta            SOAR (grounded teacher), the base teacher (not trained) and the oracle
-#                           curriculum (the hard level and the one below it), same inner loops and budget
+#      soar meta            SOAR as the paper specifies it (recipe configs/testbed.toml), the base
+#                           teacher (not trained) and the oracle curriculum (the hard level and the
+#                           one below it), same inner loops and budget
+#      soar select-promoted the promoted student with the best greedy D_train accuracy (PS)
 #      soar train-rl        the "hard-only" baseline on D_train and a fresh student on SOAR's promoted
 #                           questions, each with the student samples SOAR used
 #      soar eval            pass@k on D_test of every model
@@ -44,8 +46,7 @@ edge=$(awk '$1 ~ /^[0-9]+$/ && $2 < 0.05 { print $1; exit }' "$run/levels.txt")
 hard="${SOAR_DEMO_HARD_LEVELS:-${edge:-12}}"
 banner "3/4 SOAR and its baselines on the level-$hard hard set (2 processes each)"
 ARMS="${SOAR_DEMO_ARMS:-soar base-teacher oracle}" HARD_LEVELS="$hard" ORACLE_LEVELS="$((hard > 1 ? hard - 1 : 1))-$hard" \
-  T="${SOAR_DEMO_T:-3}" K=8 N=4 \
-  bash scripts/soar_experiment.sh "$base" "$run/experiment" "$seed"
+  RECIPE=configs/testbed.toml T="${SOAR_DEMO_T:-}" bash scripts/soar_experiment.sh "$base" "$run/experiment" "$seed"
 
 banner "4/4 report"
 "$SOAR_HOME/venv/bin/python" scripts/soar_report.py --title "soar demo (testbed, seed $seed, small budget)" \

@@ -3,11 +3,10 @@
 # held-out hard set. Used by scripts/demo.sh (small budget) and for docs/results.md (several seeds).
 #
 # Usage: soar_experiment.sh BASE_MODEL_DIR EXP_DIR SEED
-# Budget and setting from the environment (defaults = the demo's):
+# The meta-loop's settings come from a recipe (RECIPE, default configs/testbed.toml); any of
+# T G N R K set in the environment overrides the recipe's -T -g -n -r -K. Also from the environment:
 #   HARD_LEVELS (11)  POOL (64 per level)  ORACLE_LEVELS (6-10)
-#   T (4) G (4) N (4: the testbed corpus has sets of 1-4) M (1: teacher completions per dataset, so up to M N questions)
-#   K (4) INNER_PROMPTS (8) INNER_SAMPLES (8) Q_SIZE (16) Q_SAMPLES (8) TAU (0.01) WINDOW (2)
-#   STUDENT_LR (1e-4) TEACHER_LR (1e-5) ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
+#   ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
 # Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; scripts/soar_report.py turns them into a report.
@@ -15,11 +14,14 @@ set -euo pipefail
 base=$1 exp=$2 seed=$3
 soar="${SOAR_BIN:-build/release/apps/soar/soar}"
 python="${SOAR_HOME:-$HOME/.cache/soar}/venv/bin/python"
+RECIPE=${RECIPE:-configs/testbed.toml}
 HARD_LEVELS=${HARD_LEVELS:-11} POOL=${POOL:-64} ORACLE_LEVELS=${ORACLE_LEVELS:-6-10}
-T=${T:-4} G=${G:-4} N=${N:-4} M=${M:-1} K=${K:-4} INNER_PROMPTS=${INNER_PROMPTS:-8} INNER_SAMPLES=${INNER_SAMPLES:-8}
-Q_SIZE=${Q_SIZE:-16} Q_SAMPLES=${Q_SAMPLES:-8} TAU=${TAU:-0.01} WINDOW=${WINDOW:-2}
-STUDENT_LR=${STUDENT_LR:-1e-4} TEACHER_LR=${TEACHER_LR:-1e-5} NPROC=${NPROC:-2} EVAL_SAMPLES=${EVAL_SAMPLES:-32}
+NPROC=${NPROC:-2} EVAL_SAMPLES=${EVAL_SAMPLES:-32}
 ARMS=${ARMS:-"soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure"}
+# A key the recipe sets (its `key = value` line), for the baselines that must match the inner loops.
+recipe_value() { awk -v key="$1" '$1 == key && $2 == "=" { print $3; exit }' "$RECIPE"; }
+INNER_PROMPTS=$(recipe_value inner-prompts) INNER_SAMPLES=$(recipe_value inner-samples) STUDENT_LR=$(recipe_value student-lr)
+[[ -n $INNER_PROMPTS && -n $INNER_SAMPLES && -n $STUDENT_LR ]] || { echo "$RECIPE must set inner-prompts, inner-samples and student-lr"; exit 1; }
 student=$'Q:{problem}\nA:'
 generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 20)
 mkdir -p "$exp"
@@ -34,9 +36,11 @@ if [[ ! -s "$exp/hard/train.jsonl" ]]; then
 fi
 [[ -s "$exp/hard/train.jsonl" && -s "$exp/hard/test.jsonl" ]] || { echo "empty hard set at levels $HARD_LEVELS"; exit 1; }
 
-meta_flags=(-T "$T" -g "$G" -n "$N" -m "$M" -K "$K" --inner-prompts "$INNER_PROMPTS" --inner-samples "$INNER_SAMPLES"
-            --q-size "$Q_SIZE" --q-samples "$Q_SAMPLES" --tau "$TAU" --window "$WINDOW" --student-lr "$STUDENT_LR"
-            --teacher-lr "$TEACHER_LR" --seed "$seed")
+meta_flags=(--config "$RECIPE" --seed "$seed")
+for pair in T:-T G:-g N:-n R:-r K:-K; do
+  name=${pair%%:*} flag=${pair#*:}
+  [[ -n ${!name:-} ]] && meta_flags+=("$flag" "${!name}")
+done
 for arm in $ARMS; do
   case $arm in
     soar) extra=(--teacher-reward grounded) ;;
@@ -78,4 +82,9 @@ evaluate base "$base"
 evaluate hard-only "$exp/hard-only/model"
 [[ -d "$exp/pq-fresh/model" ]] && evaluate pq-fresh "$exp/pq-fresh/model"
 for arm in $ARMS; do evaluate "$arm" "$exp/$arm/student"; done
+# PS (the paper's promoted student): the promoted student with the best greedy D_train accuracy.
+if [[ -d "$exp/soar/promoted" ]]; then
+  ps=$("$soar" --threads 1 select-promoted --run "$exp/soar" --train "$exp/hard/train.jsonl" "${generation[@]}" 2> /dev/null)
+  evaluate ps "$ps"
+fi
 echo "seed $seed done: $exp"

@@ -226,14 +226,16 @@ def main():
                 for r in read_jsonl(path):
                     if "datasets" not in r:
                         continue
-                    rewards = [d["grounded_reward"] for d in r["datasets"]]
+                    # Intrinsic teachers (learnability, uncertainty) run no inner loop: no grounded reward.
+                    rewards = [d["grounded_reward"] for d in r["datasets"] if d.get("grounded_reward") is not None]
                     promoted += int(r["promoted"])
                     samples += sum(r.get("samples", {}).values())
                     questions = [d for d in r["datasets"] if d["questions"] > 0]
                     values = {
-                        "mean grounded reward": statistics.mean(rewards),
-                        "best grounded reward": max(rewards),
-                        "baseline success on Q_t": r["baseline_success"],
+                        "mean grounded reward": statistics.mean(rewards) if rewards else None,
+                        "best grounded reward": max(rewards) if rewards else None,
+                        "baseline success on Q_t": r.get("baseline_success"),
+                        "Vendi score of the step's questions": r.get("vendi"),
                         "promotions (cumulative)": promoted,
                         "distinct-bigram ratio": statistics.mean(d["distinct_bigrams"] for d in questions) if questions else None,
                         "duplicate rate": statistics.mean(d["duplicate_rate"] for d in questions) if questions else None,
@@ -244,12 +246,13 @@ def main():
                 totals.setdefault(arm, []).append(samples)
                 levels.setdefault(arm, []).extend(trained_problems(os.path.join(exp, arm), field_width))
         metrics = ["mean grounded reward", "best grounded reward", "baseline success on Q_t", "promotions (cumulative)",
-                   "distinct-bigram ratio", "duplicate rate"]
+                   "distinct-bigram ratio", "Vendi score of the step's questions"]
         fig, axes = plt.subplots(3, 2, figsize=(10, 10))
         for ax, metric in zip(axes.flat, metrics):
             for arm in meta_arms:
-                steps = sorted(series.get(arm, {}).get(metric, {}))
-                ys = [mean_sd(series[arm][metric][s])[0] for s in steps]
+                known = {t: [v for v in vs if v is not None] for t, vs in series.get(arm, {}).get(metric, {}).items()}
+                steps = sorted(t for t, vs in known.items() if vs)
+                ys = [mean_sd(known[t])[0] for t in steps]
                 ax.plot(steps, ys, marker="o", label=arm)
             ax.set_title(metric)
             ax.set_xlabel("outer step")
@@ -260,7 +263,11 @@ def main():
                 "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for arm in meta_arms:
             s = series.get(arm, {})
-            per_seed = lambda metric, reduce=statistics.mean: [reduce(v) for v in zip(*[s[metric][t] for t in sorted(s.get(metric, {}))])] if s.get(metric) else []  # noqa: E731
+            def per_seed(metric, reduce=statistics.mean):
+                if not s.get(metric):
+                    return []
+                runs = zip(*[s[metric][t] for t in sorted(s[metric])])
+                return [reduce(known) for known in ([x for x in v if x is not None] for v in runs) if known]
             last = max(s.get("promotions (cumulative)", {0: [0]}))
             out.append(f"| {arm} | {fmt(per_seed('mean grounded reward'))} | {fmt(per_seed('best grounded reward'))} | "
                        f"{fmt(s.get('promotions (cumulative)', {}).get(last, []), 1)} | "
@@ -271,7 +278,8 @@ def main():
         # updates were too small to change a sampled token under the same seeds. Say so.
         for arm in meta_arms:
             if arm != "base-teacher" and same_datasets(seeds, arm, "base-teacher"):
-                best = max(mean_sd(v)[0] for v in series[arm]["best grounded reward"].values())
+                best = max((mean_sd([x for x in v if x is not None])[0] for v in series[arm]["best grounded reward"].values()
+                            if any(x is not None for x in v)), default=0.0)
                 out.append(f"\n**{arm} wrote exactly the datasets base-teacher wrote, in every outer step:** its "
                            f"teacher's updates (the largest grounded reward of an outer step: {best:.3f}, mean over seeds) changed no "
                            f"sampled token under the same seeds, so the two arms' students trained on the same data.")

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "meta_run.h"
+#include "recipe.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "meta/budget.h"
@@ -151,9 +152,11 @@ meta::MetaConfig resolve_config(const MetaOptions& o) {
 
 // --dry-run: what the run would hold and do, from config.json alone.
 void print_dry_run(const MetaOptions& o, const meta::MetaConfig& c) {
-  std::cout << "soar meta: resolved configuration\n" << config_json(o, c).dump(2) << "\n";
+  std::cout << "# soar meta: the resolved recipe (what --config takes)\n" << o.recipe << "\n"
+            << "soar meta: the run's configuration in the paper's symbols\n" << config_json(o, c).dump(2) << "\n";
   const ModelConfig model = ModelConfig::from_file(std::filesystem::path(o.policy.model_dir) / "config.json");
-  const c10::Device device = parse_device(o.policy.device);
+  // The device is only named here (a CPU build can plan a GPU run): no check that it exists.
+  const c10::Device device(o.policy.device);
   const at::ScalarType dtype = o.policy.dtype == "float32"    ? at::kFloat
                                : o.policy.dtype == "bfloat16" ? at::kBFloat16
                                : device.is_cuda()             ? at::kBFloat16
@@ -185,6 +188,7 @@ Action add_meta_command(CLI::App& app) {
       o->student_prompt.template_text = std::string(meta::kMathStudentTemplate);
     }
     const meta::MetaConfig config = resolve_config(*o);
+    o->recipe = resolved_config(*command);
     if (o->dry_run) return print_dry_run(*o, config);
     run_meta_command(*o, config);
   };

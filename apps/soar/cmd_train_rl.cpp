@@ -1,5 +1,7 @@
 // soar train-rl: plain RLVR on a problem set, with append-only metrics, periodic atomic
-// checkpoints and exact resume.
+// checkpoints and exact resume. With --synthetic it is the SOAR paper's fresh-student evaluation
+// (appendix B.6): a base student trained on synthetic problems and D_train, as a curriculum
+// (synthetic first) or mixed; `soar select-checkpoint` then picks its early-stopping step.
 #include <iomanip>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -19,12 +21,83 @@ namespace soar::app {
 
 nlohmann::json pass_at_k_json(const std::map<int64_t, Interval>& pass);  // cmd_eval.cpp
 
+namespace {
+
+// What --synthetic adds to a run: the file, how it is combined with --problems, and the curriculum's
+// first-phase length.
+struct SyntheticOptions {
+  std::string path;
+  std::string mix = "curriculum";
+  int64_t steps = 64;
+
+  void add(CLI::App& command) {
+    command.add_option("--synthetic", path, "JSONL synthetic problems (e.g. promoted_questions.jsonl or a teacher-sample "
+                                            "output) to train on besides --problems, as --mix says");
+    command.add_option("--mix", mix, "With --synthetic: curriculum (steps 1..S on the synthetic problems only, then "
+                                     "--problems only) or mixed (every step draws from both sets together)")
+        ->capture_default_str();
+    command.add_option("--synthetic-steps", steps, "With --mix curriculum: S, the steps on the synthetic problems (< --steps)")
+        ->capture_default_str();
+  }
+
+  // Refuses combinations that would silently do something else, before anything is loaded or written.
+  void check(const CLI::App& command, int64_t total_steps) const {
+    if (path.empty()) {
+      for (const char* flag : {"--mix", "--synthetic-steps"}) {
+        if (command.get_option(flag)->count() > 0) fail(flag, " needs --synthetic FILE (the synthetic problems to mix in)");
+      }
+      return;
+    }
+    if (mix != "curriculum" && mix != "mixed") fail("--mix must be curriculum or mixed, got '", mix, "'");
+    if (mix == "mixed") {
+      if (command.get_option("--synthetic-steps")->count() > 0) {
+        fail("--synthetic-steps applies to --mix curriculum only: a mixed run draws from both sets at every step");
+      }
+      return;
+    }
+    if (steps < 1) fail("--synthetic-steps must be at least 1, got ", steps);
+    if (steps >= total_steps) {
+      fail("--synthetic-steps ", steps, " must be below --steps ", total_steps, ": the curriculum would never reach the --problems set "
+           "(train longer, shorten the synthetic phase, or use --mix mixed)");
+    }
+  }
+
+  // Loads the synthetic problems into the loop: a curriculum's first phase, or the front of a mixed
+  // problem set (ids must then differ from those of --problems).
+  void apply(const ProblemOptions& real, std::vector<Problem>& problems, RLLoopOptions& loop, bool root) const {
+    if (path.empty()) return;
+    std::vector<Problem> synthetic = ProblemOptions{path, real.skip_bad_lines}.load();
+    if (root) {
+      std::cerr << "soar: " << synthetic.size() << " synthetic problems from " << path << ", " << problems.size() << " from "
+                << real.path << ": "
+                << (mix == "mixed" ? std::string("every step draws from both")
+                                   : cat("steps 1-", steps, " on the synthetic problems, then the others"))
+                << "\n";
+    }
+    if (mix == "mixed") {
+      problems = concatenate_problem_sets(synthetic, path, problems, real.path);
+    } else {
+      loop.curriculum = RLCurriculum{std::move(synthetic), steps};
+    }
+  }
+
+  // The "phase" of a step's metrics record; nullopt without --synthetic (records as before).
+  std::optional<std::string> phase(const RLStepResult& r) const {
+    if (path.empty()) return std::nullopt;
+    if (mix == "mixed") return "mixed";
+    return r.from_curriculum ? "synthetic" : "real";
+  }
+};
+
+}  // namespace
+
 Action add_train_rl_command(CLI::App& app) {
   struct Options {
     JobOptions job;
     TrainerConfig trainer;
     RLLoopOptions loop;
     std::string estimator = "rloo", aggregation = "seq-sum";
+    SyntheticOptions synthetic;
     std::string eval_problems;
     int64_t eval_every = 0, eval_samples = 8, checkpoint_every = 10;
   };
@@ -54,12 +127,15 @@ Action add_train_rl_command(CLI::App& app) {
                       "Fixed parts each step's problems are cut into, the unit spread over processes (0 = one per "
                       "process; the same value gives the same run at any power-of-two process count dividing it)")
       ->capture_default_str();
+  o->synthetic.add(*command);
   return [o, command] {
     if (!command->parsed()) return;
+    o->synthetic.check(*command, o->loop.steps);
     std::unique_ptr<dist::Group> group = join_run(o->job.policy);
     const bool root = group->is_root();
     Policy policy = o->job.policy.load();
     std::vector<Problem> problems = o->job.problems.load();
+    o->synthetic.apply(o->job.problems, problems, o->loop, root);  // before the run directory is touched
     std::vector<Problem> eval_problems;
     if (!o->eval_problems.empty()) eval_problems = ProblemOptions{o->eval_problems, o->job.problems.skip_bad_lines}.load();
     std::filesystem::path out = o->job.out;
@@ -122,14 +198,17 @@ Action add_train_rl_command(CLI::App& app) {
            [&](const RLStepResult& r) {
              const int64_t done = r.step + 1;
              if (root) {
-               metrics->append({{"event", "step"}, {"step", done}, {"reward", r.train.mean_reward}, {"loss", r.train.loss},
-                                {"grad_norm", r.train.grad_norm}, {"lr", r.train.learning_rate}, {"kl", r.train.kl},
-                                {"clip_fraction", r.train.clip_fraction}, {"tokens", r.generated_tokens},
-                                {"sample_seconds", r.sample_seconds}, {"train_seconds", r.train_seconds}});
+               nlohmann::json record = {{"event", "step"}, {"step", done}, {"reward", r.train.mean_reward}, {"loss", r.train.loss},
+                                        {"grad_norm", r.train.grad_norm}, {"lr", r.train.learning_rate}, {"kl", r.train.kl},
+                                        {"clip_fraction", r.train.clip_fraction}, {"tokens", r.generated_tokens},
+                                        {"sample_seconds", r.sample_seconds}, {"train_seconds", r.train_seconds}};
+               if (auto phase = o->synthetic.phase(r)) record["phase"] = *phase;
+               metrics->append(record);
                std::cerr << "step " << std::setw(4) << done << "/" << loop.steps << "  reward " << std::fixed
                          << std::setprecision(3) << r.train.mean_reward << "  loss " << r.train.loss << "  "
                          << std::setprecision(0) << r.generated_tokens / std::max(1e-9, r.sample_seconds)
-                         << " tok/s sampling  " << std::setprecision(2) << r.train_seconds << " s train\n";
+                         << " tok/s sampling  " << std::setprecision(2) << r.train_seconds << " s train"
+                         << (record.contains("phase") ? cat("  (", record["phase"].get<std::string>(), ")") : "") << "\n";
                if (o->checkpoint_every > 0 && (done % o->checkpoint_every == 0 || done == loop.steps)) {
                  save_rl_checkpoint(out / "checkpoint", *policy.model, trainer, done, o->job.policy.model_dir);
                }

@@ -188,7 +188,10 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   std::optional<CausalLM> reference;
   if (needs_reference(o, config)) reference = copy_of(model);
   const fs::path out = o.out;
-  if (root) prepare_output_dir(out / "datasets");
+  if (root) {
+    prepare_output_dir(out / "datasets");
+    write_text_atomically(out / "config.toml", o.recipe);
+  }
 
   meta::MetaTask task;
   task.detokenize = policy.detokenizer();

@@ -25,6 +25,7 @@ struct MetaOptions {
   double teacher_kl = 0.001, student_kl = 0.001;
   double temperature = 1.0, measure_temperature = 0.0;
   bool dry_run = false;
+  std::string recipe;       // the resolved configuration as a recipe (written to OUT/config.toml)
   meta::MetaConfig config;  // the loop's options as parsed; resolved into a full config by cmd_meta
 };
 

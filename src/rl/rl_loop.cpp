@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <random>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "core/seed.h"
@@ -10,59 +11,110 @@
 
 namespace soar {
 
-void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Problem>& problems,
-            const PromptEncoder& encode, const Detokenizer& detokenize, const RewardFunction& reward,
-            const RLLoopOptions& options, int64_t start_step,
-            const std::function<void(const RLStepResult&)>& after_step) {
+std::vector<size_t> draw_problem_indices(size_t set_size, uint64_t seed, int64_t step, int64_t count) {
+  if (set_size == 0) fail("cannot draw problems from an empty set");
+  std::mt19937_64 rng(derive_seed(seed, cat("rl/problems/", step)));
+  std::vector<size_t> order(set_size);
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<size_t> chosen;
+  for (int64_t i = 0; i < count; ++i) chosen.push_back(order[static_cast<size_t>(i) % order.size()]);
+  return chosen;
+}
+
+std::vector<Problem> concatenate_problem_sets(const std::vector<Problem>& first, const std::string& first_name,
+                                              const std::vector<Problem>& second, const std::string& second_name) {
+  std::unordered_map<std::string_view, size_t> first_ids;
+  for (size_t i = 0; i < first.size(); ++i) first_ids.emplace(first[i].id, i);
+  for (const Problem& p : second) {
+    if (first_ids.count(p.id) != 0) {
+      fail("problem id '", p.id, "' is in both ", first_name, " and ", second_name,
+           ": a mixed problem set needs distinct ids (rename the ids of one file)");
+    }
+  }
+  std::vector<Problem> all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  return all;
+}
+
+namespace {
+
+struct EncodedSet {
+  const std::vector<Problem>* problems;
+  std::vector<std::vector<int32_t>> prompts;
+};
+
+EncodedSet encode_set(const std::vector<Problem>& problems, const PromptEncoder& encode) {
+  EncodedSet set{&problems, {}};
+  for (const Problem& p : problems) set.prompts.push_back(encode(p));
+  return set;
+}
+
+void check_options(const std::vector<Problem>& problems, const RLLoopOptions& options, const dist::Group& group) {
   if (problems.empty()) fail("RL needs at least one problem");
+  if (options.curriculum && options.curriculum->problems.empty()) fail("the curriculum's first phase needs at least one problem");
+  if (options.curriculum && options.curriculum->steps < 0) fail("the curriculum's first phase cannot last ", options.curriculum->steps, " steps");
   if (options.prompts_per_step <= 0 || options.samples_per_prompt <= 0) fail("prompts per step and samples per prompt must be positive");
   if (options.chunks <= 0 || options.chunks > options.prompts_per_step) {
     fail("rollout chunks must be in [1, prompts per step = ", options.prompts_per_step, "], got ", options.chunks);
   }
-  dist::Group single;
-  dist::Group& group = options.group != nullptr ? *options.group : single;
   if (options.chunks < group.world_size()) {
     fail(options.chunks, " rollout chunks cannot keep ", group.world_size(), " processes busy: use at least as many chunks as processes");
   }
+}
+
+// Samples and scores this process's chunks of one step: each chunk is a contiguous run of the
+// chosen problems, sampled as one batch with a seed named by (step, chunk), so which process
+// samples it does not matter. Adds the tokens generated to `generated_tokens`.
+std::vector<Rollout> sample_chunks(Sampler& sampler, const EncodedSet& set, const std::vector<size_t>& chosen,
+                                   const RewardFunction& reward, const RLLoopOptions& options, dist::Group& group,
+                                   int64_t step, int64_t& generated_tokens) {
+  std::vector<Rollout> rollouts;
+  const dist::ChunkRange mine = dist::chunk_range(options.chunks, group.rank(), group.world_size());
+  for (int64_t chunk = mine.first; chunk < mine.first + mine.count; ++chunk) {
+    const dist::ChunkRange problem_range = dist::chunk_range(options.prompts_per_step, static_cast<int>(chunk), static_cast<int>(options.chunks));
+    std::vector<std::vector<int32_t>> prompts;
+    for (int64_t p = problem_range.first; p < problem_range.first + problem_range.count; ++p) {
+      for (int64_t s = 0; s < options.samples_per_prompt; ++s) prompts.push_back(set.prompts[chosen[static_cast<size_t>(p)]]);
+    }
+    SamplingParams sampling = options.sampling;
+    // One chunk keeps the stream name runs had before chunks existed.
+    sampling.seed = derive_seed(options.sampling.seed, options.chunks == 1 ? cat("rl/sample/", step) : cat("rl/sample/", step, "/", chunk));
+    std::vector<Completion> completions = sampler.generate(prompts, sampling);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const int64_t p = problem_range.first + static_cast<int64_t>(i) / options.samples_per_prompt;
+      const Problem& problem = (*set.problems)[chosen[static_cast<size_t>(p)]];
+      Completion& c = completions[i];
+      generated_tokens += static_cast<int64_t>(c.tokens.size());
+      rollouts.push_back({prompts[i], std::move(c.tokens), std::move(c.logprobs), reward(problem, c.text), p, chunk});
+    }
+  }
+  return rollouts;
+}
+
+}  // namespace
+
+void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Problem>& problems,
+            const PromptEncoder& encode, const Detokenizer& detokenize, const RewardFunction& reward,
+            const RLLoopOptions& options, int64_t start_step,
+            const std::function<void(const RLStepResult&)>& after_step) {
+  dist::Group single;
+  dist::Group& group = options.group != nullptr ? *options.group : single;
+  check_options(problems, options, group);
   Sampler sampler(policy, detokenize);
-  std::vector<std::vector<int32_t>> encoded;
-  for (const Problem& p : problems) encoded.push_back(encode(p));
+  const EncodedSet main_set = encode_set(problems, encode);
+  const EncodedSet first_phase = options.curriculum ? encode_set(options.curriculum->problems, encode) : EncodedSet{};
 
   for (int64_t step = start_step; step < options.steps; ++step) {
     using clock = std::chrono::steady_clock;
     auto t0 = clock::now();
-    // Problems for this step: a fresh permutation per step, from the step's own stream.
-    std::mt19937_64 rng(derive_seed(options.seed, cat("rl/problems/", step)));
-    std::vector<size_t> order(problems.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::shuffle(order.begin(), order.end(), rng);
-    std::vector<size_t> chosen;
-    for (int64_t i = 0; i < options.prompts_per_step; ++i) chosen.push_back(order[static_cast<size_t>(i) % order.size()]);
-
-    // This process's chunks: each is a contiguous run of the chosen problems, sampled as one batch
-    // with a seed named by (step, chunk), so which process samples it does not matter.
     RLStepResult result;
     result.step = step;
-    std::vector<Rollout> rollouts;
-    const dist::ChunkRange mine = dist::chunk_range(options.chunks, group.rank(), group.world_size());
-    for (int64_t chunk = mine.first; chunk < mine.first + mine.count; ++chunk) {
-      const dist::ChunkRange problem_range = dist::chunk_range(options.prompts_per_step, static_cast<int>(chunk), static_cast<int>(options.chunks));
-      std::vector<std::vector<int32_t>> prompts;
-      for (int64_t p = problem_range.first; p < problem_range.first + problem_range.count; ++p) {
-        for (int64_t s = 0; s < options.samples_per_prompt; ++s) prompts.push_back(encoded[chosen[static_cast<size_t>(p)]]);
-      }
-      SamplingParams sampling = options.sampling;
-      // One chunk keeps the stream name runs had before chunks existed.
-      sampling.seed = derive_seed(options.sampling.seed, options.chunks == 1 ? cat("rl/sample/", step) : cat("rl/sample/", step, "/", chunk));
-      std::vector<Completion> completions = sampler.generate(prompts, sampling);
-      for (size_t i = 0; i < prompts.size(); ++i) {
-        const int64_t p = problem_range.first + static_cast<int64_t>(i) / options.samples_per_prompt;
-        const Problem& problem = problems[chosen[static_cast<size_t>(p)]];
-        Completion& c = completions[i];
-        result.generated_tokens += static_cast<int64_t>(c.tokens.size());
-        rollouts.push_back({prompts[i], std::move(c.tokens), std::move(c.logprobs), reward(problem, c.text), p, chunk});
-      }
-    }
+    // The phase, like the draw, depends on the step alone (resume and processes agree).
+    result.from_curriculum = options.curriculum && step < options.curriculum->steps;
+    const EncodedSet& set = result.from_curriculum ? first_phase : main_set;
+    const std::vector<size_t> chosen = draw_problem_indices(set.prompts.size(), options.seed, step, options.prompts_per_step);
+    std::vector<Rollout> rollouts = sample_chunks(sampler, set, chosen, reward, options, group, step, result.generated_tokens);
     auto t1 = clock::now();
     dist::kill_point(group.rank(), cat("rl/step/", step, "/sampled"));
     at::Tensor tokens = at::tensor({result.generated_tokens}, at::kLong);
