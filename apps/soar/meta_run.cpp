@@ -169,30 +169,32 @@ nlohmann::json config_json(const MetaOptions& o, const meta::MetaConfig& c) {
           {"train", o.train.path}};
 }
 
-void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
-  PolicyOptions policy_options = o.policy;
-  std::unique_ptr<dist::Group> group = join_run(policy_options);
-  const bool root = group->is_root();
-  meta::MetaConfig config = resolved;
-  config.group = group.get();
-  Policy policy = policy_options.load();
-  CausalLMImpl& model = *policy.model;
+namespace {
+
+// The model copies of a run, all from --model: the baseline is the loaded policy itself.
+struct RunModels {
+  Policy policy;
+  CausalLM teacher{nullptr}, scratch{nullptr};
+  std::optional<CausalLM> reference;  // the initial model, when a KL coefficient anchors to it
+};
+
+RunModels load_models(const MetaOptions& o, const PolicyOptions& policy_options, meta::MetaConfig& config) {
+  RunModels m{policy_options.load()};
+  CausalLMImpl& model = *m.policy.model;
   require_memory("a SOAR run", meta::meta_memory_plan(model.config(), model.dtype(), teacher_trained(o, config),
                                                       needs_reference(o, config)),
                  model.config(), model.dtype(), model.device(), available_memory_bytes(model.device()));
-  const std::vector<int32_t> eos = policy.eos_token_ids();
+  const std::vector<int32_t> eos = m.policy.eos_token_ids();
   for (SamplingParams* s : {&config.teacher_sampling, &config.inner.sampling, &config.measure_sampling, &config.intrinsic_sampling}) {
     s->eos_token_ids = eos;
   }
-  CausalLM teacher = copy_of(model), scratch = copy_of(model);
-  std::optional<CausalLM> reference;
-  if (needs_reference(o, config)) reference = copy_of(model);
-  const fs::path out = o.out;
-  if (root) {
-    prepare_output_dir(out / "datasets");
-    write_text_atomically(out / "config.toml", o.recipe);
-  }
+  m.teacher = copy_of(model);
+  m.scratch = copy_of(model);
+  if (needs_reference(o, config)) m.reference = copy_of(model);
+  return m;
+}
 
+meta::MetaTask make_task(const MetaOptions& o, const meta::MetaConfig& config, const Policy& policy) {
   meta::MetaTask task;
   task.detokenize = policy.detokenizer();
   task.reward_set = o.train.load();
@@ -201,20 +203,53 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   } else {
     set_testbed_task(task, o, config.questions, policy);
   }
-  TrainerConfig teacher_trainer_config = config.teacher_trainer;
-  if (!teacher_trained(o, config)) teacher_trainer_config.kl_coef = 0;  // never stepped
-  PolicyTrainer teacher_trainer(*teacher, teacher_trainer_config, reference ? reference->get() : nullptr);
-  meta::Promotion promotion(config.promotion);
+  return task;
+}
 
+// Restores a checkpoint of OUT, if any, into the models, the teacher's optimizer and the window.
+MetaRunState resume(const fs::path& out, RunModels& m, PolicyTrainer& teacher_trainer, meta::Promotion& promotion,
+                    dist::Group& group) {
   MetaRunState state;
-  if (auto saved = load_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer, model)) {
+  if (auto saved = load_meta_checkpoint(out / "checkpoint", *m.teacher, teacher_trainer, *m.policy.model)) {
     state = *saved;
     teacher_trainer.set_steps_done(state.teacher_updates);
     promotion.restore(state.promotion_window);
-    if (root) std::cerr << "soar: resuming " << out << " after outer step " << state.next_step << "\n";
+    if (group.is_root()) std::cerr << "soar: resuming " << out << " after outer step " << state.next_step << "\n";
   }
-  require_same_on_all_ranks(*group, "the starting teacher, student and step",
-                            cat(state.next_step, "/", parameter_fingerprint(*teacher), "/", parameter_fingerprint(model)));
+  require_same_on_all_ranks(group, "the starting teacher, student and step",
+                            cat(state.next_step, "/", parameter_fingerprint(*m.teacher), "/",
+                                parameter_fingerprint(*m.policy.model)));
+  return state;
+}
+
+void save_final_models(const MetaOptions& o, RunModels& m) {
+  for (auto [name, model] : {std::pair{"student", m.policy.model.get()}, {"teacher", m.teacher.get()}}) {
+    save_model(*model, fs::path(o.out) / name);
+    copy_tokenizer_files(o.policy.model_dir, fs::path(o.out) / name);
+  }
+  std::cerr << "soar: SOAR run written to " << o.out << "\n";
+}
+
+}  // namespace
+
+void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
+  PolicyOptions policy_options = o.policy;
+  std::unique_ptr<dist::Group> group = join_run(policy_options);
+  const bool root = group->is_root();
+  meta::MetaConfig config = resolved;
+  config.group = group.get();
+  RunModels m = load_models(o, policy_options, config);
+  const fs::path out = o.out;
+  if (root) {
+    prepare_output_dir(out / "datasets");
+    write_text_atomically(out / "config.toml", o.recipe);
+  }
+  const meta::MetaTask task = make_task(o, config, m.policy);
+  TrainerConfig teacher_trainer_config = config.teacher_trainer;
+  if (!teacher_trained(o, config)) teacher_trainer_config.kl_coef = 0;  // never stepped
+  PolicyTrainer teacher_trainer(*m.teacher, teacher_trainer_config, m.reference ? m.reference->get() : nullptr);
+  meta::Promotion promotion(config.promotion);
+  const MetaRunState state = resume(out, m, teacher_trainer, promotion, *group);
   // Only rank 0 writes; the others compute the same records.
   std::optional<MetricsLog> metrics;
   std::optional<RunDirectory> directory;
@@ -226,13 +261,14 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
     metrics->append(record);
   }
   meta::MetaProgress progress{.start_step = state.next_step, .promotions = state.promotions};
-  const meta::MetaModels models{*teacher, model, *scratch, reference ? reference->get() : nullptr};
+  CausalLMImpl& baseline = *m.policy.model;
+  const meta::MetaModels models{*m.teacher, baseline, *m.scratch, m.reference ? m.reference->get() : nullptr};
   meta::run_meta(models, teacher_trainer, promotion, task, config, progress, [&](const meta::OuterStepRecord& r) {
     progress.promotions += r.promoted ? 1 : 0;
     if (!root) return;
     metrics->append(to_json(r));
-    directory->write_step(r, model);
-    save_meta_checkpoint(out / "checkpoint", *teacher, teacher_trainer, model,
+    directory->write_step(r, baseline);
+    save_meta_checkpoint(out / "checkpoint", *m.teacher, teacher_trainer, baseline,
                          {.next_step = r.step,
                           .teacher_updates = teacher_trainer.steps_done(),
                           .promotions = progress.promotions,
@@ -245,11 +281,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
     std::cerr << "soar: rank 0 took part in " << group->collectives() << " collectives and sent "
               << group->bytes_sent() / 1e6 << " MB\n";
   }
-  for (auto [name, policy_model] : {std::pair{"student", &model}, {"teacher", teacher.get()}}) {
-    save_model(*policy_model, out / name);
-    copy_tokenizer_files(o.policy.model_dir, out / name);
-  }
-  std::cerr << "soar: SOAR run written to " << out << "\n";
+  save_final_models(o, m);
 }
 
 }  // namespace soar::app
