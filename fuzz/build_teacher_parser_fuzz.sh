@@ -9,11 +9,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" teacher_corpus math_domain_corpus
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$repo/src" "$repo/src/testbed/domain.cpp" "$repo/src/testbed/prompts.cpp" "$repo/src/core/seed.cpp" \
+  -I"$repo/src" "$repo/src/domains/testbed/domain.cpp" "$repo/src/domains/testbed/prompts.cpp" "$repo/src/core/seed.cpp" \
   "$repo/fuzz/teacher_parser_fuzz.cpp" -o "$out/teacher_parser_fuzz"
 echo "built $out/teacher_parser_fuzz"
 # shellcheck disable=SC2046
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$repo/src" $(pkg-config --cflags ginac) "$repo/src/meta/math_domain.cpp" "$repo"/src/verify/*.cpp \
+  -I"$repo/src" $(pkg-config --cflags ginac) "$repo/src/domains/math/math_domain.cpp" "$repo"/src/verify/*.cpp \
   "$repo/src/core/utf8.cpp" "$repo/fuzz/math_domain_fuzz.cpp" $(pkg-config --libs ginac) -o "$out/math_domain_fuzz"
 echo "built $out/math_domain_fuzz"

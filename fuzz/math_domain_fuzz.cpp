@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/utf8.h"
-#include "meta/math_domain.h"
+#include "domains/math/math_domain.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

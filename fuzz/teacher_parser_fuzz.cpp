@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "testbed/domain.h"
-#include "testbed/prompts.h"
+#include "domains/testbed/domain.h"
+#include "domains/testbed/prompts.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -192,7 +192,10 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if args == ["--self-test"]:
         sys.exit(self_test())
+    if args in (["-h"], ["--help"]):
+        print(__doc__)
+        sys.exit(0)
     if len(args) > 1 or (args and args[0].startswith("-")):
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        print("usage: check_layers.py [ROOT] | --self-test | --help", file=sys.stderr)
         sys.exit(2)
     sys.exit(main(os.path.abspath(args[0]) if args else os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))

@@ -29,8 +29,8 @@ FIELD = re.compile(r"^(\d+)_*$")
 
 
 def checkout_field_width():
-    """The testbed's operand field width in this checkout: kWidth in src/testbed/domain.h."""
-    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "testbed", "domain.h")
+    """The testbed's operand field width in this checkout: kWidth in src/domains/testbed/domain.h."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "domains", "testbed", "domain.h")
     match = re.search(r"constexpr int kWidth = (\d+);", open(header).read())
     if not match:
         sys.exit(f"soar_report: no kWidth in {header}; pass --field-width")

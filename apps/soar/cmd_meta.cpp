@@ -15,10 +15,10 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "meta/budget.h"
-#include "meta/math_domain.h"
+#include "domains/math/math_domain.h"
 #include "meta/memory_plan.h"
 #include "options.h"
-#include "testbed/prompts.h"
+#include "domains/testbed/prompts.h"
 
 namespace soar::app {
 namespace {

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "commands.h"
-#include "testbed/pretrain.h"
+#include "domains/testbed/pretrain.h"
 
 namespace soar::app {
 

@@ -7,7 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "domain_formats.h"
-#include "meta/math_domain.h"
+#include "domains/math/math_domain.h"
 #include "meta/teacher.h"
 #include "options.h"
 

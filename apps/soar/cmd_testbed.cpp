@@ -17,9 +17,9 @@
 #include "mining_run.h"
 #include "options.h"
 #include "rl/evaluate.h"
-#include "testbed/datasets.h"
-#include "testbed/domain.h"
-#include "testbed/prompts.h"
+#include "domains/testbed/datasets.h"
+#include "domains/testbed/domain.h"
+#include "domains/testbed/prompts.h"
 
 namespace soar::app {
 namespace {

@@ -14,7 +14,7 @@
 #include "recipe.h"
 #include "rl/memory_plan.h"
 #include "rl/rl_loop.h"
-#include "run/metrics.h"
+#include "core/metrics_log.h"
 #include "run/rl_checkpoint.h"
 
 namespace soar::app {

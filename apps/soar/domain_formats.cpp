@@ -1,8 +1,8 @@
 #include "domain_formats.h"
 
 #include "core/error.h"
-#include "meta/math_domain.h"
-#include "testbed/prompts.h"
+#include "domains/math/math_domain.h"
+#include "domains/testbed/prompts.h"
 
 namespace soar::app {
 

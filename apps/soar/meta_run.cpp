@@ -8,13 +8,13 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "domain_formats.h"
-#include "meta/math_corruption.h"
+#include "domains/math/math_corruption.h"
 #include "meta/memory_plan.h"
 #include "model/checkpoint.h"
 #include "run/meta_checkpoint.h"
-#include "run/metrics.h"
-#include "testbed/datasets.h"
-#include "testbed/prompts.h"
+#include "core/metrics_log.h"
+#include "domains/testbed/datasets.h"
+#include "domains/testbed/prompts.h"
 
 namespace soar::app {
 namespace fs = std::filesystem;

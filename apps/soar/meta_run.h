@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "meta/math_domain.h"
+#include "domains/math/math_domain.h"
 #include "meta/meta_loop.h"
 #include "options.h"
 

@@ -111,7 +111,7 @@ void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Prob
     RLStepResult result;
     result.step = step;
     // The phase, like the draw, depends on the step alone (resume and processes agree).
-    result.from_curriculum = options.curriculum && step - start_step < options.curriculum->steps;
+    result.from_curriculum = options.curriculum && step < options.curriculum->steps;
     const EncodedSet& set = result.from_curriculum ? first_phase : main_set;
     const std::vector<size_t> chosen = draw_problem_indices(set.prompts.size(), options.seed, step, options.prompts_per_step);
     std::vector<Rollout> rollouts = sample_chunks(sampler, set, chosen, reward, options, group, step, result.generated_tokens);

@@ -4,6 +4,7 @@
 
 #include <ATen/ops/_fused_adamw.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -259,71 +260,77 @@ void assign_gradients(const std::vector<at::Tensor>& parameters, const at::Tenso
   }
 }
 
-}  // namespace
+// A step's rollouts as this process holds them.
+struct StepRollouts {
+  const std::vector<Rollout>& rollouts;
+  std::vector<std::vector<size_t>> chunks;  // indices into `rollouts` by local chunk, in order
+  std::vector<double> advantages;           // one per rollout
+};
 
-TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepLayout& layout) {
-  dist::Group single;
-  dist::Group& group = layout.group != nullptr ? *layout.group : single;
-  const dist::ChunkRange mine = dist::chunk_range(layout.total_chunks, group.rank(), group.world_size());
-  // This rank's rollouts by chunk, in order (micro-batches stay inside a chunk).
-  std::vector<std::vector<size_t>> chunks(static_cast<size_t>(mine.count));
+// Sorts the rollouts into this rank's chunks (micro-batches stay inside a chunk) and takes their
+// advantages: the layout's (a group that spans processes) or computed from the rollouts' groups.
+StepRollouts split_rollouts(const std::vector<Rollout>& rollouts, const StepLayout& layout, const dist::ChunkRange& mine,
+                            AdvantageEstimator estimator) {
+  StepRollouts step{rollouts, std::vector<std::vector<size_t>>(static_cast<size_t>(mine.count)), {}};
   for (size_t i = 0; i < rollouts.size(); ++i) {
     const int64_t local = rollouts[i].chunk - mine.first;
     if (local < 0 || local >= mine.count) {
       fail("rollout ", i, " is in chunk ", rollouts[i].chunk, ", outside this rank's chunks [", mine.first, ", ", mine.first + mine.count, ")");
     }
-    chunks[static_cast<size_t>(local)].push_back(i);
+    step.chunks[static_cast<size_t>(local)].push_back(i);
   }
   if (!layout.advantages.empty() && layout.advantages.size() != rollouts.size()) {
     fail("the step layout gives ", layout.advantages.size(), " advantages for ", rollouts.size(), " rollouts");
   }
-  std::vector<double> advantages = !layout.advantages.empty() ? layout.advantages
-                                   : rollouts.empty()         ? std::vector<double>()
-                                                              : group_advantages(rollouts, config_.estimator);
+  step.advantages = !layout.advantages.empty() ? layout.advantages
+                    : rollouts.empty()         ? std::vector<double>()
+                                               : group_advantages(rollouts, estimator);
+  return step;
+}
 
-  // Whole-step totals (sequences, tokens, rewards, |advantages|): the loss normalisers must be
-  // global so that the chunks' losses add up to the full step's loss.
+// Whole-step totals over every process's chunks. The loss normalisers must be global so that the
+// chunks' losses add up to the full step's loss.
+struct StepTotals {
+  double sequences = 0, tokens = 0, reward = 0, advantage_abs = 0;
+};
+
+StepTotals step_totals(const StepRollouts& step, dist::Group& group, int64_t total_chunks) {
   std::vector<at::Tensor> chunk_totals;
-  for (const auto& members : chunks) {
+  for (const auto& members : step.chunks) {
     double sequences = 0, tokens = 0, reward = 0, advantage_abs = 0;
     for (size_t i : members) {
       sequences += 1;
-      tokens += static_cast<double>(rollouts[i].completion.size());
-      reward += rollouts[i].reward;
-      advantage_abs += std::abs(advantages[i]);
+      tokens += static_cast<double>(step.rollouts[i].completion.size());
+      reward += step.rollouts[i].reward;
+      advantage_abs += std::abs(step.advantages[i]);
     }
     chunk_totals.push_back(at::tensor({sequences, tokens, reward, advantage_abs}, at::kDouble));
   }
-  at::Tensor totals = group.tree_sum(chunk_totals, layout.total_chunks, at::zeros({4}, at::kDouble));
-  const double total_sequences = totals[0].item<double>(), total_tokens = totals[1].item<double>();
-  if (total_sequences == 0) fail("a training step needs rollouts");
-  TrainStats stats;
-  stats.mean_reward = totals[2].item<double>() / total_sequences;
-  stats.mean_advantage_abs = totals[3].item<double>() / total_sequences;
-  stats.tokens = static_cast<int64_t>(total_tokens);
-  const double lr = learning_rate_at(steps_done_);
-  stats.learning_rate = lr;
-  if (total_tokens == 0) fail("every rollout has an empty completion: nothing to train on");
+  at::Tensor totals = group.tree_sum(chunk_totals, total_chunks, at::zeros({4}, at::kDouble));
+  return {totals[0].item<double>(), totals[1].item<double>(), totals[2].item<double>(), totals[3].item<double>()};
+}
 
-  PolicyLossOptions loss_options{config_.aggregation, config_.clip_epsilon, config_.kl_coef, total_sequences, total_tokens,
-                                 static_cast<double>(config_.max_completion_length)};
-  const at::Device device = policy_.device();
+// Micro-batches: the old (sampling) and reference log-probs are fixed across PPO epochs.
+struct MicroBatch {
+  std::vector<const Rollout*> rollouts;
+  PackedRollouts packed;
+  at::Tensor old_logprobs, ref_logprobs, advantages;
+};
 
-  // Micro-batches: the old (sampling) and reference log-probs are fixed across PPO epochs.
-  struct MicroBatch {
-    std::vector<const Rollout*> rollouts;
-    PackedRollouts packed;
-    at::Tensor old_logprobs, ref_logprobs, advantages;
-  };
-  std::vector<std::vector<MicroBatch>> batches(chunks.size());
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const std::vector<size_t>& members = chunks[c];
-    for (size_t start = 0; start < members.size(); start += static_cast<size_t>(config_.micro_batch_size)) {
+// This rank's micro-batches by chunk, with their fixed log-probs: the sampler's where every rollout
+// has them, else the policy's before the update; the reference's for the KL penalty.
+std::vector<std::vector<MicroBatch>> build_micro_batches(const StepRollouts& step, CausalLMImpl& policy, CausalLMImpl* reference,
+                                                         const TrainerConfig& config) {
+  const at::Device device = policy.device();
+  std::vector<std::vector<MicroBatch>> batches(step.chunks.size());
+  for (size_t c = 0; c < step.chunks.size(); ++c) {
+    const std::vector<size_t>& members = step.chunks[c];
+    for (size_t start = 0; start < members.size(); start += static_cast<size_t>(config.micro_batch_size)) {
       MicroBatch mb;
       std::vector<double> adv;
-      for (size_t j = start; j < std::min(members.size(), start + static_cast<size_t>(config_.micro_batch_size)); ++j) {
-        mb.rollouts.push_back(&rollouts[members[j]]);
-        adv.push_back(advantages[members[j]]);
+      for (size_t j = start; j < std::min(members.size(), start + static_cast<size_t>(config.micro_batch_size)); ++j) {
+        mb.rollouts.push_back(&step.rollouts[members[j]]);
+        adv.push_back(step.advantages[members[j]]);
       }
       mb.packed = pack_rollouts(mb.rollouts, device);
       mb.advantages = at::tensor(adv, at::kDouble).to(at::kFloat).to(device);
@@ -333,47 +340,92 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
         mb.old_logprobs = sampler_logprobs(mb.rollouts, mb.packed);
       } else {
         at::NoGradGuard no_grad;
-        mb.old_logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
+        mb.old_logprobs = completion_logprobs(policy, mb.packed, config.temperature);
       }
-      if (config_.kl_coef > 0) {
+      if (config.kl_coef > 0) {
         at::NoGradGuard no_grad;
-        mb.ref_logprobs = completion_logprobs(*reference_, mb.packed, config_.temperature);
+        mb.ref_logprobs = completion_logprobs(*reference, mb.packed, config.temperature);
       }
       batches[c].push_back(std::move(mb));
     }
   }
+  return batches;
+}
 
-  // One process with one chunk accumulates straight into .grad; otherwise each chunk's gradient
-  // is taken out flat and the chunks are combined by the canonical tree.
-  const bool combine_chunks = group.distributed() || chunks.size() > 1;
+// What every PPO epoch of a step works on.
+struct EpochWork {
+  std::vector<std::vector<MicroBatch>> batches;  // by local chunk
+  PolicyLossOptions loss_options;
+  double temperature;
+  dist::Group& group;
+  int64_t total_chunks;
+};
+
+// Forward and backward over one chunk's micro-batches, accumulating into .grad; returns the
+// chunk's sums: loss, clipped tokens, KL.
+std::array<double, 3> backward_chunk(CausalLMImpl& policy, std::vector<MicroBatch>& batches, const EpochWork& work) {
+  double loss_sum = 0, clipped = 0, kl = 0;
+  for (auto& mb : batches) {
+    at::Tensor logprobs = completion_logprobs(policy, mb.packed, work.temperature);
+    PolicyLossOutput out = policy_loss({logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask},
+                                       work.loss_options);
+    out.loss.backward();
+    loss_sum += out.loss.item<double>();
+    clipped += out.clipped_tokens;
+    kl += out.kl_sum;
+  }
+  return {loss_sum, clipped, kl};
+}
+
+// One epoch's gradient of the whole step in the parameters' .grad; returns its sums [loss, clipped
+// tokens, KL] over every process's chunks. One process with one chunk accumulates straight into
+// .grad; otherwise each chunk's gradient is taken out flat and the chunks are combined by the
+// canonical tree.
+at::Tensor backward_epoch(CausalLMImpl& policy, const std::vector<at::Tensor>& parameters, EpochWork& work) {
+  const bool combine_chunks = work.group.distributed() || work.batches.size() > 1;
+  std::vector<at::Tensor> chunk_gradients, chunk_stats;
+  for (auto& chunk_batches : work.batches) {
+    policy.zero_grad();
+    const std::array<double, 3> sums = backward_chunk(policy, chunk_batches, work);
+    if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters));  // zeros for an empty chunk
+    chunk_stats.push_back(at::tensor(sums, at::kDouble));
+  }
+  if (combine_chunks) {
+    policy.zero_grad();
+    at::Tensor zeros = chunk_gradients.empty() ? flatten_gradients(parameters) : at::Tensor();
+    assign_gradients(parameters, work.group.tree_sum(chunk_gradients, work.total_chunks, zeros));
+  }
+  return work.group.tree_sum(chunk_stats, work.total_chunks, at::zeros({3}, at::kDouble));
+}
+
+}  // namespace
+
+TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepLayout& layout) {
+  dist::Group single;
+  dist::Group& group = layout.group != nullptr ? *layout.group : single;
+  const dist::ChunkRange mine = dist::chunk_range(layout.total_chunks, group.rank(), group.world_size());
+  const StepRollouts held = split_rollouts(rollouts, layout, mine, config_.estimator);
+  const StepTotals totals = step_totals(held, group, layout.total_chunks);
+  if (totals.sequences == 0) fail("a training step needs rollouts");
+  TrainStats stats;
+  stats.mean_reward = totals.reward / totals.sequences;
+  stats.mean_advantage_abs = totals.advantage_abs / totals.sequences;
+  stats.tokens = static_cast<int64_t>(totals.tokens);
+  const double lr = learning_rate_at(steps_done_);
+  stats.learning_rate = lr;
+  if (totals.tokens == 0) fail("every rollout has an empty completion: nothing to train on");
+
+  EpochWork work{build_micro_batches(held, policy_, reference_, config_),
+                 {config_.aggregation, config_.clip_epsilon, config_.kl_coef, totals.sequences, totals.tokens,
+                  static_cast<double>(config_.max_completion_length)},
+                 config_.temperature, group, layout.total_chunks};
   for (auto& param_group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(param_group.options()).lr(lr);
   for (int64_t epoch = 0; epoch < config_.ppo_epochs; ++epoch) {
-    std::vector<at::Tensor> chunk_gradients, chunk_stats;
-    for (auto& chunk_batches : batches) {
-      policy_.zero_grad();
-      double loss_sum = 0, clipped = 0, kl = 0;
-      for (auto& mb : chunk_batches) {
-        at::Tensor logprobs = completion_logprobs(policy_, mb.packed, config_.temperature);
-        PolicyLossOutput out = policy_loss({logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask},
-                                           loss_options);
-        out.loss.backward();
-        loss_sum += out.loss.item<double>();
-        clipped += out.clipped_tokens;
-        kl += out.kl_sum;
-      }
-      if (combine_chunks) chunk_gradients.push_back(flatten_gradients(parameters_));  // zeros for an empty chunk
-      chunk_stats.push_back(at::tensor({loss_sum, clipped, kl}, at::kDouble));
-    }
-    if (combine_chunks) {
-      policy_.zero_grad();
-      at::Tensor zeros = chunk_gradients.empty() ? flatten_gradients(parameters_) : at::Tensor();
-      assign_gradients(parameters_, group.tree_sum(chunk_gradients, layout.total_chunks, zeros));
-    }
-    at::Tensor epoch_stats = group.tree_sum(chunk_stats, layout.total_chunks, at::zeros({3}, at::kDouble));
+    const at::Tensor epoch_stats = backward_epoch(policy_, parameters_, work);
     stats.grad_norm = apply_update(lr);
     stats.loss = epoch_stats[0].item<double>();
-    stats.clip_fraction = epoch_stats[1].item<double>() / total_tokens;
-    stats.kl = epoch_stats[2].item<double>() / total_tokens;
+    stats.clip_fraction = epoch_stats[1].item<double>() / totals.tokens;
+    stats.kl = epoch_stats[2].item<double>() / totals.tokens;
   }
   ++steps_done_;
   return stats;

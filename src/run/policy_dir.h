@@ -11,6 +11,7 @@
 #include "rl/evaluate.h"
 #include "tokenizer/chat_format.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_files.h"
 
 namespace soar {
 
@@ -35,7 +36,5 @@ struct Policy {
 // Loads DIR/config.json, the weights and DIR/tokenizer.json; errors name the missing file.
 Policy load_policy(const std::filesystem::path& dir, const LoadOptions& options);
 
-// Copies tokenizer files next to a saved model so the directory stays a complete policy.
-void copy_tokenizer_files(const std::filesystem::path& from_dir, const std::filesystem::path& to_dir);
 
 }  // namespace soar

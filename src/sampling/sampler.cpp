@@ -208,6 +208,252 @@ std::pair<at::Tensor, at::Tensor> draw_next_tokens(CausalLMImpl& model, const at
   return sample_tokens(logits.to(at::kFloat), params, generator);
 }
 
+// A request generate() has checked: the batch and how long its rows grow.
+struct BatchShape {
+  int64_t batch = 0;
+  int64_t prompt_length = 0;  // the longest prompt; shorter ones are left-padded to it
+  int64_t total_length = 0;   // prompt_length + max_new_tokens: the KV cache's capacity
+};
+
+// Checks a non-empty request before anything is allocated, so that a bad one fails saying what
+// is wrong rather than inside the model.
+BatchShape check_request(const ModelConfig& config, const std::vector<std::vector<int32_t>>& prompts,
+                         const SamplingParams& params, bool can_detokenize) {
+  if (params.max_new_tokens <= 0) fail("max_new_tokens must be positive, got ", params.max_new_tokens);
+  if (!params.stop_strings.empty() && !can_detokenize) fail("stop strings need a tokenizer to detokenize with");
+  if (params.top_p <= 0.0 || params.top_p > 1.0) fail("top_p must be in (0, 1], got ", params.top_p);
+  int64_t prompt_length = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    if (prompts[i].empty()) fail("prompt ", i, " is empty");
+    for (int32_t token : prompts[i]) {
+      if (token < 0 || token >= config.vocab_size) fail("prompt ", i, " has token id ", token, " outside the vocabulary [0, ", config.vocab_size, ")");
+    }
+    prompt_length = std::max<int64_t>(prompt_length, prompts[i].size());
+  }
+  const int64_t total_length = prompt_length + params.max_new_tokens;
+  if (total_length > config.max_position_embeddings) {
+    fail("prompt of ", prompt_length, " tokens + ", params.max_new_tokens, " new tokens exceeds the model's context of ",
+         config.max_position_embeddings, " tokens");
+  }
+  return {static_cast<int64_t>(prompts.size()), prompt_length, total_length};
+}
+
+// The prompts as token ids and attention mask [B, prompt_length] (int64, on the host), left-padded
+// so that every row's next token goes into the same cache slot.
+std::pair<at::Tensor, at::Tensor> pack_prompts(const std::vector<std::vector<int32_t>>& prompts, int64_t prompt_length) {
+  const int64_t batch = static_cast<int64_t>(prompts.size());
+  auto long_options = at::TensorOptions().dtype(at::kLong);
+  at::Tensor ids = at::zeros({batch, prompt_length}, long_options);
+  at::Tensor mask = at::zeros({batch, prompt_length}, long_options);
+  // Through raw pointers: indexing the tensors element by element cost ~45 ms at 256 × 128.
+  int64_t* id_values = ids.data_ptr<int64_t>();
+  int64_t* mask_values = mask.data_ptr<int64_t>();
+  for (int64_t row = 0; row < batch; ++row) {
+    const auto& prompt = prompts[row];
+    const int64_t start = row * prompt_length + prompt_length - static_cast<int64_t>(prompt.size());  // left padding
+    std::copy(prompt.begin(), prompt.end(), id_values + start);
+    std::fill_n(mask_values + start, prompt.size(), 1);
+  }
+  return {ids, mask};
+}
+
+#ifdef SOAR_CUDA
+// With CUDA graphs the whole call runs on a side stream (graphs cannot be captured on the default
+// stream), after the work already queued on the current one (e.g. the last optimizer step). The
+// guard is the caller's so that the stream stays current for the whole call.
+void enter_side_stream(std::optional<c10::cuda::CUDAStreamGuard>& guard, at::Device device) {
+  at::cuda::CUDAEvent queued;
+  queued.record(c10::cuda::getCurrentCUDAStream(device.index()));
+  auto stream = c10::cuda::getStreamFromPool(false, device.index() < 0 ? 0 : device.index());
+  queued.block(stream);
+  guard.emplace(stream);
+}
+#endif
+
+// The host side of one generate(): the completions, which of them each cache row holds, and the
+// EOS / stop-string checks that finish a row as its tokens arrive.
+class CompletionRows {
+ public:
+  CompletionRows(int64_t batch, const SamplingParams& params, const Detokenizer& detokenize)
+      : completions_(batch), active_(batch), params_(params), detokenize_(detokenize) {
+    for (int64_t i = 0; i < batch; ++i) active_[i] = i;
+    for (const auto& stop : params.stop_strings) longest_stop_ = std::max(longest_stop_, stop.size());
+  }
+
+  // Rows of the cache, finished ones included until drop_finished().
+  size_t rows() const { return active_.size(); }
+
+  // Reads a block of steps (host tensors [rows, steps]) into the completions; returns how many
+  // rows have finished.
+  size_t read(const at::Tensor& tokens, const at::Tensor& logprobs) {
+    auto token_values = tokens.accessor<int64_t, 2>();
+    auto logprob_values = logprobs.accessor<float, 2>();
+    size_t finished_rows = 0;
+    for (size_t row = 0; row < active_.size(); ++row) {
+      for (int64_t j = 0; active_[row] >= 0 && j < tokens.size(1); ++j) {
+        if (accept(static_cast<int64_t>(row), static_cast<int32_t>(token_values[row][j]), logprob_values[row][j])) {
+          active_[row] = -1;  // tokens it generated after finishing are dropped
+        }
+      }
+      if (active_[row] < 0) ++finished_rows;
+    }
+    return finished_rows;
+  }
+
+  // Forgets the finished rows (before the cache is compacted to the others); returns the rows of
+  // the cache that are still generating.
+  std::vector<int64_t> drop_finished() {
+    std::vector<int64_t> rows, still_active;
+    for (size_t row = 0; row < active_.size(); ++row) {
+      if (active_[row] >= 0) {
+        rows.push_back(static_cast<int64_t>(row));
+        still_active.push_back(active_[row]);
+      }
+    }
+    active_ = std::move(still_active);
+    return rows;
+  }
+
+  // The completions with their text: detokenized, and cut before a stop string.
+  std::vector<Completion> finish() {
+    if (detokenize_) {
+      for (Completion& completion : completions_) {
+        completion.text = detokenize_(completion.tokens);
+        if (completion.finish == FinishReason::Stop) {
+          size_t cut = std::string::npos;
+          for (const auto& stop : params_.stop_strings) cut = std::min(cut, completion.text.find(stop));
+          if (cut != std::string::npos) completion.text.resize(cut);
+        }
+      }
+    }
+    return std::move(completions_);
+  }
+
+ private:
+  // Reads one step's token for cache row `row` into its completion; true when the row is finished.
+  bool accept(int64_t row, int32_t token, float logprob) {
+    Completion& completion = completions_[active_[row]];
+    completion.tokens.push_back(token);
+    completion.logprobs.push_back(logprob);
+    if (std::find(params_.eos_token_ids.begin(), params_.eos_token_ids.end(), token) != params_.eos_token_ids.end()) {
+      completion.finish = FinishReason::Eos;
+      return true;
+    }
+    if (longest_stop_ > 0) {
+      // Only the tail can contain a stop string that was not there a step ago.
+      size_t tail_tokens = std::min(completion.tokens.size(), longest_stop_ + 8);
+      std::string tail = detokenize_(std::span<const int32_t>(completion.tokens).last(tail_tokens));
+      for (const auto& stop : params_.stop_strings) {
+        if (tail.find(stop) != std::string::npos) {
+          completion.finish = FinishReason::Stop;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  std::vector<Completion> completions_;
+  std::vector<int64_t> active_;  // row of the cache -> index of the prompt, -1 once finished
+  const SamplingParams& params_;
+  const Detokenizer& detokenize_;
+  size_t longest_stop_ = 0;
+};
+
+// The sampler's options with the device's defaults filled in, as the decoding loop uses them.
+struct DecodeSettings {
+  bool static_decode, cuda_graphs, profiling;
+  int64_t sync_interval, attend_bucket;
+};
+
+// The device side of one generate(): the prefill, then a token drawn per row and a model step per
+// token until every row has finished or max_new_tokens are drawn. Decoding runs on the kept cache
+// until rows are compacted away into a smaller copy.
+class DecodeLoop {
+ public:
+  DecodeLoop(CausalLMImpl& model, const SamplingParams& params, const DecodeSettings& settings, GenerateProfile& profile,
+             KVCache& cache, DecodeStep& decode)
+      : model_(model), params_(params), settings_(settings), profile_(profile), cache_(&cache), decode_(&decode),
+        clock_(settings.profiling, model.device()), generator_(make_generator(model.device(), params.seed)) {}
+
+  // The prompts' forward pass into the cache; returns the logits at every row's last position.
+  at::Tensor prefill(const at::Tensor& ids, const at::Tensor& mask) {
+    const at::Device device = model_.device();
+    at::Tensor logits;
+    clock_.run(profile_.prefill_s, [&] {
+      logits = model_.logits(model_.hidden_states_cached(ids.to(device), *cache_, mask.to(device)).select(1, -1));
+      if (settings_.static_decode) cache_->sync_slot_tensor();
+    });
+    return logits;
+  }
+
+  // Decodes from the prefill's logits into `rows`; then adds up the profile's device times.
+  void run(at::Tensor logits, CompletionRows& rows) {
+    for (int64_t step = 0; step < params_.max_new_tokens; ++step) {
+      at::Tensor tokens = draw(logits);
+      const bool last_step = step + 1 == params_.max_new_tokens;
+      if (static_cast<int64_t>(pending_tokens_.size()) == settings_.sync_interval || last_step) {
+        const size_t finished_rows = read_pending(rows);
+        if (finished_rows == rows.rows() || last_step) break;
+        // Finished rows keep decoding (outputs ignored) until enough have finished to make
+        // compacting the cache worth its copy.
+        if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(rows.rows())) {
+          tokens = compact(rows, tokens);
+        }
+      }
+      clock_.run(profile_.decode_s, [&] { logits = decode_->step(tokens.unsqueeze(1)); });
+    }
+    clock_.collect();
+  }
+
+ private:
+  // Draws one token per row from `logits`; it stays on the device, pending, until the next read.
+  at::Tensor draw(const at::Tensor& logits) {
+    at::Tensor tokens, logprobs;
+    clock_.run(profile_.sample_s, [&] { std::tie(tokens, logprobs) = draw_next_tokens(model_, logits, params_, generator_); });
+    ++profile_.steps;
+    pending_tokens_.push_back(tokens);
+    pending_logprobs_.push_back(logprobs);
+    return tokens;
+  }
+
+  // The host reads the pending steps at once: one synchronisation per sync_interval tokens.
+  // Returns how many rows have finished.
+  size_t read_pending(CompletionRows& rows) {
+    at::Tensor block_tokens = at::stack(pending_tokens_, 1).to(at::kCPU);
+    at::Tensor block_logprobs = at::stack(pending_logprobs_, 1).to(at::kCPU);
+    pending_tokens_.clear();
+    pending_logprobs_.clear();
+    return rows.read(block_tokens, block_logprobs);
+  }
+
+  // Goes on with the unfinished rows only; returns their `tokens`.
+  at::Tensor compact(CompletionRows& rows, const at::Tensor& tokens) {
+    at::Tensor index = at::tensor(rows.drop_finished(), at::TensorOptions().dtype(at::kLong)).to(model_.device());
+    // A smaller copy with its own step (and graphs); the kept cache stays intact for the next call.
+    KVCache smaller = cache_->select_rows(index);
+    compacted_decode_.reset();  // it refers to the compacted cache that is about to be replaced
+    compacted_cache_.emplace(std::move(smaller));
+    compacted_decode_.emplace(model_, *compacted_cache_, settings_.static_decode, settings_.cuda_graphs, settings_.attend_bucket,
+                              profile_.graph_captures);
+    cache_ = &*compacted_cache_;
+    decode_ = &*compacted_decode_;
+    return tokens.index_select(0, index);
+  }
+
+  CausalLMImpl& model_;
+  const SamplingParams& params_;
+  const DecodeSettings settings_;
+  GenerateProfile& profile_;
+  std::optional<KVCache> compacted_cache_;
+  std::optional<DecodeStep> compacted_decode_;
+  KVCache* cache_;       // the kept cache or compacted_cache_
+  DecodeStep* decode_;   // its step
+  StageClock clock_;
+  at::Generator generator_;
+  std::vector<at::Tensor> pending_tokens_, pending_logprobs_;  // device-side, not yet read by the host
+};
+
 }  // namespace
 
 Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions options)
@@ -248,180 +494,42 @@ void Sampler::check_fits(int64_t batch_size, int64_t max_total_length) const {
 }
 
 std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& params) {
-  const auto& config = model_.config();
   if (prompts.empty()) return {};
-  if (params.max_new_tokens <= 0) fail("max_new_tokens must be positive, got ", params.max_new_tokens);
-  if (!params.stop_strings.empty() && !detokenize_) fail("stop strings need a tokenizer to detokenize with");
-  if (params.top_p <= 0.0 || params.top_p > 1.0) fail("top_p must be in (0, 1], got ", params.top_p);
-  int64_t prompt_length = 0;
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    if (prompts[i].empty()) fail("prompt ", i, " is empty");
-    for (int32_t token : prompts[i]) {
-      if (token < 0 || token >= config.vocab_size) fail("prompt ", i, " has token id ", token, " outside the vocabulary [0, ", config.vocab_size, ")");
-    }
-    prompt_length = std::max<int64_t>(prompt_length, prompts[i].size());
-  }
-  const int64_t total_length = prompt_length + params.max_new_tokens;
-  if (total_length > config.max_position_embeddings) {
-    fail("prompt of ", prompt_length, " tokens + ", params.max_new_tokens, " new tokens exceeds the model's context of ",
-         config.max_position_embeddings, " tokens");
-  }
-  const int64_t batch = static_cast<int64_t>(prompts.size());
+  const BatchShape shape = check_request(model_.config(), prompts, params, static_cast<bool>(detokenize_));
   const at::Device device = model_.device();
   const auto call_start = std::chrono::steady_clock::now();
   model_.stack_projections();
   std::vector<const void*> weight_addresses;
   for (const at::Tensor& p : model_.parameters()) weight_addresses.push_back(p.data_ptr());
-  const bool reuse = weight_addresses == weight_addresses_ && cache_ && cache_->batch_size() == batch && cache_->capacity() == total_length &&
-                     cache_->keys(0).device() == device && cache_->keys(0).scalar_type() == model_.dtype();
+  const bool reuse = weight_addresses == weight_addresses_ && cache_ && cache_->batch_size() == shape.batch &&
+                     cache_->capacity() == shape.total_length && cache_->keys(0).device() == device &&
+                     cache_->keys(0).scalar_type() == model_.dtype();
   if (!reuse) {
     decode_.reset();  // free the old cache and graphs before checking what fits
     cache_.reset();
-    check_fits(batch, total_length);
+    check_fits(shape.batch, shape.total_length);
   }
 
   at::InferenceMode inference;
 #ifdef SOAR_CUDA
-  // With CUDA graphs the whole call runs on a side stream (graphs cannot be captured on the default
-  // stream), after the work already queued on the current one (e.g. the last optimizer step).
   std::optional<c10::cuda::CUDAStreamGuard> side_stream;
-  if (cuda_graphs_) {
-    at::cuda::CUDAEvent queued;
-    queued.record(c10::cuda::getCurrentCUDAStream(device.index()));
-    auto stream = c10::cuda::getStreamFromPool(false, device.index() < 0 ? 0 : device.index());
-    queued.block(stream);
-    side_stream.emplace(stream);
-  }
+  if (cuda_graphs_) enter_side_stream(side_stream, device);
 #endif
-  auto long_options = at::TensorOptions().dtype(at::kLong);
-  at::Tensor ids = at::zeros({batch, prompt_length}, long_options);
-  at::Tensor mask = at::zeros({batch, prompt_length}, long_options);
-  {
-    // Through raw pointers: indexing the tensors element by element cost ~45 ms at 256 × 128.
-    int64_t* id_values = ids.data_ptr<int64_t>();
-    int64_t* mask_values = mask.data_ptr<int64_t>();
-    for (int64_t row = 0; row < batch; ++row) {
-      const auto& prompt = prompts[row];
-      const int64_t start = row * prompt_length + prompt_length - static_cast<int64_t>(prompt.size());  // left padding
-      std::copy(prompt.begin(), prompt.end(), id_values + start);
-      std::fill_n(mask_values + start, prompt.size(), 1);
-    }
-  }
+  const auto [ids, mask] = pack_prompts(prompts, shape.prompt_length);
   if (reuse) {
     cache_->reset();
   } else {
-    cache_ = std::make_unique<KVCache>(config, batch, total_length, model_.dtype(), device);
+    cache_ = std::make_unique<KVCache>(model_.config(), shape.batch, shape.total_length, model_.dtype(), device);
     decode_ = std::make_unique<DecodeStep>(model_, *cache_, static_decode_, cuda_graphs_, attend_bucket_, profile_.graph_captures);
     weight_addresses_ = std::move(weight_addresses);
   }
-  // Decoding runs on the kept cache until rows are compacted away into a smaller copy.
-  std::optional<KVCache> compacted_cache;
-  std::optional<DecodeStep> compacted_decode;
-  KVCache* cache = cache_.get();
-  DecodeStep* decode = decode_.get();
   profile_ = {};
-  StageClock clock(profiling_, device);
-  at::Generator generator = make_generator(device, params.seed);
-
-  std::vector<Completion> completions(batch);
-  std::vector<int64_t> active(batch);  // row of the cache -> index of the prompt, -1 once finished
-  for (int64_t i = 0; i < batch; ++i) active[i] = i;
-  size_t longest_stop = 0;
-  for (const auto& stop : params.stop_strings) longest_stop = std::max(longest_stop, stop.size());
-
-  // Reads one step's token for cache row `row` into its completion; true when the row is finished.
-  auto accept = [&](int64_t row, int32_t token, float logprob) {
-    Completion& completion = completions[active[row]];
-    completion.tokens.push_back(token);
-    completion.logprobs.push_back(logprob);
-    if (std::find(params.eos_token_ids.begin(), params.eos_token_ids.end(), token) != params.eos_token_ids.end()) {
-      completion.finish = FinishReason::Eos;
-      return true;
-    }
-    if (longest_stop > 0) {
-      // Only the tail can contain a stop string that was not there a step ago.
-      size_t tail_tokens = std::min(completion.tokens.size(), longest_stop + 8);
-      std::string tail = detokenize_(std::span<const int32_t>(completion.tokens).last(tail_tokens));
-      for (const auto& stop : params.stop_strings) {
-        if (tail.find(stop) != std::string::npos) {
-          completion.finish = FinishReason::Stop;
-          return true;
-        }
-      }
-    }
-    return false;
-  };
-
-  at::Tensor logits;
-  clock.run(profile_.prefill_s, [&] {
-    logits = model_.logits(model_.hidden_states_cached(ids.to(device), *cache, mask.to(device)).select(1, -1));
-    if (static_decode_) cache->sync_slot_tensor();
-  });
-  std::vector<at::Tensor> pending_tokens, pending_logprobs;  // device-side, not yet read by the host
-  for (int64_t step = 0; step < params.max_new_tokens; ++step) {
-    at::Tensor tokens, logprobs;
-    clock.run(profile_.sample_s, [&] { std::tie(tokens, logprobs) = draw_next_tokens(model_, logits, params, generator); });
-    ++profile_.steps;
-    pending_tokens.push_back(tokens);
-    pending_logprobs.push_back(logprobs);
-    const bool last_step = step + 1 == params.max_new_tokens;
-    if (static_cast<int64_t>(pending_tokens.size()) == sync_interval_ || last_step) {
-      // The host reads the pending steps at once: one synchronisation per sync_interval tokens.
-      at::Tensor block_tokens = at::stack(pending_tokens, 1).to(at::kCPU);
-      at::Tensor block_logprobs = at::stack(pending_logprobs, 1).to(at::kCPU);
-      pending_tokens.clear();
-      pending_logprobs.clear();
-      auto token_values = block_tokens.accessor<int64_t, 2>();
-      auto logprob_values = block_logprobs.accessor<float, 2>();
-      size_t finished_rows = 0;
-      for (size_t row = 0; row < active.size(); ++row) {
-        for (int64_t j = 0; active[row] >= 0 && j < block_tokens.size(1); ++j) {
-          if (accept(static_cast<int64_t>(row), static_cast<int32_t>(token_values[row][j]), logprob_values[row][j])) {
-            active[row] = -1;  // tokens it generated after finishing are dropped
-          }
-        }
-        if (active[row] < 0) ++finished_rows;
-      }
-      if (finished_rows == active.size() || last_step) break;
-      // Finished rows keep decoding (outputs ignored) until enough have finished to make
-      // compacting the cache worth its copy.
-      if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(active.size())) {
-        std::vector<int64_t> rows, still_active;
-        for (size_t row = 0; row < active.size(); ++row) {
-          if (active[row] >= 0) {
-            rows.push_back(static_cast<int64_t>(row));
-            still_active.push_back(active[row]);
-          }
-        }
-        at::Tensor index = at::tensor(rows, long_options).to(device);
-        // A smaller copy with its own step (and graphs); the kept cache stays intact for the next call.
-        KVCache smaller = cache->select_rows(index);
-        compacted_decode.reset();
-        compacted_cache.emplace(std::move(smaller));
-        compacted_decode.emplace(model_, *compacted_cache, static_decode_, cuda_graphs_, attend_bucket_, profile_.graph_captures);
-        cache = &*compacted_cache;
-        decode = &*compacted_decode;
-        tokens = tokens.index_select(0, index);
-        active = std::move(still_active);
-      }
-    }
-    if (last_step) break;
-    clock.run(profile_.decode_s, [&] { logits = decode->step(tokens.unsqueeze(1)); });
-  }
-  clock.collect();
+  CompletionRows rows(shape.batch, params, detokenize_);
+  DecodeLoop loop(model_, params, {static_decode_, cuda_graphs_, profiling_, sync_interval_, attend_bucket_}, profile_, *cache_,
+                  *decode_);
+  loop.run(loop.prefill(ids, mask), rows);
   profile_.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call_start).count();
-
-  if (detokenize_) {
-    for (Completion& completion : completions) {
-      completion.text = detokenize_(completion.tokens);
-      if (completion.finish == FinishReason::Stop) {
-        size_t cut = std::string::npos;
-        for (const auto& stop : params.stop_strings) cut = std::min(cut, completion.text.find(stop));
-        if (cut != std::string::npos) completion.text.resize(cut);
-      }
-    }
-  }
-  return completions;
+  return rows.finish();
 }
 
 }  // namespace soar

@@ -15,7 +15,7 @@ import tempfile
 SOURCE = os.environ.get("SOAR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 REPORT = os.path.join(SOURCE, "scripts", "soar_report.py")
 # The testbed's field width, read from the C++ header as the report reads it by default.
-WIDTH = int(re.search(r"constexpr int kWidth = (\d+);", open(os.path.join(SOURCE, "src", "testbed", "domain.h")).read()).group(1))
+WIDTH = int(re.search(r"constexpr int kWidth = (\d+);", open(os.path.join(SOURCE, "src", "domains", "testbed", "domain.h")).read()).group(1))
 
 
 def write_jsonl(path, records):

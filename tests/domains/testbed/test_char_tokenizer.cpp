@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/directory.h"
-#include "testbed/char_tokenizer.h"
-#include "testbed/corpus.h"
+#include "domains/testbed/char_tokenizer.h"
+#include "domains/testbed/corpus.h"
 #include "tokenizer/tokenizer.h"
 
 namespace soar::testbed {
@@ -65,7 +65,7 @@ TEST(CharTokenizer, HuggingFaceTokenizersAgree) {
   std::ofstream(dir / "texts.json") << nlohmann::json(texts).dump();
   const char* python = std::getenv("SOAR_PYTHON");
   ASSERT_NE(python, nullptr) << "SOAR_PYTHON is not set: run this test through ctest";
-  const std::string command = std::string("\"") + python + "\" \"" + SOAR_SOURCE_DIR + "/tests/testbed/hf_tokenize.py\" \"" +
+  const std::string command = std::string("\"") + python + "\" \"" + SOAR_SOURCE_DIR + "/tests/domains/testbed/hf_tokenize.py\" \"" +
                               (dir / "tokenizer.json").string() + "\" \"" + (dir / "texts.json").string() + "\" \"" +
                               (dir / "hf.json").string() + "\"";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;

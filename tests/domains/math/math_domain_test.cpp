@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/utf8.h"
-#include "meta/math_domain.h"
+#include "domains/math/math_domain.h"
 
 namespace soar::meta {
 namespace {

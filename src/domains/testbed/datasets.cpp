@@ -1,9 +1,9 @@
-#include "testbed/datasets.h"
+#include "domains/testbed/datasets.h"
 
 #include <sstream>
 
 #include "core/error.h"
-#include "testbed/domain.h"
+#include "domains/testbed/domain.h"
 
 namespace soar::testbed {
 namespace {

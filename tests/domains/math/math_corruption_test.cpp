@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/utf8.h"
-#include "meta/math_corruption.h"
+#include "domains/math/math_corruption.h"
 #include "verify/verify.h"
 
 namespace soar::meta {

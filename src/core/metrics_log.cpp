@@ -1,4 +1,4 @@
-#include "run/metrics.h"
+#include "core/metrics_log.h"
 
 #include <fcntl.h>
 #include <unistd.h>

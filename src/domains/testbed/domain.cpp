@@ -1,4 +1,4 @@
-#include "testbed/domain.h"
+#include "domains/testbed/domain.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "meta/math_domain.h"
+#include "domains/math/math_domain.h"
 
 #include "core/text.h"
 #include "core/utf8.h"

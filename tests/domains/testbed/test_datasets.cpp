@@ -5,8 +5,8 @@
 #include <set>
 
 #include "core/error.h"
-#include "testbed/datasets.h"
-#include "testbed/domain.h"
+#include "domains/testbed/datasets.h"
+#include "domains/testbed/domain.h"
 
 namespace soar::testbed {
 namespace {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/seed.h"
-#include "testbed/char_tokenizer.h"
-#include "testbed/domain.h"
+#include "domains/testbed/char_tokenizer.h"
+#include "domains/testbed/domain.h"
 
 namespace soar::testbed {
 

@@ -18,7 +18,7 @@
 
 #include "meta/rollout_parser.h"
 #include "rl/reward.h"
-#include "testbed/domain.h"
+#include "domains/testbed/domain.h"
 
 namespace soar::testbed {
 

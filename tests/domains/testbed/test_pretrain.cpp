@@ -9,7 +9,7 @@
 #include "core/directory.h"
 #include "core/threads.h"
 #include "model/checkpoint.h"
-#include "testbed/pretrain.h"
+#include "domains/testbed/pretrain.h"
 
 namespace soar::testbed {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "model/causal_lm.h"
 #include "model/config.h"
-#include "testbed/corpus.h"
+#include "domains/testbed/corpus.h"
 
 namespace soar::testbed {
 

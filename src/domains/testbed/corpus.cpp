@@ -1,4 +1,4 @@
-#include "testbed/corpus.h"
+#include "domains/testbed/corpus.h"
 
 #include <algorithm>
 #include <optional>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "testbed/prompts.h"
+#include "domains/testbed/prompts.h"
 
 namespace soar::testbed {
 namespace {

@@ -1,4 +1,4 @@
-#include "testbed/pretrain.h"
+#include "domains/testbed/pretrain.h"
 
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
@@ -13,13 +13,14 @@
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
+#include "core/metrics_log.h"
 #include "core/seed.h"
+#include "domains/testbed/char_tokenizer.h"
 #include "model/causal_lm.h"
 #include "model/checkpoint.h"
 #include "model/rope.h"
-#include "run/metrics.h"
-#include "run/rl_checkpoint.h"
-#include "testbed/char_tokenizer.h"
+#include "model/training_checkpoint.h"
+#include "tokenizer/tokenizer_files.h"
 
 namespace soar::testbed {
 namespace fs = std::filesystem;
@@ -221,7 +222,10 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
                                                          .eps(1e-8)
                                                          .weight_decay(config.weight_decay));
   int64_t step = 0;
-  if (auto resumed = load_rl_checkpoint(checkpoint, *model, optimizer)) step = *resumed;
+  if (auto resumed = load_training_checkpoint(checkpoint, *model,
+                                              [&](torch::serialize::InputArchive& a) { optimizer.load(a); })) {
+    step = *resumed;
+  }
   MetricsLog metrics(out / "metrics.jsonl");
   const std::vector<int32_t> digits = vocab.encode_text("0123456789");
   const at::Tensor digit_ids = at::tensor(std::vector<int64_t>(digits.begin(), digits.end()));
@@ -266,7 +270,9 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
       window_start = std::chrono::steady_clock::now();
     }
     if ((options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || step == end) {
-      save_rl_checkpoint(checkpoint, *model, optimizer, step, out);
+      save_training_checkpoint(
+          checkpoint, *model, [&](torch::serialize::OutputArchive& a) { optimizer.save(a); }, step,
+          [&](const fs::path& staging) { copy_tokenizer_files(out, staging); });
     }
   }
   result.steps_done = step;

@@ -1,4 +1,4 @@
-#include "testbed/char_tokenizer.h"
+#include "domains/testbed/char_tokenizer.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "testbed/prompts.h"
+#include "domains/testbed/prompts.h"
 
 #include <algorithm>
 #include <optional>

@@ -2,7 +2,7 @@
 // --corrupt answers|structure`): questions whose answers are wrong but well formed, and answers
 // whose questions no longer state a problem. Applied to each parsed dataset before its inner loop;
 // the teacher is still updated on what it wrote. The testbed's counterparts are in
-// src/testbed/datasets.h.
+// src/domains/testbed/datasets.h.
 #pragma once
 
 #include <vector>

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "testbed/corpus.h"
-#include "testbed/domain.h"
-#include "testbed/prompts.h"
+#include "domains/testbed/corpus.h"
+#include "domains/testbed/domain.h"
+#include "domains/testbed/prompts.h"
 
 namespace soar::testbed {
 namespace {

@@ -1,4 +1,4 @@
-#include "meta/math_corruption.h"
+#include "domains/math/math_corruption.h"
 
 #include <string>
 #include <string_view>
