@@ -31,7 +31,7 @@ launch() { "$soar" --threads 1 launch --nproc "$NPROC" --master-port 0 -- "$@"; 
 if [[ ! -s "$exp/hard/train.jsonl" ]]; then
   step "hard set: levels $HARD_LEVELS, $POOL problems per level, fail@128"
   "$soar" testbed problems --levels "$HARD_LEVELS" --count "$POOL" --seed "$seed" --out "$exp/pool.jsonl"
-  launch mine --model "$base" --problems "$exp/pool.jsonl" "${generation[@]}" -K 128 --batch 512 \
+  launch mine --model "$base" --problems "$exp/pool.jsonl" "${generation[@]}" -n 128 --batch 512 \
     --train-fraction 0.5 --split-seed "$seed" --seed "$seed" --out "$exp/hard"
 fi
 [[ -s "$exp/hard/train.jsonl" && -s "$exp/hard/test.jsonl" ]] || { echo "empty hard set at levels $HARD_LEVELS"; exit 1; }
@@ -67,12 +67,27 @@ rl_flags=(--steps "$rl_steps" --prompts-per-step "$INNER_PROMPTS" -k "$INNER_SAM
           --rollout-chunks "$NPROC" --checkpoint-every 1000)
 step "hard-only RLVR on D_train ($rl_steps steps)"
 launch train-rl --model "$base" --problems "$exp/hard/train.jsonl" "${generation[@]}" "${rl_flags[@]}" --out "$exp/hard-only"
-if [[ -s "$exp/soar/promoted_questions.jsonl" ]]; then
-  step "fresh student trained on SOAR's promoted questions (PQ) ($rl_steps steps)"
-  launch train-rl --model "$base" --problems "$exp/soar/promoted_questions.jsonl" "${generation[@]}" "${rl_flags[@]}" --out "$exp/pq-fresh"
+# Fresh students on synthetic problems + D_train, as the paper evaluates PQ and teachers (B.6): a
+# curriculum (the synthetic problems for the first half of the steps, at most the paper's 64, then
+# D_train), at the same budget.
+synthetic_steps=$(( rl_steps / 2 < 64 ? rl_steps / 2 : 64 )); (( synthetic_steps >= 1 )) || synthetic_steps=1
+fresh_student() {  # fresh_student NAME SYNTHETIC_JSONL
+  step "fresh student: $1 then D_train ($synthetic_steps + $((rl_steps - synthetic_steps)) steps)"
+  launch train-rl --model "$base" --problems "$exp/hard/train.jsonl" --synthetic "$2" --mix curriculum \
+    --synthetic-steps "$synthetic_steps" "${generation[@]}" "${rl_flags[@]}" --out "$exp/$1"
+}
+if [[ -s "$exp/soar/promoted_questions.jsonl" ]] && (( rl_steps > 1 )); then
+  fresh_student pq-fresh "$exp/soar/promoted_questions.jsonl"
 else
   echo "no promoted questions: SOAR promoted no student, so there is no PQ student" > "$exp/pq-fresh.txt"
 fi
+# The intrinsic teachers are evaluated by sampling from them (the paper's Intrinsic-T: 128 accepted problems).
+for arm in learnability uncertainty; do
+  [[ " $ARMS " == *" $arm "* && -d "$exp/$arm/teacher" ]] && (( rl_steps > 1 )) || continue
+  "$soar" --threads 1 teacher-sample --model "$exp/$arm/teacher" --domain testbed -n 128 --seed "$seed" \
+    --out "$exp/$arm-sampled.jsonl" 2> /dev/null
+  fresh_student "$arm-t" "$exp/$arm-sampled.jsonl"
+done
 
 step "pass@k on D_test"
 ks=1,$EVAL_SAMPLES; (( EVAL_SAMPLES > 8 )) && ks=1,8,$EVAL_SAMPLES
@@ -80,7 +95,7 @@ evaluate() { launch eval --model "$2" --problems "$exp/hard/test.jsonl" "${gener
                --seed "$seed" --out "$exp/eval-$1" > /dev/null; }
 evaluate base "$base"
 evaluate hard-only "$exp/hard-only/model"
-[[ -d "$exp/pq-fresh/model" ]] && evaluate pq-fresh "$exp/pq-fresh/model"
+for fresh in pq-fresh learnability-t uncertainty-t; do [[ -d "$exp/$fresh/model" ]] && evaluate "$fresh" "$exp/$fresh/model"; done
 for arm in $ARMS; do evaluate "$arm" "$exp/$arm/student"; done
 # PS (the paper's promoted student): the promoted student with the best greedy D_train accuracy.
 if [[ -d "$exp/soar/promoted" ]]; then

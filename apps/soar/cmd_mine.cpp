@@ -13,7 +13,7 @@ Action add_mine_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("mine", "Keep the problems the model never solves in K samples (fail@K)");
   o->job.add(*command, "Output directory (mining_log.jsonl, hard.jsonl, train.jsonl, test.jsonl, summary.json)");
-  command->add_option("-K,--samples", o->mining.samples, "Samples per problem (K)")->capture_default_str();
+  add_samples_per_problem_option(*command, o->mining.samples, "Samples per problem: the K of fail@K");
   command->add_option("--batch", o->mining.batch, "Sequences per generation batch")->capture_default_str();
   command->add_option("--train-fraction", o->mining.train_fraction, "Fraction of the hard set for D_train")->capture_default_str();
   command->add_option("--split-seed", o->mining.split_seed, "Seed of the train/test split")->capture_default_str();

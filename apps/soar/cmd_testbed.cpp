@@ -124,16 +124,73 @@ Action add_levels(CLI::App& parent) {
   };
 }
 
+struct TeacherOptions {
+  PolicyOptions policy;
+  int64_t sets = 100, n = 4, batch = 100;
+  uint64_t seed = 1;
+  double temperature = 1.0;
+  int operands = 2;
+  std::string out;
+};
+
+// What the teacher's sets hold: completeness, parse rate, duplicates, correctness per level.
+struct TeacherSetStats {
+  int64_t exact_sets = 0, usable_sets = 0, items = 0, malformed = 0, duplicates = 0;
+  std::map<std::pair<int, int>, std::pair<int64_t, int64_t>> by_level;  // {operands, level} -> {items, correct}
+};
+
+TeacherSetStats sample_teacher_sets(const TeacherOptions& o, Policy& policy) {
+  Sampler sampler(*policy.model, policy.detokenizer());
+  const std::vector<int32_t> prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o.n)), true);
+  TeacherSetStats stats;
+  std::set<std::string> seen;
+  for (int64_t done = 0; done < o.sets; done += o.batch) {
+    const int64_t size = std::min(o.batch, o.sets - done);
+    SamplingParams params;
+    params.temperature = o.temperature;
+    // n of the longest well-formed items and <|eos|>.
+    params.max_new_tokens = testbed::teacher_max_new_tokens(o.n, o.operands);
+    params.eos_token_ids = policy.eos_token_ids();
+    params.seed = derive_seed(o.seed, "testbed/teacher/" + std::to_string(done));
+    for (const Completion& c : sampler.generate(std::vector<std::vector<int32_t>>(size, prompt), params)) {
+      const testbed::TeacherSet set = testbed::parse_teacher_set(c.text);
+      const bool complete = c.finish == FinishReason::Eos;
+      stats.exact_sets += complete && set.malformed_lines == 0 && static_cast<int64_t>(set.items.size()) == o.n;
+      stats.usable_sets += !set.items.empty();
+      stats.malformed += set.malformed_lines;
+      for (const auto& item : set.items) {
+        ++stats.items;
+        stats.duplicates += !seen.insert(item.problem.statement()).second;
+        auto& [count, correct] = stats.by_level[{item.problem.operands(), item.problem.level()}];
+        ++count;
+        correct += item.correct;
+      }
+    }
+  }
+  return stats;
+}
+
+void report_teacher_sets(const TeacherOptions& o, const TeacherSetStats& s) {
+  nlohmann::json levels = nlohmann::json::object();
+  std::cout << "sets " << o.sets << ": exactly n well-formed " << s.exact_sets << ", at least one item " << s.usable_sets
+            << "; items " << s.items << ", malformed lines " << s.malformed << ", duplicate statements " << s.duplicates << "\n";
+  std::cout << "operands  level  items  correct\n";
+  for (const auto& [kind, counts] : s.by_level) {
+    const auto [operands, level] = kind;
+    std::cout << std::setw(8) << operands << "  " << std::setw(5) << level << "  " << std::setw(5) << counts.first << "  "
+              << std::fixed << std::setprecision(3) << static_cast<double>(counts.second) / counts.first << "\n";
+    // Two-operand levels keep their plain keys ("7"); three-operand ones are "3x7".
+    levels[operands == 3 ? cat("3x", level) : std::to_string(level)] = {{"items", counts.first}, {"correct", counts.second}};
+  }
+  if (o.out.empty()) return;
+  nlohmann::json summary = {{"sets", o.sets}, {"n", o.n}, {"temperature", o.temperature}, {"exact_sets", s.exact_sets},
+                            {"usable_sets", s.usable_sets}, {"items", s.items}, {"malformed_lines", s.malformed},
+                            {"duplicate_statements", s.duplicates}, {"levels", levels}};
+  write_text_atomically(o.out, summary.dump(2) + "\n");
+}
+
 Action add_teacher(CLI::App& parent) {
-  struct Options {
-    PolicyOptions policy;
-    int64_t sets = 100, n = 4, batch = 100;
-    uint64_t seed = 1;
-    double temperature = 1.0;
-    int operands = 2;
-    std::string out;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<TeacherOptions>();
   CLI::App* command = parent.add_subcommand("teacher", "Sample problem sets with the teacher prompt; parse rate, level spread, correctness");
   o->policy.add(*command);
   command->add_option("--sets", o->sets, "Problem sets to sample")->capture_default_str();
@@ -148,52 +205,50 @@ Action add_teacher(CLI::App& parent) {
   return [o, command] {
     if (!command->parsed()) return;
     Policy policy = o->policy.load();
-    Sampler sampler(*policy.model, policy.detokenizer());
-    const std::vector<int32_t> prompt = policy.tokenizer->encode(testbed::teacher_prompt(static_cast<int>(o->n)), true);
-    int64_t exact_sets = 0, usable_sets = 0, items = 0, malformed = 0, duplicates = 0;
-    std::map<std::pair<int, int>, std::pair<int64_t, int64_t>> by_level;  // {operands, level} -> {items, correct}
-    std::set<std::string> seen;
-    for (int64_t done = 0; done < o->sets; done += o->batch) {
-      const int64_t size = std::min(o->batch, o->sets - done);
-      SamplingParams params;
-      params.temperature = o->temperature;
-      // n of the longest well-formed items and <|eos|>.
-      params.max_new_tokens = testbed::teacher_max_new_tokens(o->n, o->operands);
-      params.eos_token_ids = policy.eos_token_ids();
-      params.seed = derive_seed(o->seed, "testbed/teacher/" + std::to_string(done));
-      for (const Completion& c : sampler.generate(std::vector<std::vector<int32_t>>(size, prompt), params)) {
-        const testbed::TeacherSet set = testbed::parse_teacher_set(c.text);
-        const bool complete = c.finish == FinishReason::Eos;
-        exact_sets += complete && set.malformed_lines == 0 && static_cast<int64_t>(set.items.size()) == o->n;
-        usable_sets += !set.items.empty();
-        malformed += set.malformed_lines;
-        for (const auto& item : set.items) {
-          ++items;
-          duplicates += !seen.insert(item.problem.statement()).second;
-          auto& [count, correct] = by_level[{item.problem.operands(), item.problem.level()}];
-          ++count;
-          correct += item.correct;
-        }
-      }
-    }
-    nlohmann::json levels = nlohmann::json::object();
-    std::cout << "sets " << o->sets << ": exactly n well-formed " << exact_sets << ", at least one item " << usable_sets
-              << "; items " << items << ", malformed lines " << malformed << ", duplicate statements " << duplicates << "\n";
-    std::cout << "operands  level  items  correct\n";
-    for (const auto& [kind, counts] : by_level) {
-      const auto [operands, level] = kind;
-      std::cout << std::setw(8) << operands << "  " << std::setw(5) << level << "  " << std::setw(5) << counts.first << "  "
-                << std::fixed << std::setprecision(3) << static_cast<double>(counts.second) / counts.first << "\n";
-      // Two-operand levels keep their plain keys ("7"); three-operand ones are "3x7".
-      levels[operands == 3 ? cat("3x", level) : std::to_string(level)] = {{"items", counts.first}, {"correct", counts.second}};
-    }
-    if (!o->out.empty()) {
-      nlohmann::json summary = {{"sets", o->sets}, {"n", o->n}, {"temperature", o->temperature}, {"exact_sets", exact_sets},
-                                {"usable_sets", usable_sets}, {"items", items}, {"malformed_lines", malformed},
-                                {"duplicate_statements", duplicates}, {"levels", levels}};
-      write_text_atomically(o->out, summary.dump(2) + "\n");
-    }
+    report_teacher_sets(*o, sample_teacher_sets(*o, policy));
   };
+}
+
+struct HardLevelOptions {
+  PolicyOptions policy;
+  PromptOptions prompt;
+  SamplingOptions sampling;
+  MiningSettings mining;
+  std::string levels = "9-" + std::to_string(testbed::kMaxLevel), out;
+  int64_t count = 128, max_successes = 1;
+  uint64_t problem_seed = 1;
+};
+
+// Writes OUT/scan.json and returns the hard level, or fails saying why none can be placed.
+int choose_hard_level(const HardLevelOptions& o, const std::vector<std::pair<int, MiningSummary>>& mined) {
+  const std::filesystem::path out = o.out;
+  std::vector<testbed::LevelSuccesses> scan;
+  nlohmann::json scanned = nlohmann::json::array();
+  for (const auto& [level, summary] : mined) {
+    scan.push_back({level, summary.successes});
+    scanned.push_back({{"level", level}, {"problems", summary.problems}, {"samples", summary.samples},
+                       {"successes", summary.successes}, {"hard", summary.hard}});
+  }
+  const std::optional<int> hard_level = testbed::lowest_quiet_level(scan, o.max_successes);
+  const nlohmann::json result = {{"max_successes", o.max_successes}, {"samples_per_problem", o.mining.samples},
+                                 {"levels", scanned}, {"hard_level", hard_level ? nlohmann::json(*hard_level) : nlohmann::json()}};
+  write_text_atomically(out / "scan.json", result.dump(2) + "\n");
+  if (!hard_level) {
+    const int64_t successes = scan.front().successes;
+    fail("level ", mined.front().first, " already had ", successes, successes == 1 ? " success" : " successes",
+         " (more than --max-successes ", o.max_successes,
+         "): the model is not past its edge at any scanned level; scan higher levels (", (out / "scan.json").string(), ")");
+  }
+  const auto chosen = std::find_if(mined.begin(), mined.end(), [&](const auto& entry) { return entry.first == *hard_level; });
+  if (chosen->second.hard == 0) {  // possible only with very small pools: a quiet level whose few problems were all solved
+    fail("level ", *hard_level, " is the hard level but none of its ", o.count, " problems was failed ", o.mining.samples,
+         " times: use a larger --count");
+  }
+  if (scan.back().successes <= o.max_successes) {
+    std::cerr << "soar testbed hard-level: every scanned level was quiet; level " << *hard_level
+              << " is the lowest scanned, the model's edge may lie lower\n";
+  }
+  return *hard_level;
 }
 
 }  // namespace
@@ -203,16 +258,7 @@ Action add_teacher(CLI::App& parent) {
 // above it (testbed::lowest_quiet_level; docs/testbed.md, table 9). Each level's mining lands in
 // OUT/L<level> (resumable), the scan in OUT/scan.json.
 Action add_hard_level(CLI::App& parent) {
-  struct Options {
-    PolicyOptions policy;
-    PromptOptions prompt;
-    SamplingOptions sampling;
-    MiningSettings mining;
-    std::string levels = "9-" + std::to_string(testbed::kMaxLevel), out;
-    int64_t count = 128, max_successes = 1;
-    uint64_t problem_seed = 1;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<HardLevelOptions>();
   o->prompt.template_text = testbed::kStudentTemplate;
   o->sampling.stop = {testbed::kStudentStop};
   o->sampling.max_new_tokens = testbed::kWidth + 4;  // the longest answer (kWidth + 1 digits) and its newline
@@ -227,7 +273,7 @@ Action add_hard_level(CLI::App& parent) {
   command->add_option("--max-successes", o->max_successes, "Successes a level may have in its K samples per problem and still be hard")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  command->add_option("-K,--samples", o->mining.samples, "Samples per problem (K)")->capture_default_str();
+  add_samples_per_problem_option(*command, o->mining.samples, "Samples per problem: the K of fail@K");
   command->add_option("--batch", o->mining.batch, "Sequences per generation batch")->capture_default_str();
   command->add_option("--train-fraction", o->mining.train_fraction, "Fraction of the hard set for D_train")->capture_default_str();
   command->add_option("--split-seed", o->mining.split_seed, "Seed of the train/test split")->capture_default_str();
@@ -243,39 +289,15 @@ Action add_hard_level(CLI::App& parent) {
     std::vector<std::pair<int, MiningSummary>> mined;  // per scanned level, highest first
     for (int level : levels) {
       if (group->is_root()) std::cerr << "soar testbed hard-level: level " << level << "\n";
-      mined.emplace_back(level, mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt, o->sampling,
-                                          o->mining, out / level_tag(level, 2)));
+      mined.emplace_back(level, mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt,
+                                          o->sampling, o->mining, out / level_tag(level, 2)));
       if (mined.back().second.successes > o->max_successes) break;
     }
     if (!group->is_root()) return;
-    std::vector<testbed::LevelSuccesses> scan;
-    nlohmann::json scanned = nlohmann::json::array();
-    for (const auto& [level, summary] : mined) {
-      scan.push_back({level, summary.successes});
-      scanned.push_back({{"level", level}, {"problems", summary.problems}, {"samples", summary.samples},
-                         {"successes", summary.successes}, {"hard", summary.hard}});
-    }
-    const std::optional<int> hard_level = testbed::lowest_quiet_level(scan, o->max_successes);
-    const nlohmann::json result = {{"max_successes", o->max_successes}, {"samples_per_problem", o->mining.samples},
-                                   {"levels", scanned}, {"hard_level", hard_level ? nlohmann::json(*hard_level) : nlohmann::json()}};
-    write_text_atomically(out / "scan.json", result.dump(2) + "\n");
-    if (!hard_level) {
-      const int64_t successes = scan.front().successes;
-      fail("level ", levels.front(), " already had ", successes, successes == 1 ? " success" : " successes", " (more than --max-successes ", o->max_successes,
-           "): the model is not past its edge at any scanned level; scan higher levels (", (out / "scan.json").string(), ")");
-    }
-    const auto chosen_level = std::find_if(mined.begin(), mined.end(), [&](const auto& entry) { return entry.first == *hard_level; });
-    if (chosen_level->second.hard == 0) {  // possible only with very small pools: a quiet level whose few problems were all solved
-      fail("level ", *hard_level, " is the hard level but none of its ", o->count, " problems was failed ", o->mining.samples,
-           " times: use a larger --count");
-    }
-    if (scan.back().successes <= o->max_successes) {
-      std::cerr << "soar testbed hard-level: every scanned level was quiet; level " << *hard_level
-                << " is the lowest scanned, the model's edge may lie lower\n";
-    }
-    const std::filesystem::path chosen = out / level_tag(*hard_level, 2);
-    std::cout << "hard level " << *hard_level << ": " << (chosen / "train.jsonl").string() << ", " << (chosen / "test.jsonl").string()
-              << "\n";
+    const int hard_level = choose_hard_level(*o, mined);
+    const std::filesystem::path chosen = out / level_tag(hard_level, 2);
+    std::cout << "hard level " << hard_level << ": " << (chosen / "train.jsonl").string() << ", "
+              << (chosen / "test.jsonl").string() << "\n";
   };
 }
 

@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <cstring>
+#include <iostream>
 
 #include "core/device.h"
 #include "core/error.h"
@@ -134,6 +135,22 @@ std::string parameter_fingerprint(CausalLMImpl& model) {
     }
   }
   return std::to_string(hash);
+}
+
+void add_samples_per_problem_option(CLI::App& command, int64_t& samples, const std::string& help) {
+  command.add_option("-n,--samples", samples, help)->capture_default_str()->check(CLI::PositiveNumber);
+  std::string name = command.get_name();
+  command
+      .add_option_function<int64_t>(
+          "-K",
+          [&samples, name](int64_t value) {
+            std::cerr << "soar " << name << ": warning: -K is deprecated here (in soar meta it is the paper's K, "
+                      << "inner steps); use -n/--samples\n";
+            samples = value;
+          },
+          "Deprecated spelling of --samples")
+      ->group("")
+      ->check(CLI::PositiveNumber);
 }
 
 }  // namespace soar::app

@@ -74,6 +74,10 @@ void require_same_on_all_ranks(dist::Group& group, const std::string& what, cons
 // A fingerprint of a model's parameters (their bytes, hashed).
 std::string parameter_fingerprint(CausalLMImpl& model);
 
+// `--samples` (samples per problem) with `-n` as in eval and sample, and the old spelling `-K`
+// (which in `soar meta` is the paper's K, inner steps) kept as an alias that warns.
+void add_samples_per_problem_option(CLI::App& command, int64_t& samples, const std::string& help);
+
 // Creates the output directory (and parents); errors name it.
 void prepare_output_dir(const std::filesystem::path& dir);
 

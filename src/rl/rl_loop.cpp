@@ -52,8 +52,12 @@ EncodedSet encode_set(const std::vector<Problem>& problems, const PromptEncoder&
 
 void check_options(const std::vector<Problem>& problems, const RLLoopOptions& options, const dist::Group& group) {
   if (problems.empty()) fail("RL needs at least one problem");
-  if (options.curriculum && options.curriculum->problems.empty()) fail("the curriculum's first phase needs at least one problem");
-  if (options.curriculum && options.curriculum->steps < 0) fail("the curriculum's first phase cannot last ", options.curriculum->steps, " steps");
+  if (options.curriculum && options.curriculum->problems.empty()) {
+    fail("the curriculum's first phase needs at least one problem");
+  }
+  if (options.curriculum && options.curriculum->steps < 0) {
+    fail("the curriculum's first phase cannot last ", options.curriculum->steps, " steps");
+  }
   if (options.prompts_per_step <= 0 || options.samples_per_prompt <= 0) fail("prompts per step and samples per prompt must be positive");
   if (options.chunks <= 0 || options.chunks > options.prompts_per_step) {
     fail("rollout chunks must be in [1, prompts per step = ", options.prompts_per_step, "], got ", options.chunks);

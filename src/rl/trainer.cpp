@@ -269,8 +269,8 @@ struct StepRollouts {
 
 // Sorts the rollouts into this rank's chunks (micro-batches stay inside a chunk) and takes their
 // advantages: the layout's (a group that spans processes) or computed from the rollouts' groups.
-StepRollouts split_rollouts(const std::vector<Rollout>& rollouts, const StepLayout& layout, const dist::ChunkRange& mine,
-                            AdvantageEstimator estimator) {
+StepRollouts split_rollouts(const std::vector<Rollout>& rollouts, const StepLayout& layout,
+                            const dist::ChunkRange& mine, AdvantageEstimator estimator) {
   StepRollouts step{rollouts, std::vector<std::vector<size_t>>(static_cast<size_t>(mine.count)), {}};
   for (size_t i = 0; i < rollouts.size(); ++i) {
     const int64_t local = rollouts[i].chunk - mine.first;
@@ -319,8 +319,8 @@ struct MicroBatch {
 
 // This rank's micro-batches by chunk, with their fixed log-probs: the sampler's where every rollout
 // has them, else the policy's before the update; the reference's for the KL penalty.
-std::vector<std::vector<MicroBatch>> build_micro_batches(const StepRollouts& step, CausalLMImpl& policy, CausalLMImpl* reference,
-                                                         const TrainerConfig& config) {
+std::vector<std::vector<MicroBatch>> build_micro_batches(const StepRollouts& step, CausalLMImpl& policy,
+                                                         CausalLMImpl* reference, const TrainerConfig& config) {
   const at::Device device = policy.device();
   std::vector<std::vector<MicroBatch>> batches(step.chunks.size());
   for (size_t c = 0; c < step.chunks.size(); ++c) {
@@ -367,8 +367,8 @@ std::array<double, 3> backward_chunk(CausalLMImpl& policy, std::vector<MicroBatc
   double loss_sum = 0, clipped = 0, kl = 0;
   for (auto& mb : batches) {
     at::Tensor logprobs = completion_logprobs(policy, mb.packed, work.temperature);
-    PolicyLossOutput out = policy_loss({logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask},
-                                       work.loss_options);
+    PolicyLossOutput out = policy_loss(
+        {logprobs, mb.old_logprobs, mb.ref_logprobs, mb.advantages, mb.packed.completion_mask}, work.loss_options);
     out.loss.backward();
     loss_sum += out.loss.item<double>();
     clipped += out.clipped_tokens;

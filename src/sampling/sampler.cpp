@@ -240,7 +240,8 @@ BatchShape check_request(const ModelConfig& config, const std::vector<std::vecto
 
 // The prompts as token ids and attention mask [B, prompt_length] (int64, on the host), left-padded
 // so that every row's next token goes into the same cache slot.
-std::pair<at::Tensor, at::Tensor> pack_prompts(const std::vector<std::vector<int32_t>>& prompts, int64_t prompt_length) {
+std::pair<at::Tensor, at::Tensor> pack_prompts(const std::vector<std::vector<int32_t>>& prompts,
+                                               int64_t prompt_length) {
   const int64_t batch = static_cast<int64_t>(prompts.size());
   auto long_options = at::TensorOptions().dtype(at::kLong);
   at::Tensor ids = at::zeros({batch, prompt_length}, long_options);
@@ -281,7 +282,7 @@ class CompletionRows {
   }
 
   // Rows of the cache, finished ones included until drop_finished().
-  size_t rows() const { return active_.size(); }
+  size_t cache_rows() const { return active_.size(); }
 
   // Reads a block of steps (host tensors [rows, steps]) into the completions; returns how many
   // rows have finished.
@@ -371,8 +372,8 @@ struct DecodeSettings {
 // until rows are compacted away into a smaller copy.
 class DecodeLoop {
  public:
-  DecodeLoop(CausalLMImpl& model, const SamplingParams& params, const DecodeSettings& settings, GenerateProfile& profile,
-             KVCache& cache, DecodeStep& decode)
+  DecodeLoop(CausalLMImpl& model, const SamplingParams& params, const DecodeSettings& settings,
+             GenerateProfile& profile, KVCache& cache, DecodeStep& decode)
       : model_(model), params_(params), settings_(settings), profile_(profile), cache_(&cache), decode_(&decode),
         clock_(settings.profiling, model.device()), generator_(make_generator(model.device(), params.seed)) {}
 
@@ -394,10 +395,10 @@ class DecodeLoop {
       const bool last_step = step + 1 == params_.max_new_tokens;
       if (static_cast<int64_t>(pending_tokens_.size()) == settings_.sync_interval || last_step) {
         const size_t finished_rows = read_pending(rows);
-        if (finished_rows == rows.rows() || last_step) break;
+        if (finished_rows == rows.cache_rows() || last_step) break;
         // Finished rows keep decoding (outputs ignored) until enough have finished to make
         // compacting the cache worth its copy.
-        if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(rows.rows())) {
+        if (static_cast<double>(finished_rows) >= kCompactFraction * static_cast<double>(rows.cache_rows())) {
           tokens = compact(rows, tokens);
         }
       }
@@ -410,7 +411,8 @@ class DecodeLoop {
   // Draws one token per row from `logits`; it stays on the device, pending, until the next read.
   at::Tensor draw(const at::Tensor& logits) {
     at::Tensor tokens, logprobs;
-    clock_.run(profile_.sample_s, [&] { std::tie(tokens, logprobs) = draw_next_tokens(model_, logits, params_, generator_); });
+    clock_.run(profile_.sample_s,
+               [&] { std::tie(tokens, logprobs) = draw_next_tokens(model_, logits, params_, generator_); });
     ++profile_.steps;
     pending_tokens_.push_back(tokens);
     pending_logprobs_.push_back(logprobs);
@@ -434,8 +436,8 @@ class DecodeLoop {
     KVCache smaller = cache_->select_rows(index);
     compacted_decode_.reset();  // it refers to the compacted cache that is about to be replaced
     compacted_cache_.emplace(std::move(smaller));
-    compacted_decode_.emplace(model_, *compacted_cache_, settings_.static_decode, settings_.cuda_graphs, settings_.attend_bucket,
-                              profile_.graph_captures);
+    compacted_decode_.emplace(model_, *compacted_cache_, settings_.static_decode, settings_.cuda_graphs,
+                              settings_.attend_bucket, profile_.graph_captures);
     cache_ = &*compacted_cache_;
     decode_ = &*compacted_decode_;
     return tokens.index_select(0, index);
@@ -447,8 +449,8 @@ class DecodeLoop {
   GenerateProfile& profile_;
   std::optional<KVCache> compacted_cache_;
   std::optional<DecodeStep> compacted_decode_;
-  KVCache* cache_;       // the kept cache or compacted_cache_
-  DecodeStep* decode_;   // its step
+  KVCache* cache_;      // the kept cache or compacted_cache_
+  DecodeStep* decode_;  // its step
   StageClock clock_;
   at::Generator generator_;
   std::vector<at::Tensor> pending_tokens_, pending_logprobs_;  // device-side, not yet read by the host
@@ -525,8 +527,8 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   }
   profile_ = {};
   CompletionRows rows(shape.batch, params, detokenize_);
-  DecodeLoop loop(model_, params, {static_decode_, cuda_graphs_, profiling_, sync_interval_, attend_bucket_}, profile_, *cache_,
-                  *decode_);
+  DecodeLoop loop(model_, params, {static_decode_, cuda_graphs_, profiling_, sync_interval_, attend_bucket_}, profile_,
+                  *cache_, *decode_);
   loop.run(loop.prefill(ids, mask), rows);
   profile_.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call_start).count();
   return rows.finish();

@@ -104,13 +104,14 @@ else
   echo "FAIL meta-dry-run"; cat out.txt; failures=$((failures + 1))
 fi
 # testbed hard-level: each scanned level mined exactly as `testbed problems` + `mine` with the same
-# seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen.
-"$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -K 2 --max-new-tokens 3 --problem-seed 5 \
+# seeds would; a random model solves nothing, so every level is quiet and the lowest is chosen. The
+# mine run spells its samples the old way (-K), which still works and warns.
+"$soar" --threads 1 testbed hard-level --model "$model" --levels 1-3 --count 3 -n 2 --max-new-tokens 3 --problem-seed 5 \
   --seed 6 --split-seed 7 --out hl > hl.log 2>&1
 "$soar" testbed problems --levels 1 --count 3 --seed 5 --out hl-pool.jsonl > /dev/null 2>&1
 "$soar" --threads 1 mine --model "$model" --problems hl-pool.jsonl --prompt-template $'Q:{problem}\nA:' --stop $'\n' \
-  --max-new-tokens 3 -K 2 --seed 6 --split-seed 7 --out hl-mine > /dev/null 2>&1
-if grep -q "hard level 1:" hl.log && grep -q "every scanned level was quiet" hl.log && [[ -f hl/L3/summary.json ]] \
+  --max-new-tokens 3 -K 2 --seed 6 --split-seed 7 --out hl-mine > hl-mine.log 2>&1
+if grep -q "hard level 1:" hl.log && grep -q "warning: -K is deprecated here" hl-mine.log && grep -q "every scanned level was quiet" hl.log && [[ -f hl/L3/summary.json ]] \
    && python3 -c "import json,sys; s=json.load(open('hl/scan.json')); sys.exit(not (s['hard_level']==1 and [l['level'] for l in s['levels']]==[3,2,1]))" \
    && cmp -s hl/L1/summary.json hl-mine/summary.json && cmp -s hl/L1/hard.jsonl hl-mine/hard.jsonl \
    && cmp -s hl/L1/test.jsonl hl-mine/test.jsonl; then

@@ -102,7 +102,7 @@ fi
 
 # 3. Mining.
 for n in 1 2; do
-  "$soar" --threads 1 launch --nproc $n --master-port 0 -- mine --model "$model" --problems letters.jsonl -K 4 --batch 8 \
+  "$soar" --threads 1 launch --nproc $n --master-port 0 -- mine --model "$model" --problems letters.jsonl -n 4 --batch 8 \
     --max-new-tokens 1 --seed 5 --out mine$n > mine$n.log 2>&1 || { bad "mine with $n processes failed"; tail mine$n.log; }
 done
 if cmp -s mine1/mining_log.jsonl mine2/mining_log.jsonl && cmp -s mine1/summary.json mine2/summary.json; then
@@ -118,7 +118,7 @@ pretrain_small_testbed "$soar" 1 tb || { bad "testbed pretrain failed"; tail tb.
 # --max-successes 0 the scan may stop there): 2 processes equal 1, and the recorded choice is the
 # rule applied to the recorded scan (the lowest level of the quiet run from the top).
 for n in 1 2; do
-  "$soar" --threads 1 launch --nproc $n --master-port 0 -- testbed hard-level --model tb/model --levels 1-3 --count 8 -K 4 \
+  "$soar" --threads 1 launch --nproc $n --master-port 0 -- testbed hard-level --model tb/model --levels 1-3 --count 8 -n 4 \
     --batch 32 --seed 5 --max-successes 0 --out hl$n > hl$n.log 2>&1
   [[ -f hl$n/scan.json ]] || { bad "testbed hard-level with $n processes wrote no scan.json"; tail hl$n.log; }
 done
@@ -150,8 +150,8 @@ refusal() {  # refusal NAME EXPECTED_TEXT hard-level-args...
     bad "testbed hard-level $name: exit $rc, expected '$expected'"; tail -n 3 "$name.log"
   fi
 }
-refusal top-level-loud "level 1 already had 1 success (more than --max-successes 0)" --count 8 -K 4 --max-successes 0
-refusal nothing-failed "level 1 is the hard level but none of its 1 problems was failed 64 times" --count 1 -K 64 --max-successes 1000
+refusal top-level-loud "level 1 already had 1 success (more than --max-successes 0)" --count 8 -n 4 --max-successes 0
+refusal nothing-failed "level 1 is the hard level but none of its 1 problems was failed 64 times" --count 1 -n 64 --max-successes 1000
 meta_extra=()  # more meta flags for the runs that follow
 meta() {  # meta NPROC T OUT [env...]
   local nproc=$1 steps=$2 out=$3; shift 3

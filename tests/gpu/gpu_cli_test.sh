@@ -87,7 +87,7 @@ rows = lines(files[0])
 print(rows[:2])
 passed = (len(rows) == 64 and finite([r["logprob"] for r in rows]) and all(r["logprob"] <= 0 for r in rows)
           and all(r["tokens"] == 1 for r in rows))' samples.jsonl
-"$soar" mine --device "$device" --model "$model" --problems letters.jsonl -K 4 --batch 8 --max-new-tokens 1 --seed 5 --out mine \
+"$soar" mine --device "$device" --model "$model" --problems letters.jsonl -n 4 --batch 8 --max-new-tokens 1 --seed 5 --out mine \
   > mine.log 2>&1 && [[ -f mine/summary.json ]] && ok "mine on $device" || { bad "mine on $device failed"; tail -n 60 mine.log; }
 
 # SOAR on the small testbed model of dist_test (pretrained on the CPU).

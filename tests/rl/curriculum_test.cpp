@@ -14,6 +14,7 @@
 #include <set>
 #include <span>
 
+#include "core/directory.h"
 #include "core/error.h"
 #include "core/seed.h"
 #include "rl/rl_loop.h"
@@ -35,17 +36,23 @@ std::vector<Problem> problem_set(const std::string& prefix, int count) {
 CausalLM tiny_model(uint64_t weights_seed) {
   ModelConfig config;
   config.vocab_size = 32, config.hidden_size = 32, config.intermediate_size = 64, config.num_hidden_layers = 1;
-  config.num_attention_heads = 4, config.num_key_value_heads = 2, config.head_dim = 8, config.max_position_embeddings = 16;
+  config.num_attention_heads = 4, config.num_key_value_heads = 2, config.head_dim = 8,
+  config.max_position_embeddings = 16;
   CausalLM model(config);
   model->initialize_weights(weights_seed);
   return model;
 }
 
-TrainerConfig trainer_config() { return {.learning_rate = 3e-3, .micro_batch_size = 16, .estimator = AdvantageEstimator::RLOO}; }
+TrainerConfig trainer_config() {
+  return {.learning_rate = 3e-3, .micro_batch_size = 16, .estimator = AdvantageEstimator::RLOO};
+}
 
 RLLoopOptions loop_options(std::optional<RLCurriculum> curriculum) {
-  RLLoopOptions options{.steps = kSteps, .prompts_per_step = kPrompts, .samples_per_prompt = kSamples,
-                        .sampling = {.temperature = 1.0, .max_new_tokens = 2, .seed = 5}, .seed = kSeed};
+  RLLoopOptions options{.steps = kSteps,
+                        .prompts_per_step = kPrompts,
+                        .samples_per_prompt = kSamples,
+                        .sampling = {.temperature = 1.0, .max_new_tokens = 2, .seed = 5},
+                        .seed = kSeed};
   options.curriculum = std::move(curriculum);
   return options;
 }
@@ -166,7 +173,8 @@ TEST(Curriculum, RefusesAnEmptyFirstPhase) {
   CausalLM model = tiny_model(17);
   PolicyTrainer trainer(*model, trainer_config());
   Record record;
-  EXPECT_THROW(run_steps(*model, trainer, problem_set("r", 3), loop_options(RLCurriculum{{}, 2}), 0, kSteps, record), Error);
+  EXPECT_THROW(run_steps(*model, trainer, problem_set("r", 3), loop_options(RLCurriculum{{}, 2}), 0, kSteps, record),
+               Error);
 }
 
 // Resumed from a checkpoint saved after `stop` steps, into fresh objects as `soar train-rl` does.
@@ -178,7 +186,8 @@ void expect_resume_equals_uninterrupted(int64_t stop) {
   Record straight_record;
   run_steps(*straight, straight_trainer, real, options, 0, kSteps, straight_record);
 
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / cat("soar_curriculum_test_", ::getpid(), "_", stop);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / cat("soar_curriculum_test_", ::getpid(), "_", stop);
   CausalLM first = tiny_model(17);
   PolicyTrainer first_trainer(*first, trainer_config());
   Record resumed_record;
@@ -190,7 +199,7 @@ void expect_resume_equals_uninterrupted(int64_t stop) {
   ASSERT_EQ(load_rl_checkpoint(dir, *resumed, resumed_trainer), std::optional<int64_t>(stop));
   resumed_trainer.set_steps_done(stop);
   run_steps(*resumed, resumed_trainer, real, options, stop, kSteps, resumed_record);
-  std::filesystem::remove_all(dir);
+  remove_tree(dir);
 
   EXPECT_EQ(resumed_record.draws, straight_record.draws);
   EXPECT_EQ(resumed_record.from_curriculum, straight_record.from_curriculum);
