@@ -297,6 +297,8 @@ void run_meta(const MetaModels& models, PolicyTrainer& teacher_trainer, Promotio
   }
   if (config.students < 1) fail("each dataset needs at least one student (r = ", config.students, ")");
   if (is_intrinsic(config.teacher_reward) && task.oracle) fail("the oracle curriculum has no teacher to reward");
+  require_same_temperature(teacher_trainer.config(), config.teacher_sampling.temperature, "the teacher");
+  require_same_temperature(config.inner.trainer, config.inner.sampling.temperature, "an inner loop");
   dist::Group single;
   dist::Group& group = config.group != nullptr ? *config.group : single;
   for (int64_t step = progress.start_step; step < config.outer_steps; ++step) {

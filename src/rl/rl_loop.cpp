@@ -105,6 +105,7 @@ void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Prob
   dist::Group single;
   dist::Group& group = options.group != nullptr ? *options.group : single;
   check_options(problems, options, group);
+  require_same_temperature(trainer.config(), options.sampling.temperature, "the RL loop");
   Sampler sampler(policy, detokenize);
   const EncodedSet main_set = encode_set(problems, encode);
   const EncodedSet first_phase = options.curriculum ? encode_set(options.curriculum->problems, encode) : EncodedSet{};

@@ -57,6 +57,14 @@ at::Tensor sampler_logprobs(const std::vector<const Rollout*>& rollouts, const P
 
 }  // namespace
 
+void require_same_temperature(const TrainerConfig& trainer, double sampling_temperature, const char* who) {
+  const double sampled_at = sampling_temperature == 0 ? 1.0 : sampling_temperature;
+  if (trainer.temperature != sampled_at) {
+    fail(who, " samples at temperature ", sampling_temperature, " but its trainer takes log-probs at ", trainer.temperature,
+         ": the two must be the same");
+  }
+}
+
 PolicyTrainer::PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalLMImpl* reference)
     : policy_(policy), reference_(reference), config_(config) {
   if (config_.kl_coef > 0 && reference_ == nullptr) fail("kl_coef > 0 needs a reference model");

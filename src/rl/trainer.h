@@ -70,6 +70,11 @@ struct StepLayout {
   std::vector<double> advantages;
 };
 
+// The trainer recomputes the rollouts' log-probs at TrainerConfig::temperature; at another
+// temperature than the sampler's (1 for greedy draws) the PPO ratio would not start at 1 and every
+// update would be silently wrong. Throws soar::Error naming `who` when the two differ.
+void require_same_temperature(const TrainerConfig& trainer, double sampling_temperature, const char* who);
+
 class PolicyTrainer {
  public:
   PolicyTrainer(CausalLMImpl& policy, TrainerConfig config, CausalLMImpl* reference = nullptr);
