@@ -1,9 +1,9 @@
-// soar launch: any soar command as N processes of one distributed run (dist/launcher.h), with a
+// soar launch: any soar command as N processes of one distributed run (distributed/launcher.h), with a
 // torchrun-compatible environment; the launcher exits with the first failure's status.
 #include <cstdlib>
 
 #include "commands.h"
-#include "dist/launcher.h"
+#include "distributed/launcher.h"
 
 namespace soar::app {
 

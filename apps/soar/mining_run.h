@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "data/mining.h"
-#include "dist/group.h"
+#include "distributed/group.h"
 #include "options.h"
 
 namespace soar::app {

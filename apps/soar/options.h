@@ -7,7 +7,7 @@
 #include <string>
 
 #include "data/problems.h"
-#include "dist/group.h"
+#include "distributed/group.h"
 #include "rl/reward.h"
 #include "run/policy_dir.h"
 #include "sampling/sampler.h"

@@ -8,8 +8,8 @@
 
 #include "core/error.h"
 #include "core/seed.h"
-#include "dist/fault.h"
-#include "dist/tree_sum.h"
+#include "distributed/fault.h"
+#include "distributed/tree_sum.h"
 #include "meta/diversity.h"
 
 namespace soar::meta {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "data/problems.h"
-#include "dist/group.h"
+#include "distributed/group.h"
 #include "model/causal_lm.h"
 #include "rl/pass_at_k.h"
 #include "rl/reward.h"

@@ -11,7 +11,7 @@
 #include <numbers>
 
 #include "core/error.h"
-#include "dist/tree_sum.h"
+#include "distributed/tree_sum.h"
 #include "rl/logprobs.h"
 #ifdef SOAR_CUDA
 #include <c10/cuda/CUDAStream.h>

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "dist/group.h"
+#include "distributed/group.h"
 #include "model/causal_lm.h"
 #include "rl/advantages.h"
 #include "rl/policy_loss.h"

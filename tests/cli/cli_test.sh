@@ -57,7 +57,7 @@ for file in state.json optimizer.pt model.safetensors; do resume_damaged resumed
 # this run is the oracle arm (datasets of real testbed problems; the teacher is not sampled): the
 # loop, its inner loops, promotion and checkpoint are the same (the random student earns no reward,
 # so its weights do not move: the resume of a run whose teacher and student both learn is checked
-# on a pretrained testbed model in tests/dist/dist_test.sh).
+# on a pretrained testbed model in tests/distributed/dist_test.sh).
 # The fixture's context (64) is shorter than a testbed item at width 16, hence the explicit budget.
 meta() { "$soar" --threads 1 meta --model "$model" --train good.jsonl -T "$1" -g 2 -n 2 -r 2 -K 1 --teacher-reward none \
            --oracle-levels 1-2 --student-max-tokens 4 --inner-prompts 2 --inner-samples 2 --q-size 2 --tau -1 --window 1 \

@@ -15,7 +15,7 @@
 # Usage: fresh_student_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
-source "$(dirname "${BASH_SOURCE[0]}")/../dist/run_inputs.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../distributed/run_inputs.sh"
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
 pass() { echo "ok   $1"; }

@@ -12,7 +12,7 @@
 # Usage: gpu_cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR   (MODEL_DIR: the dist_model fixture)
 set -uo pipefail
 soar=$(realpath "$1") model=$(realpath "$2") work=$3
-source "$(dirname "${BASH_SOURCE[0]}")/../dist/run_inputs.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../distributed/run_inputs.sh"
 device=${SOAR_CLI_TEST_DEVICE:-cuda}
 if [[ $device == cuda* ]] && ! { command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; }; then
   echo "no GPU: skipped"; exit 77

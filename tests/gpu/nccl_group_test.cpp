@@ -4,7 +4,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "../dist/group_of_one.h"
+#include "../distributed/group_of_one.h"
 
 namespace soar::dist {
 namespace {

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "dist/group.h"
-#include "dist/launch_env.h"
-#include "dist/tree_sum.h"
+#include "distributed/group.h"
+#include "distributed/launch_env.h"
+#include "distributed/tree_sum.h"
 
 namespace soar::dist::test {
 

@@ -1,4 +1,4 @@
-#include "dist/tree_sum.h"
+#include "distributed/tree_sum.h"
 
 #include "core/error.h"
 

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "dist/launch_env.h"
+#include "distributed/launch_env.h"
 
 
 namespace soar::dist {
@@ -51,7 +51,7 @@ class Group {
   // In-place sum over ranks in the backend's order (may differ from one world size to another in
   // the last bits).
   void all_reduce_sum(at::Tensor& tensor);
-  // The canonical chunk-tree sum (dist/tree_sum.h): `local` are this rank's chunk values, the
+  // The canonical chunk-tree sum (distributed/tree_sum.h): `local` are this rank's chunk values, the
   // chunks chunk_range(total_chunks, rank, world) in order. Bit-identical for every world size
   // where tree_is_exact(); otherwise the local sums are all-reduced.
   at::Tensor tree_sum(const std::vector<at::Tensor>& local, int64_t total_chunks, const at::Tensor& zeros_like);

@@ -1,4 +1,4 @@
-#include "dist/fault.h"
+#include "distributed/fault.h"
 
 #include <signal.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "dist/placement.h"
+#include "distributed/placement.h"
 
 #include <map>
 

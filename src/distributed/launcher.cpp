@@ -1,4 +1,4 @@
-#include "dist/launcher.h"
+#include "distributed/launcher.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,7 +16,7 @@
 
 #include "core/error.h"
 #include "core/exception_text.h"
-#include "dist/launch_env.h"
+#include "distributed/launch_env.h"
 
 extern char** environ;
 

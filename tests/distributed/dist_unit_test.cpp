@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "core/error.h"
-#include "dist/group.h"
-#include "dist/launch_env.h"
-#include "dist/placement.h"
-#include "dist/tree_sum.h"
+#include "distributed/group.h"
+#include "distributed/launch_env.h"
+#include "distributed/placement.h"
+#include "distributed/tree_sum.h"
 #include "group_of_one.h"
 
 namespace soar::dist {

@@ -1,4 +1,4 @@
-#include "dist/group.h"
+#include "distributed/group.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -16,8 +16,8 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/exception_text.h"
-#include "dist/placement.h"
-#include "dist/tree_sum.h"
+#include "distributed/placement.h"
+#include "distributed/tree_sum.h"
 
 namespace soar::dist {
 namespace {
