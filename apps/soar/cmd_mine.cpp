@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "mining_run.h"
 #include "options.h"
+#include "recipe.h"
 
 namespace soar::app {
 
@@ -21,6 +22,10 @@ Action add_mine_command(CLI::App& app) {
     if (!command->parsed()) return;
     std::unique_ptr<dist::Group> group = join_run(o->job.policy);
     Policy policy = o->job.policy.load();
+    if (group->is_root()) {
+      prepare_output_dir(o->job.out);
+      write_resolved_config(*command, o->job.out);
+    }
     mine_into(*group, policy, o->job.problems.load(), o->job.prompt, o->job.sampling, o->mining, o->job.out);
   };
 }

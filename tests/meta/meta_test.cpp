@@ -191,6 +191,16 @@ struct ToyModels {
   MetaModels models() { return {*teacher, *baseline, *scratch, nullptr}; }
 };
 
+// Runs the loop on the toy models with a fresh teacher trainer and promotion; every step's record.
+std::vector<OuterStepRecord> run_toy(ToyModels& m, const MetaTask& task, const MetaConfig& config, MetaProgress progress = {}) {
+  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
+  Promotion promotion(config.promotion);
+  std::vector<OuterStepRecord> records;
+  run_meta(m.models(), teacher_trainer, promotion, task, config, progress,
+           [&](const OuterStepRecord& s) { records.push_back(s); });
+  return records;
+}
+
 std::vector<Problem> draw_q(const MetaTask& task, const MetaConfig& config, int64_t step) {
   std::vector<size_t> order(task.reward_set.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -207,10 +217,9 @@ TEST(MetaLoopStep, EveryRuleOfAlgorithmOneRecomputedIndependently) {
   const MetaConfig config = toy_meta_config();
   const int64_t g = config.datasets, n = config.questions, r = config.students;
   ToyModels m;
-  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
-  Promotion promotion(config.promotion);
-  OuterStepRecord record;
-  run_meta(m.models(), teacher_trainer, promotion, task, config, {}, [&](const OuterStepRecord& s) { record = s; });
+  const std::vector<OuterStepRecord> records = run_toy(m, task, config);
+  ASSERT_EQ(records.size(), 1u);
+  const OuterStepRecord& record = records[0];
 
   // 1. Rejection sampling: exactly g n accepted pairs, some rollouts rejected and resampled.
   SamplingParams teacher_sampling = config.teacher_sampling;
@@ -300,10 +309,7 @@ TEST(MetaLoopStep, InnerLoopsAreLongerOncePromoted) {
   MetaConfig config = toy_meta_config();
   config.outer_steps = 2;
   ToyModels m;
-  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
-  Promotion promotion(config.promotion);
-  std::vector<OuterStepRecord> records;
-  run_meta(m.models(), teacher_trainer, promotion, task, config, {}, [&](const OuterStepRecord& s) { records.push_back(s); });
+  const std::vector<OuterStepRecord> records = run_toy(m, task, config);
   ASSERT_EQ(records.size(), 2u);
   ASSERT_TRUE(records[0].promoted);
   const int64_t per_step = config.inner.prompts_per_step * config.inner.samples_per_prompt;
@@ -313,11 +319,7 @@ TEST(MetaLoopStep, InnerLoopsAreLongerOncePromoted) {
   EXPECT_EQ(records[1].datasets[0].students[0].inner_samples, 3 * per_step);
   // A run resumed after a promotion (progress says so) also trains K + extra steps.
   ToyModels resumed;
-  PolicyTrainer resumed_trainer(*resumed.teacher, {.learning_rate = 1e-3});
-  Promotion resumed_promotion(config.promotion);
-  std::vector<OuterStepRecord> later;
-  run_meta(resumed.models(), resumed_trainer, resumed_promotion, task, config, {.start_step = 1, .promotions = 1},
-           [&](const OuterStepRecord& s) { later.push_back(s); });
+  const std::vector<OuterStepRecord> later = run_toy(resumed, task, config, {.start_step = 1, .promotions = 1});
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].inner_steps, 3);
 }
@@ -331,10 +333,7 @@ TEST(MetaLoopStep, LearnabilityNeverRunsAnInnerLoop) {
   config.intrinsic_samples = 32;  // the paper's: enough for some questions to have 0 < p < 1
   config.outer_steps = 2;
   ToyModels m;
-  PolicyTrainer teacher_trainer(*m.teacher, {.learning_rate = 1e-3});
-  Promotion promotion(config.promotion);
-  std::vector<OuterStepRecord> records;
-  run_meta(m.models(), teacher_trainer, promotion, task, config, {}, [&](const OuterStepRecord& s) { records.push_back(s); });
+  const std::vector<OuterStepRecord> records = run_toy(m, task, config);
   ASSERT_EQ(records.size(), 2u);
   for (const OuterStepRecord& record : records) {
     EXPECT_EQ(record.inner_samples, 0);
