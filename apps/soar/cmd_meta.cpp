@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "domain_formats.h"
 #include "meta_run.h"
 #include "recipe.h"
-#include "core/device.h"
 #include "core/error.h"
 #include "meta/budget.h"
 #include "domains/math/math_domain.h"
@@ -132,9 +132,8 @@ meta::MetaConfig resolve_config(const MetaOptions& o) {
   const bool math = o.domain == "math";
   meta::MetaConfig c = o.config;
   c.teacher_reward = meta::parse_teacher_reward(o.teacher_reward);
-  const int64_t teacher_budget = o.teacher_max_new_tokens > 0 ? o.teacher_max_new_tokens
-                                 : math                        ? 512
-                                                               : testbed::teacher_max_new_tokens(1);
+  const int64_t teacher_budget =
+      o.teacher_max_new_tokens > 0 ? o.teacher_max_new_tokens : teacher_token_budget(o.domain);
   const int64_t student_budget = o.student_max_tokens > 0 ? o.student_max_tokens : math ? 1024 : 16;
   c.teacher_sampling = {.temperature = o.temperature, .max_new_tokens = teacher_budget};
   c.inner.sampling = {.temperature = o.temperature, .max_new_tokens = student_budget};
@@ -152,15 +151,12 @@ meta::MetaConfig resolve_config(const MetaOptions& o) {
 
 // --dry-run: what the run would hold and do, from config.json alone.
 void print_dry_run(const MetaOptions& o, const meta::MetaConfig& c) {
-  std::cout << "# soar meta: the resolved recipe (what --config takes)\n" << o.recipe << "\n"
+  std::cout << "# soar meta: the resolved recipe (what --config takes)\n"
+            << (o.recipe.text ? *o.recipe.text : "# (no recipe: " + o.recipe.unwritable + ")\n") << "\n"
             << "soar meta: the run's configuration in the paper's symbols\n" << config_json(o, c).dump(2) << "\n";
   const ModelConfig model = ModelConfig::from_file(std::filesystem::path(o.policy.model_dir) / "config.json");
-  // The device is only named here (a CPU build can plan a GPU run): no check that it exists.
-  const c10::Device device(o.policy.device);
-  const at::ScalarType dtype = o.policy.dtype == "float32"    ? at::kFloat
-                               : o.policy.dtype == "bfloat16" ? at::kBFloat16
-                               : device.is_cuda()             ? at::kBFloat16
-                                                              : at::kFloat;
+  // The device is only named (a CPU build can plan a GPU run).
+  const at::ScalarType dtype = o.policy.load_options().resolved_dtype();
   const auto plan = meta::meta_memory_plan(model, dtype, teacher_trained(o, c), needs_reference(o, c));
   std::cout << "\nmemory kept for the whole run (" << model.parameter_count() << " parameters, "
             << c10::toString(dtype) << ", before activations and KV caches):\n";
@@ -168,7 +164,7 @@ void print_dry_run(const MetaOptions& o, const meta::MetaConfig& c) {
   std::cout << "  " << std::setw(8) << total_bytes(plan) / 1e9 << " GB  in all\n";
   const bool oracle = !o.oracle_levels.empty();
   std::cout << "\nwork of one outer step before any promotion:\n" << meta::describe_budget(meta::outer_step_budget(c, false, oracle));
-  if (c.teacher_reward != meta::TeacherRewardKind::Learnability && c.teacher_reward != meta::TeacherRewardKind::Uncertainty) {
+  if (!meta::is_intrinsic(c.teacher_reward)) {
     std::cout << "after the first promotion:\n" << meta::describe_budget(meta::outer_step_budget(c, true, oracle));
   }
 }
@@ -188,7 +184,7 @@ Action add_meta_command(CLI::App& app) {
       o->student_prompt.template_text = std::string(meta::kMathStudentTemplate);
     }
     const meta::MetaConfig config = resolve_config(*o);
-    o->recipe = resolved_config(*command);
+    o->recipe = run_recipe(*command);
     if (o->dry_run) return print_dry_run(*o, config);
     run_meta_command(*o, config);
   };

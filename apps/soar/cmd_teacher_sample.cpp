@@ -42,7 +42,7 @@ Action add_teacher_sample_command(CLI::App& app) {
     Policy policy = o->policy.load();
     const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(), policy);
     SamplingParams sampling{.temperature = o->temperature,
-                            .max_new_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : format.max_new_tokens,
+                            .max_new_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : teacher_token_budget(o->domain),
                             .eos_token_ids = policy.eos_token_ids(),
                             .seed = o->seed};
     meta::TeacherBatch batch = meta::sample_accepted_pairs(*policy.model, format.prompt, policy.detokenizer(), format.parse,

@@ -50,7 +50,7 @@ Action add_train_rl_command(CLI::App& app) {
   return [o, command] {
     if (!command->parsed()) return;
     o->synthetic.check(*command, o->loop.steps);
-    o->recipe = resolved_config(*command);
+    o->recipe = run_recipe(*command);
     run_train_rl(*o);
   };
 }

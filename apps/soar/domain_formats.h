@@ -14,8 +14,11 @@ namespace soar::app {
 struct TeacherFormat {
   std::vector<int32_t> prompt;  // the teacher's prompt tokens
   meta::RolloutParser parse;    // one question/answer pair per rollout
-  int64_t max_new_tokens = 0;   // the domain's rollout budget (math: the paper's 512; testbed: one item)
 };
+
+// The domain's token budget of one teacher rollout: math the paper's 512, testbed one item. Needs
+// no model (`soar meta --dry-run` plans with it).
+int64_t teacher_token_budget(const std::string& domain);
 
 // domain "math": `teacher_prompt` through the student's chat format and system message, the paper's
 // tagged format. domain "testbed": "Write 1 problems:\n" and one Q/A item. Anything else fails.

@@ -90,7 +90,7 @@ nlohmann::json to_json(const meta::OuterStepRecord& r) {
           {"inner_steps", r.inner_steps}, {"vendi", r.vendi},
           {"teacher", {{"sampled", r.teacher.sampled}, {"accepted", r.teacher.accepted}, {"rounds", r.teacher.rounds},
                        {"acceptance_rate", r.teacher.acceptance_rate}, {"rejections", r.teacher.rejections}}},
-          {"samples", {{"teacher", r.teacher_samples}, {"inner", r.inner_samples}, {"measure", r.measure_samples}}},
+          {"samples", {{"teacher", r.teacher.sampled}, {"inner", r.inner_samples}, {"measure", r.measure_samples}}},
           {"seconds", {{"teacher", r.seconds_teacher}, {"inner", r.seconds_inner}, {"measure", r.seconds_measure},
                        {"update", r.seconds_update}}}};
 }
@@ -242,7 +242,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   const fs::path out = o.out;
   if (root) {
     prepare_output_dir(out / "datasets");
-    write_text_atomically(out / "config.toml", o.recipe);
+    write_run_recipe(o.recipe, out);
   }
   const meta::MetaTask task = make_task(o, config, m.policy);
   TrainerConfig teacher_trainer_config = config.teacher_trainer;

@@ -8,6 +8,7 @@
 #include "domains/math/math_domain.h"
 #include "meta/meta_loop.h"
 #include "options.h"
+#include "recipe.h"
 
 namespace soar::app {
 
@@ -25,7 +26,7 @@ struct MetaOptions {
   double teacher_kl = 0.001, student_kl = 0.001;
   double temperature = 1.0, measure_temperature = 0.0;
   bool dry_run = false;
-  std::string recipe;       // the resolved configuration as a recipe (written to OUT/config.toml)
+  RunRecipe recipe;         // the resolved configuration (written to OUT/config.toml)
   meta::MetaConfig config;  // the loop's options as parsed; resolved into a full config by cmd_meta
 };
 

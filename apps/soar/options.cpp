@@ -14,10 +14,9 @@ void PolicyOptions::add(CLI::App& command) {
   command.add_option("--dtype", dtype, "auto, float32 or bfloat16")->capture_default_str();
 }
 
-Policy PolicyOptions::load() const {
+LoadOptions PolicyOptions::load_options() const {
   LoadOptions options;
-  options.device = parse_device(device);
-  make_current(options.device);
+  options.device = name_device(device);
   if (dtype == "float32") {
     options.dtype = at::kFloat;
   } else if (dtype == "bfloat16") {
@@ -25,6 +24,13 @@ Policy PolicyOptions::load() const {
   } else if (dtype != "auto") {
     fail("--dtype must be auto, float32 or bfloat16, got '", dtype, "'");
   }
+  return options;
+}
+
+Policy PolicyOptions::load() const {
+  LoadOptions options = load_options();
+  options.device = parse_device(device);  // and now the device must exist here
+  make_current(options.device);
   return load_policy(model_dir, options);
 }
 

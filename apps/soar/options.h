@@ -19,6 +19,8 @@ struct PolicyOptions {
   std::string device = "cpu";
   std::string dtype = "auto";  // auto: float32 on CPU, bfloat16 on CUDA
   void add(CLI::App& command);
+  // The device and dtype the flags ask for (the device only named, not checked to exist).
+  LoadOptions load_options() const;
   Policy load() const;
 };
 

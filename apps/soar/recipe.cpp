@@ -309,19 +309,28 @@ std::string resolved_config(const CLI::App& command) {
              "\n# Options left at their defaults (uncomment a key to pin its value):\n", defaulted);
 }
 
-void write_resolved_config(const CLI::App& command, const std::filesystem::path& run_dir) {
-  const std::filesystem::path file = run_dir / "config.toml";
-  std::string text;
+RunRecipe run_recipe(const CLI::App& command) {
   try {
-    text = resolved_config(command);
+    return {resolved_config(command), ""};
   } catch (const Error& e) {
+    return {std::nullopt, e.what()};
+  }
+}
+
+void write_run_recipe(const RunRecipe& recipe, const std::filesystem::path& run_dir) {
+  const std::filesystem::path file = run_dir / "config.toml";
+  if (!recipe.text) {
     // The run goes on without its recipe rather than stop for it; none from an earlier run stays.
     std::error_code ignored;
     std::filesystem::remove(file, ignored);
-    std::cerr << "soar: warning: " << file.string() << " not written: " << e.what() << "\n";
+    std::cerr << "soar: warning: " << file.string() << " not written: " << recipe.unwritable << "\n";
     return;
   }
-  write_text_atomically(file, text);
+  write_text_atomically(file, *recipe.text);
+}
+
+void write_resolved_config(const CLI::App& command, const std::filesystem::path& run_dir) {
+  write_run_recipe(run_recipe(command), run_dir);
 }
 
 bool print_config_if_asked(const CLI::App& app, std::ostream& out) {

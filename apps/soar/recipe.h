@@ -19,6 +19,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 namespace soar::app {
@@ -34,8 +35,19 @@ void add_recipe_option(CLI::App& command);
 // same values. Throws soar::Error for a given value a recipe cannot hold (a newline in a list).
 std::string resolved_config(const CLI::App& command);
 
-// Writes resolved_config(command) to run_dir/config.toml atomically. A value a recipe cannot hold
-// does not stop the run: it warns on stderr and removes any config.toml of an earlier run instead.
+// A run's resolved configuration, taken while the command line is at hand and written later into
+// the run directory by the command's run layer: its text, or why a recipe cannot hold it.
+struct RunRecipe {
+  std::optional<std::string> text;
+  std::string unwritable;  // the reason when text is empty
+};
+RunRecipe run_recipe(const CLI::App& command);
+
+// Writes the recipe to run_dir/config.toml atomically. A value a recipe cannot hold does not stop
+// the run: it warns on stderr and removes any config.toml of an earlier run instead.
+void write_run_recipe(const RunRecipe& recipe, const std::filesystem::path& run_dir);
+
+// write_run_recipe(run_recipe(command), run_dir).
 void write_resolved_config(const CLI::App& command, const std::filesystem::path& run_dir);
 
 // If the parsed command (the deepest parsed subcommand of `app`) was given --print-config, writes

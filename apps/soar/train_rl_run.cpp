@@ -3,7 +3,6 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "core/metrics_log.h"
@@ -164,7 +163,7 @@ void run_train_rl(const TrainRlOptions& o) {
   const std::filesystem::path out = job.out;
   if (root) {
     prepare_output_dir(out);
-    write_text_atomically(out / "config.toml", o.recipe);
+    write_run_recipe(o.recipe, out);
   }
   const TrainerConfig config = trainer_config(o);
   const CausalLMImpl& model = *policy.model;

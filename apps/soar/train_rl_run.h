@@ -6,6 +6,7 @@
 #include <string>
 
 #include "options.h"
+#include "recipe.h"
 #include "rl/rl_loop.h"
 
 namespace soar::app {
@@ -34,7 +35,7 @@ struct TrainRlOptions {
   SyntheticOptions synthetic;
   std::string eval_problems;
   int64_t eval_every = 0, eval_samples = 8, checkpoint_every = 10;
-  std::string recipe;  // the resolved configuration, written to OUT/config.toml
+  RunRecipe recipe;  // the resolved configuration, written to OUT/config.toml
 };
 
 // Runs (or resumes) the RL run in options.job.out.

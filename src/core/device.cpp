@@ -27,15 +27,20 @@ bool cuda_build() {
 #endif
 }
 
-c10::Device parse_device(const std::string& name) {
+c10::Device name_device(const std::string& name) {
   c10::Device device(c10::kCPU);
   try {
     device = c10::Device(name);
   } catch (const std::exception&) {
     fail("unknown device '", name, "' (use cpu, cuda or cuda:N)");
   }
+  if (!device.is_cpu() && !device.is_cuda()) fail("device '", name, "' is not supported (use cpu, cuda or cuda:N)");
+  return device;
+}
+
+c10::Device parse_device(const std::string& name) {
+  const c10::Device device = name_device(name);
   if (device.is_cpu()) return device;
-  if (!device.is_cuda()) fail("device '", name, "' is not supported (use cpu, cuda or cuda:N)");
 #ifdef SOAR_CUDA
   int count = static_cast<int>(c10::cuda::device_count());
   if (count == 0) fail("device '", name, "': no CUDA GPU is visible");

@@ -12,6 +12,9 @@ namespace soar {
 // Parses "cpu", "cuda", "cuda:N"; errors say what is available (CUDA needs the cuda build and a GPU).
 c10::Device parse_device(const std::string& name);
 
+// The same names, without asking whether the device exists here (a CPU build can plan a GPU run).
+c10::Device name_device(const std::string& name);
+
 // Makes a CUDA device the current one (no-op for the CPU): work queued without naming a device
 // (current streams, CUDA graphs, NCCL's communicators) must land on the device the model is on,
 // which for --device cuda:N or a rank's cuda:LOCAL_RANK is not device 0.

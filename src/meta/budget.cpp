@@ -7,12 +7,10 @@ namespace soar::meta {
 
 StepBudget outer_step_budget(const MetaConfig& config, bool promoted, bool oracle) {
   const int64_t g = config.datasets, n = config.questions, r = config.students;
-  const bool intrinsic =
-      config.teacher_reward == TeacherRewardKind::Learnability || config.teacher_reward == TeacherRewardKind::Uncertainty;
   StepBudget b;
   if (!oracle) b.teacher = {g * n, g * n * config.teacher_sampling.max_new_tokens};
   const int64_t student_tokens = config.inner.sampling.max_new_tokens;
-  if (intrinsic) {
+  if (is_intrinsic(config.teacher_reward)) {
     b.measure = {g * n * config.intrinsic_samples, g * n * config.intrinsic_samples * config.intrinsic_sampling.max_new_tokens};
     return b;
   }

@@ -24,10 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-bool is_intrinsic(TeacherRewardKind kind) {
-  return kind == TeacherRewardKind::Learnability || kind == TeacherRewardKind::Uncertainty;
-}
-
 // Every rank's items (JSON arrays), concatenated in rank order: each rank's contiguous chunk in turn.
 template <typename T>
 std::vector<T> gather_in_rank_order(dist::Group& group, const std::vector<T>& mine) {
@@ -307,7 +303,6 @@ void run_meta(const MetaModels& models, PolicyTrainer& teacher_trainer, Promotio
     auto t0 = Clock::now();
     const StepDatasets datasets = write_datasets(models.teacher, task, config, step);
     record.teacher = datasets.teacher;
-    record.teacher_samples = datasets.teacher.sampled;
     describe_datasets(datasets, record);
     record.seconds_teacher = seconds_since(t0);
 

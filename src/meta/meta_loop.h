@@ -89,8 +89,8 @@ struct OuterStepRecord {
   TeacherRecord teacher;
   double vendi = 0;                     // Vendi score of all g n questions of the step
   double seconds_teacher = 0, seconds_inner = 0, seconds_measure = 0, seconds_update = 0;
-  // Budget accounting: sequences sampled this step, by whom (equal-budget baseline comparisons).
-  int64_t teacher_samples = 0;  // teacher rollouts, rejected ones included (0 for the oracle)
+  // Budget accounting: sequences sampled this step, by whom (equal-budget baseline comparisons;
+  // the teacher's are teacher.sampled).
   int64_t inner_samples = 0;    // student rollouts in the inner loops
   int64_t measure_samples = 0;  // student answers measuring Q_R accuracy and intrinsic rewards
   std::vector<std::vector<std::string>> teacher_texts;   // each dataset's accepted rollouts, as written

@@ -24,6 +24,10 @@ const char* teacher_reward_name(TeacherRewardKind kind) {
   return "none";
 }
 
+bool is_intrinsic(TeacherRewardKind kind) {
+  return kind == TeacherRewardKind::Learnability || kind == TeacherRewardKind::Uncertainty;
+}
+
 double intrinsic_reward(TeacherRewardKind kind, const std::vector<double>& success_per_question) {
   if (success_per_question.empty()) return 0.0;  // a dataset with no parseable question earns nothing
   double total = 0;

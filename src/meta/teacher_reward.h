@@ -17,6 +17,10 @@ enum class TeacherRewardKind {
 TeacherRewardKind parse_teacher_reward(const std::string& name);  // grounded, learnability, uncertainty, none
 const char* teacher_reward_name(TeacherRewardKind kind);
 
+// The intrinsic teachers (learnability, uncertainty): rewarded from the student's success on the
+// teacher's own questions, so they run no inner loop, no Q_R measurement and no promotion.
+bool is_intrinsic(TeacherRewardKind kind);
+
 // Intrinsic reward of one dataset from the baseline student's per-question success rates.
 double intrinsic_reward(TeacherRewardKind kind, const std::vector<double>& success_per_question);
 

@@ -67,6 +67,10 @@ at::Tensor tensor_from_view(const safetensors::TensorView& view) {
 // tensor (building the model allocates at most ~1 GiB); above it, from the counts alone.
 constexpr int64_t kPreciseDiagnosisParameters = int64_t(1) << 28;
 
+at::ScalarType default_dtype(at::Device device) { return device.is_cuda() ? at::kBFloat16 : at::kFloat; }
+
+at::ScalarType LoadOptions::resolved_dtype() const { return dtype.value_or(default_dtype(device)); }
+
 int64_t parameter_bytes(const ModelConfig& config, at::ScalarType dtype) {
   return config.parameter_count() * static_cast<int64_t>(c10::elementSize(dtype));
 }
@@ -113,7 +117,7 @@ CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options
            " parameters its config.json describes (does config.json belong to these weights?)");
     }
   }
-  const at::ScalarType dtype = options.dtype.value_or(options.device.is_cuda() ? at::kBFloat16 : at::kFloat);
+  const at::ScalarType dtype = options.resolved_dtype();
   check_model_fits(config, dtype, options.device, available_memory_bytes(options.device));
 
   // Parameters are allocated where they will live and filled straight from the mapped files: no

@@ -14,9 +14,13 @@
 namespace soar {
 
 struct LoadOptions {
-  std::optional<at::ScalarType> dtype;  // default: float32 on CPU, bfloat16 on CUDA
+  std::optional<at::ScalarType> dtype;  // default: default_dtype(device)
   at::Device device = at::kCPU;
+  at::ScalarType resolved_dtype() const;
 };
+
+// float32 on the CPU (its bf16 matmuls are a slow fallback), bfloat16 on CUDA.
+at::ScalarType default_dtype(at::Device device);
 
 // Bytes the parameters of a model of `config` take in `dtype`.
 int64_t parameter_bytes(const ModelConfig& config, at::ScalarType dtype);

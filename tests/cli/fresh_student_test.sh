@@ -26,14 +26,6 @@ refused() {  # refused NAME EXPECTED_TEXT -- command...: exit 1 with EXPECTED_TE
   if [[ $rc -eq 1 ]] && grep -qF -- "$expected" out.txt; then pass "$name"; else echo "(exit $rc, expected '$expected')"; fail "$name"; fi
 }
 py() { python3 -c "$@"; }  # py SCRIPT ARGS...: exits 0 when the check holds
-# Metrics without the timing fields, which legitimately differ between runs.
-metrics() { py '
-import json, sys
-for line in open(sys.argv[1]):
-    record = json.loads(line)
-    for key in ("sample_seconds", "train_seconds"):
-        record.pop(key, None)
-    print(json.dumps(record, sort_keys=True))' "$1"; }
 
 write_letters train.jsonl
 # Synthetic questions whose answer ("zz") a one-token completion never gives: their steps score 0.

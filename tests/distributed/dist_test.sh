@@ -20,14 +20,6 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; failures=$((failures + 1)); }
-# Metrics without the timing fields, which legitimately differ between runs.
-metrics() { python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    record = json.loads(line)
-    for key in ("sample_seconds", "train_seconds", "seconds"):
-        record.pop(key, None)
-    print(json.dumps(record, sort_keys=True))' "$1"; }
 summary() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1] + "/summary.json")); d.pop("seconds"); print(json.dumps(d, sort_keys=True))' "$1"; }
 write_letters letters.jsonl
 export SOAR_DIST_TIMEOUT=30

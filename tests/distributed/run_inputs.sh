@@ -1,5 +1,15 @@
-# Inputs the shell-driven run tests share (sourced by dist_test.sh, netns_test.sh and
-# ../gpu/gpu_cli_test.sh), so that they run on the same problems and the same small model.
+# Inputs the shell-driven run tests share (sourced by dist_test.sh, netns_test.sh,
+# ../cli/fresh_student_test.sh and ../gpu/gpu_cli_test.sh), so that they run on the same problems
+# and the same small model, and compare runs the same way.
+
+# Metrics without the timing fields, which legitimately differ between runs.
+metrics() { python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    record = json.loads(line)
+    for key in ("sample_seconds", "train_seconds", "seconds"):
+        record.pop(key, None)
+    print(json.dumps(record, sort_keys=True))' "$1"; }
 
 # write_letters FILE: 16 one-letter questions over a-d whose answer is the problem's first letter
 # (a random policy over the dist_model fixture's vocabulary is right about a quarter of the time).
