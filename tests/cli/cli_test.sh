@@ -92,6 +92,8 @@ check meta-bad-corrupt "expected none, answers or structure" -- \
   "$soar" meta --domain math --model "$model" --train good.jsonl --corrupt everything --out mx5
 check meta-oracle-teacher "--oracle-levels replaces the teacher" -- \
   "$soar" meta --model "$model" --train good.jsonl --oracle-levels 1-2 --out mx6
+check meta-dry-run-bad-device "unknown device 'tpu'" -- \
+  "$soar" meta --model "$model" --train good.jsonl --device tpu --dry-run --out mx8
 # --dry-run: the resolved configuration (the paper's defaults), the memory plan and one outer step's
 # work, without loading the model (its weights file is not read: here it does not even exist).
 mkdir -p config-only && cp "$model/config.json" config-only/

@@ -181,6 +181,32 @@ if [[ $rc -eq 0 ]] && cmp -s soar1/student/model.safetensors soar-killed/student
 else
   bad "meta: resume after the kill differs"; diff <(outer_steps soar1) <(outer_steps soar-killed) | head
 fi
+# PS: every promoted student of soar1 measured greedily on D_train, the best one chosen.
+"$soar" --threads 1 select-promoted --run soar1 --train level1.jsonl --prompt-template $'Q:{problem}\nA:' --stop $'\n' \
+  --max-new-tokens 20 > ps.out 2> ps.log
+if python3 -c '
+import json, os, sys
+d = json.load(open("soar1/promoted_student.json"))
+kept = sorted(os.listdir("soar1/promoted"), key=lambda n: int(n[5:]))
+names = [s["student"] for s in d["students"]]
+best = max(s["accuracy"] for s in d["students"])
+first_best = next(s["student"] for s in d["students"] if s["accuracy"] == best)
+sys.exit(not (names == ["promoted/" + n for n in kept] and len(kept) == 3 and d["accuracy"] == best and d["best"] == first_best
+              and open("ps.out").read().strip() == os.path.join("soar1", first_best)))'; then
+  ok "select-promoted: every promoted student measured, the first best chosen and printed"
+else
+  bad "select-promoted"; cat ps.log ps.out soar1/promoted_student.json
+fi
+# Teacher sampling: accepted pairs from a teacher checkpoint, the same for the same seed.
+for run in 1 2; do
+  "$soar" --threads 1 teacher-sample --model soar1/teacher --domain testbed -n 6 --seed 2 --out ts$run.jsonl 2> ts$run.log
+done
+if [[ $(wc -l < ts1.jsonl) -eq 6 ]] && cmp -s ts1.jsonl ts2.jsonl && grep -q '"id":"t5"' ts1.jsonl \
+   && grep -q "wrote 6 pairs to ts1.jsonl" ts1.log; then
+  ok "teacher-sample: 6 accepted pairs, the same for the same seed"
+else
+  bad "teacher-sample"; cat ts1.log; head -3 ts1.jsonl
+fi
 # The learnability teacher (no inner loops): its intrinsic measurements are spread over the ranks by
 # dataset; 2 processes = 1 process, and the student is never trained.
 meta_extra=(--teacher-reward learnability --intrinsic-samples 8)

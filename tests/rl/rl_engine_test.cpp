@@ -13,6 +13,21 @@
 namespace soar {
 namespace {
 
+// The trainer's log-prob temperature must be the sampler's (1 for greedy draws): otherwise the
+// PPO ratio would not start at 1 and every update would be silently wrong.
+TEST(Trainer, RefusesATemperatureOtherThanTheSamplers) {
+  EXPECT_NO_THROW(require_same_temperature({.temperature = 0.7}, 0.7, "x"));
+  EXPECT_NO_THROW(require_same_temperature({.temperature = 1.0}, 0.0, "x"));  // greedy log-probs are at T = 1
+  EXPECT_THROW(require_same_temperature({.temperature = 1.0}, 0.7, "x"), Error);
+  EXPECT_THROW(require_same_temperature({.temperature = 0.7}, 0.0, "x"), Error);
+  try {
+    require_same_temperature({.temperature = 1.0}, 0.5, "the RL loop");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the RL loop samples at temperature 0.5"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Advantages, RlooIsRewardMinusMeanOfOthers) {
   at::Tensor rewards = at::tensor({1.0, 0.0, 0.0, 1.0, 0.5, 0.5, 0.5, 0.5}, at::kDouble).view({2, 4});
   at::Tensor a = compute_advantages(rewards, AdvantageEstimator::RLOO);
