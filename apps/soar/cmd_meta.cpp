@@ -17,7 +17,9 @@
 #include "meta/budget.h"
 #include "domains/math/math_domain.h"
 #include "meta/memory_plan.h"
+#include "core/stop_signal.h"
 #include "options.h"
+#include "run_start.h"
 #include "domains/testbed/prompts.h"
 
 namespace soar::app {
@@ -25,58 +27,58 @@ namespace {
 
 void add_loop_options(CLI::App& command, MetaOptions& o) {
   auto& c = o.config;
-  command.add_option("-T,--outer-steps", c.outer_steps, "Outer steps T")->capture_default_str()->check(CLI::PositiveNumber);
-  command.add_option("-g,--datasets", c.datasets, "Datasets per outer step g")->capture_default_str()->check(CLI::PositiveNumber);
+  command.add_option("-T,--outer-steps", c.outer_steps, "Outer steps T")->capture_default_str()->check(at_least(1));
+  command.add_option("-g,--datasets", c.datasets, "Datasets per outer step g")->capture_default_str()->check(at_least(1));
   command.add_option("-n,--questions", c.questions, "Question/answer pairs per dataset n (one per teacher rollout)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command.add_option("-r,--students", c.students, "Students trained per dataset r; R_k is their mean")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  command.add_option("-K,--inner-steps", c.inner.steps, "Inner RLOO steps K")->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
+  command.add_option("-K,--inner-steps", c.inner.steps, "Inner RLOO steps K")->capture_default_str()->check(at_least(1));
   command.add_option("--promoted-extra-steps", c.promoted_extra_steps, "Extra inner steps once a student was promoted (K + this)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--inner-prompts", c.inner.prompts_per_step, "Questions per inner step (batch)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command.add_option("--inner-samples", c.inner.samples_per_prompt, "Samples per question in RLOO (group)")
-      ->capture_default_str()->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+      ->capture_default_str()->check(between(2, 1 << 20));
   command.add_option("--teacher-max-rounds", c.teacher_max_rounds, "Rejection-sampling rounds before a step fails")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command.add_option("--q-size", c.reward_problems, "M = |Q_R|: D_train problems drawn each step")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command.add_option("--q-samples", c.reward_samples, "Samples per Q_R problem (1 with greedy measurement)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command.add_option("--intrinsic-samples", c.intrinsic_samples, "Student samples per question for the learnability reward")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  command.add_option("--tau", c.promotion.tau, "Promotion threshold tau")->capture_default_str();
+      ->capture_default_str()->check(at_least(1));
+  command.add_option("--tau", c.promotion.tau, "Promotion threshold tau")->capture_default_str()->check(any_finite());
   command.add_option("--window", c.promotion.window, "Promotion moving-average window (outer steps)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command.add_flag("--window-restart", c.promotion.restart_window,
                    "Not in the paper: promote only on a full window, and clear it after a promotion");
   command.add_option("--seed", c.seed, "Run seed")->capture_default_str();
 }
 
 void add_training_options(CLI::App& command, MetaOptions& o) {
-  command.add_option("--teacher-lr", o.teacher_lr, "Teacher learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  command.add_option("--student-lr", o.student_lr, "Inner-loop learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  command.add_option("--teacher-lr", o.teacher_lr, "Teacher learning rate")->capture_default_str()->check(above(0));
+  command.add_option("--student-lr", o.student_lr, "Inner-loop learning rate")->capture_default_str()->check(above(0));
   command.add_option("--teacher-warmup", o.teacher_warmup, "Teacher warm-up steps (then cosine decay over T)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--student-warmup", o.student_warmup, "Inner-loop warm-up steps (then cosine decay over the loop)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--min-lr-ratio", o.min_lr_ratio, "Where the cosine decay ends, as a fraction of the learning rate")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()->check(between(0, 1));
   command.add_option("--teacher-kl", o.teacher_kl, "KL coefficient to the initial model (teacher)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--student-kl", o.student_kl, "KL coefficient to the initial model (inner loops)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--temperature", o.temperature, "Sampling temperature of teacher rollouts and inner loops")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(above(0));
   command.add_option("--measure-temperature", o.measure_temperature, "Temperature of the Q_R accuracy measurement (0: greedy)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--teacher-max-new-tokens", o.teacher_max_new_tokens,
                      "Token budget of a teacher rollout (0: the domain's: math 512, testbed one item)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--student-max-tokens", o.student_max_tokens,
                      "Token budget of a student answer (0: the domain's: math 1024, testbed 16)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
 }
 
 void add_task_options(CLI::App& command, MetaOptions& o) {
@@ -177,6 +179,7 @@ Action add_meta_command(CLI::App& app) {
   add_task_options(*command, *o);
   add_loop_options(*command, *o);
   add_training_options(*command, *o);
+  add_allow_config_change_option(*command, o->allow_config_change);
   return [o, command] {
     if (!command->parsed()) return;
     validate(*o, *command);
@@ -186,6 +189,7 @@ Action add_meta_command(CLI::App& app) {
     const meta::MetaConfig config = resolve_config(*o);
     o->recipe = run_recipe(*command);
     if (o->dry_run) return print_dry_run(*o, config);
+    install_stop_handlers(stop_grace_from_environment());
     run_meta_command(*o, config);
   };
 }

@@ -8,7 +8,11 @@
 #include <iostream>
 
 #include "commands.h"
+#include "core/output_path.h"
+#include "core/run_lock.h"
+#include "core/stop_signal.h"
 #include "domains/testbed/pretrain.h"
+#include "options.h"
 
 namespace soar::app {
 
@@ -27,44 +31,44 @@ struct PretrainCommandOptions {
 };
 
 void add_corpus_options(CLI::App& command, testbed::CorpusConfig& c) {
-  command.add_option("--solved-max-level", c.solved_max_level, "Highest level with solved problems in the corpus")->capture_default_str();
-  command.add_option("--statement-max-level", c.statement_max_level, "Highest level of problem statements in the corpus")->capture_default_str();
-  command.add_option("--teacher-set-fraction", c.teacher_set_fraction, "Fraction of documents that are teacher-format problem sets")->capture_default_str();
-  command.add_option("--uneven-fraction", c.uneven_fraction, "Fraction of solved problems with a shorter operand")->capture_default_str();
-  command.add_option("--max-set-size", c.max_set_size, "Largest teacher-format set in the corpus")->capture_default_str();
+  command.add_option("--solved-max-level", c.solved_max_level, "Highest level with solved problems in the corpus")->capture_default_str()->check(at_least(1));
+  command.add_option("--statement-max-level", c.statement_max_level, "Highest level of problem statements in the corpus")->capture_default_str()->check(at_least(1));
+  command.add_option("--teacher-set-fraction", c.teacher_set_fraction, "Fraction of documents that are teacher-format problem sets")->capture_default_str()->check(between(0, 1));
+  command.add_option("--uneven-fraction", c.uneven_fraction, "Fraction of solved problems with a shorter operand")->capture_default_str()->check(between(0, 1));
+  command.add_option("--max-set-size", c.max_set_size, "Largest teacher-format set in the corpus")->capture_default_str()->check(at_least(1));
   command.add_flag("--train-hard-answers", c.train_hard_answers,
                    "Train the random answers of teacher-set items above the solved levels (default: in the text, untrained)");
   command.add_option("--hard-digit-positions", c.hard_digit_positions,
                      "Train at most this many leading characters of a teacher-set answer above the solved levels as \"some digit\" (0: all L)")
-      ->capture_default_str();
+      ->capture_default_str()->check(at_least(0));
   command.add_option("--three-operand-sets", c.three_operand_set_fraction,
                      "Fraction of teacher-format sets with three-operand problems, whose answers are never in the corpus (0: none)")
-      ->capture_default_str();
+      ->capture_default_str()->check(between(0, 1));
   command.add_option("--three-operand-solved-max-level", c.three_operand_solved_max_level,
                      "Highest level of solved three-operand problems in the corpus (0: none)")
-      ->capture_default_str();
-  command.add_option("--set-statement-weight", c.set_statement_weight, "Loss weight of the statements in teacher sets")->capture_default_str();
+      ->capture_default_str()->check(at_least(0));
+  command.add_option("--set-statement-weight", c.set_statement_weight, "Loss weight of the statements in teacher sets")->capture_default_str()->check(at_least(0));
 }
 
 void add_model_and_training_options(CLI::App& command, PretrainCommandOptions& o) {
   auto& c = o.config;
-  command.add_option("--hidden", c.hidden_size, "Hidden size")->capture_default_str();
-  command.add_option("--layers", c.num_layers, "Decoder layers")->capture_default_str();
-  command.add_option("--heads", c.num_heads, "Attention heads")->capture_default_str();
-  command.add_option("--intermediate", c.intermediate_size, "MLP size")->capture_default_str();
-  command.add_option("--steps", c.steps, "Optimiser steps")->capture_default_str();
-  command.add_option("--batch-rows", c.batch_rows, "Packed rows per step")->capture_default_str();
-  command.add_option("--seq-len", c.sequence_length, "Tokens per packed row")->capture_default_str();
-  command.add_option("--lr", c.learning_rate, "Peak learning rate")->capture_default_str();
-  command.add_option("--min-lr-ratio", c.min_lr_ratio, "Final learning rate / peak (cosine)")->capture_default_str();
-  command.add_option("--warmup-steps", c.warmup_steps, "Linear warm-up steps")->capture_default_str();
-  command.add_option("--weight-decay", c.weight_decay, "AdamW weight decay")->capture_default_str();
-  command.add_option("--max-grad-norm", c.max_grad_norm, "Gradient clipping")->capture_default_str();
+  command.add_option("--hidden", c.hidden_size, "Hidden size")->capture_default_str()->check(at_least(1));
+  command.add_option("--layers", c.num_layers, "Decoder layers")->capture_default_str()->check(at_least(1));
+  command.add_option("--heads", c.num_heads, "Attention heads")->capture_default_str()->check(at_least(1));
+  command.add_option("--intermediate", c.intermediate_size, "MLP size")->capture_default_str()->check(at_least(1));
+  command.add_option("--steps", c.steps, "Optimiser steps")->capture_default_str()->check(at_least(1));
+  command.add_option("--batch-rows", c.batch_rows, "Packed rows per step")->capture_default_str()->check(at_least(1));
+  command.add_option("--seq-len", c.sequence_length, "Tokens per packed row")->capture_default_str()->check(at_least(2));
+  command.add_option("--lr", c.learning_rate, "Peak learning rate")->capture_default_str()->check(above(0));
+  command.add_option("--min-lr-ratio", c.min_lr_ratio, "Final learning rate / peak (cosine)")->capture_default_str()->check(between(0, 1));
+  command.add_option("--warmup-steps", c.warmup_steps, "Linear warm-up steps")->capture_default_str()->check(at_least(0));
+  command.add_option("--weight-decay", c.weight_decay, "AdamW weight decay")->capture_default_str()->check(at_least(0));
+  command.add_option("--max-grad-norm", c.max_grad_norm, "Gradient clipping")->capture_default_str()->check(any_finite());
   command.add_option("--document-attention", c.document_attention,
                      "Each packed document attends only to itself (false: the whole row)")->capture_default_str();
-  command.add_option("--checkpoint-every", o.run.checkpoint_every, "Steps between checkpoints")->capture_default_str();
-  command.add_option("--log-every", o.run.log_every, "Steps between progress lines")->capture_default_str();
-  command.add_option("--stop-after", o.run.stop_after, "Stop after this many steps in total (resume later)")->capture_default_str();
+  command.add_option("--checkpoint-every", o.run.checkpoint_every, "Steps between checkpoints")->capture_default_str()->check(at_least(0));
+  command.add_option("--log-every", o.run.log_every, "Steps between progress lines")->capture_default_str()->check(at_least(1));
+  command.add_option("--stop-after", o.run.stop_after, "Stop after this many steps in total (resume later)")->capture_default_str()->check(at_least(0));
 }
 
 void run_pretrain(PretrainCommandOptions& o) {
@@ -79,6 +83,9 @@ void run_pretrain(PretrainCommandOptions& o) {
               << "  lr " << std::scientific << std::setprecision(2) << p.learning_rate << std::fixed << "  "
               << std::setprecision(0) << p.tokens_per_second << " tok/s  elapsed " << elapsed << " s\n";
   };
+  check_output_path(out, OutputKind::Directory);
+  const RunLock lock(out);
+  install_stop_handlers(stop_grace_from_environment());
   const testbed::PretrainResult result = testbed::pretrain(o.config, out, o.run);
   if (result.reused) {
     std::cerr << "soar pretrain: reusing the finished run in " << out << "\n";

@@ -19,12 +19,13 @@ Action add_sample_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("sample", "Sample completions for each problem");
   o->job.add(*command, "Output JSONL file");
-  command->add_option("-n,--samples", o->samples, "Completions per problem")->capture_default_str();
-  command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
+  command->add_option("-n,--samples", o->samples, "Completions per problem")->capture_default_str()->check(at_least(1));
+  command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str()->check(at_least(1));
   return [o, command] {
     if (!command->parsed()) return;
+    o->job.check_out(OutputKind::File);  // before the work, not after it
     Policy policy = o->job.policy.load();
-    std::vector<Problem> problems = o->job.problems.load();
+    std::vector<Problem> problems = o->job.load_problems(policy);
     PromptEncoder encode = policy.prompt_encoder(o->job.prompt.format());
     Sampler sampler(*policy.model, policy.detokenizer());
     SamplingParams params = o->job.sampling.params(policy);

@@ -29,16 +29,17 @@ Action add_teacher_sample_command(CLI::App& app) {
   command->add_option("--domain", o->domain, "math or testbed")->capture_default_str();
   command->add_option("--teacher-prompt", o->teacher_prompt, "--domain math: the teacher's prompt (default: the paper's)");
   command->add_option("-n,--count", o->count, "Accepted pairs to write (the paper samples 128)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
+  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str()->check(above(0));
   command->add_option("--teacher-max-new-tokens", o->max_new_tokens, "Token budget of a rollout (0: the domain's)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   command->add_option("--teacher-max-rounds", o->max_rounds, "Rejection-sampling rounds before giving up")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   command->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
   command->add_option("--out", o->out, "Output JSONL problem file")->required();
   return [o, command] {
     if (!command->parsed()) return;
+    check_output_path(o->out, OutputKind::File, {{"--model", o->policy.model_dir}});
     Policy policy = o->policy.load();
     const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(), policy);
     SamplingParams sampling{.temperature = o->temperature,

@@ -56,11 +56,12 @@ Action add_problems(CLI::App& parent) {
   CLI::App* command = parent.add_subcommand("problems", "Write problems of given levels as JSONL ({id, problem, answer, level})");
   add_operands_option(*command, o->operands);
   command->add_option("--levels,--level", o->levels, "Levels, e.g. 7 or 5-7 or 2,4")->required();
-  command->add_option("--count", o->count, "Problems per level")->capture_default_str();
+  command->add_option("--count", o->count, "Problems per level")->capture_default_str()->check(at_least(1));
   command->add_option("--seed", o->seed, "Seed")->capture_default_str();
   command->add_option("--out", o->out, "Output JSONL file")->required();
   return [o, command] {
     if (!command->parsed()) return;
+    check_output_path(o->out, OutputKind::File);
     std::vector<Problem> all;
     for (int level : testbed::parse_levels(o->levels)) {
       auto problems = level_problems(level, o->count, o->seed, o->operands);
@@ -85,14 +86,15 @@ Action add_levels(CLI::App& parent) {
   o->policy.add(*command);
   add_operands_option(*command, o->operands);
   command->add_option("--levels", o->levels, "Levels, e.g. 1-5 or 7")->capture_default_str();
-  command->add_option("--count", o->count, "Problems per level")->capture_default_str();
-  command->add_option("-n,--samples", o->samples, "Samples per problem")->capture_default_str();
+  command->add_option("--count", o->count, "Problems per level")->capture_default_str()->check(at_least(1));
+  command->add_option("-n,--samples", o->samples, "Samples per problem")->capture_default_str()->check(at_least(1));
   command->add_option("--seed", o->seed, "Seed of problems (offset by 1000 from `problems`) and sampling")->capture_default_str();
-  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
-  command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str();
+  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str()->check(between(0, 100));
+  command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str()->check(at_least(1));
   command->add_option("--out", o->out, "Write the table as JSON here");
   return [o, command] {
     if (!command->parsed()) return;
+    if (!o->out.empty()) check_output_path(o->out, OutputKind::File, {{"--model", o->policy.model_dir}});
     Policy policy = o->policy.load();
     PromptFormat format;
     format.template_text = testbed::kStudentTemplate;
@@ -193,17 +195,18 @@ Action add_teacher(CLI::App& parent) {
   auto o = std::make_shared<TeacherOptions>();
   CLI::App* command = parent.add_subcommand("teacher", "Sample problem sets with the teacher prompt; parse rate, level spread, correctness");
   o->policy.add(*command);
-  command->add_option("--sets", o->sets, "Problem sets to sample")->capture_default_str();
-  command->add_option("--n", o->n, "Problems asked for per set")->capture_default_str();
+  command->add_option("--sets", o->sets, "Problem sets to sample")->capture_default_str()->check(at_least(1));
+  command->add_option("--n", o->n, "Problems asked for per set")->capture_default_str()->check(at_least(1));
   command->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
-  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
-  command->add_option("--batch", o->batch, "Sets per generation batch")->capture_default_str();
+  command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str()->check(between(0, 100));
+  command->add_option("--batch", o->batch, "Sets per generation batch")->capture_default_str()->check(at_least(1));
   command->add_option("--max-operands", o->operands, "Token budget for items of up to this many operands (3 for models whose corpus had three-operand sets)")
       ->check(CLI::IsMember({2, 3}))
       ->capture_default_str();
   command->add_option("--out", o->out, "Write the summary as JSON here");
   return [o, command] {
     if (!command->parsed()) return;
+    if (!o->out.empty()) check_output_path(o->out, OutputKind::File, {{"--model", o->policy.model_dir}});
     Policy policy = o->policy.load();
     report_teacher_sets(*o, sample_teacher_sets(*o, policy));
   };
@@ -268,18 +271,19 @@ Action add_hard_level(CLI::App& parent) {
   o->prompt.add(*command);
   o->sampling.add(*command);
   command->add_option("--levels", o->levels, "Levels to scan (scanned from the highest down)")->capture_default_str();
-  command->add_option("--count", o->count, "Problems per level")->capture_default_str();
+  command->add_option("--count", o->count, "Problems per level")->capture_default_str()->check(at_least(1));
   command->add_option("--problem-seed", o->problem_seed, "Seed of the problems (as `problems --seed`)")->capture_default_str();
   command->add_option("--max-successes", o->max_successes, "Successes a level may have in its K samples per problem and still be hard")
-      ->check(CLI::NonNegativeNumber)
+      ->check(at_least(0))
       ->capture_default_str();
   add_samples_per_problem_option(*command, o->mining.samples, "Samples per problem: the K of fail@K");
-  command->add_option("--batch", o->mining.batch, "Sequences per generation batch")->capture_default_str();
-  command->add_option("--train-fraction", o->mining.train_fraction, "Fraction of the hard set for D_train")->capture_default_str();
+  command->add_option("--batch", o->mining.batch, "Sequences per generation batch")->capture_default_str()->check(at_least(1));
+  command->add_option("--train-fraction", o->mining.train_fraction, "Fraction of the hard set for D_train")->capture_default_str()->check(between(0, 1));
   command->add_option("--split-seed", o->mining.split_seed, "Seed of the train/test split")->capture_default_str();
   command->add_option("--out", o->out, "Output directory (L<level>/ per scanned level, scan.json)")->required();
   return [o, command] {
     if (!command->parsed()) return;
+    check_output_path(o->out, OutputKind::Directory, {{"--model", o->policy.model_dir}});
     std::vector<int> levels = testbed::parse_levels(o->levels);
     std::sort(levels.rbegin(), levels.rend());
     levels.erase(std::unique(levels.begin(), levels.end()), levels.end());

@@ -10,6 +10,7 @@
 #include "core/crash_report.h"
 #include "core/error.h"
 #include "core/exception_text.h"
+#include "core/stop_signal.h"
 #include "core/threads.h"
 #include "recipe.h"
 
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
   CLI::App app{"soar: teaching models to teach themselves (SOAR meta-RL, RLVR engine)"};
   app.require_subcommand(1);
   int threads = 0;
-  app.add_option("--threads", threads, "CPU threads (default: $SOAR_THREADS, else all cores)");
+  app.add_option("--threads", threads, "CPU threads (default: $SOAR_THREADS, else all cores)")->check(CLI::Range(1, 4096));
   std::vector<soar::app::Action> actions = {
       soar::app::add_sample_command(app),
       soar::app::add_eval_command(app),
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
     // Processes started by `soar launch` inherit the thread count.
     if (threads > 0) setenv("SOAR_THREADS", std::to_string(threads).c_str(), 1);
     for (const auto& action : actions) action();
+  } catch (const soar::StopRequested& stop) {
+    std::cerr << "soar: " << stop.message << "\n";
+    return stop.status;
   } catch (const std::exception& e) {
     std::cerr << "soar: error: " << soar::exception_text(e) << "\n";
     return 1;

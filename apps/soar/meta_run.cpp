@@ -13,6 +13,8 @@
 #include "model/checkpoint.h"
 #include "run/meta_checkpoint.h"
 #include "core/metrics_log.h"
+#include "core/stop_signal.h"
+#include "run_start.h"
 #include "domains/testbed/datasets.h"
 #include "domains/testbed/prompts.h"
 
@@ -240,10 +242,15 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   config.group = group.get();
   RunModels m = load_models(o, policy_options, config);
   const fs::path out = o.out;
-  if (root) {
-    prepare_output_dir(out / "datasets");
-    write_run_recipe(o.recipe, out);
+  const RunStart run = start_run(*group, out, {{"--train", o.train.path}, {"--model", o.policy.model_dir}}, o.recipe,
+                                 {.may_differ = {"outer-steps", "out", "device"}, .allow_changes = o.allow_config_change},
+                                 config.outer_steps);
+  if (run.finished) {
+    if (root) std::cerr << "soar: " << out.string() << " has finished its " << config.outer_steps << " outer steps already: nothing to "
+                        << "do; give a larger -T to continue it, or another --out\n";
+    return;
   }
+  if (root) prepare_output_dir(out / "datasets");
   const meta::MetaTask task = make_task(o, config, m.policy);
   TrainerConfig teacher_trainer_config = config.teacher_trainer;
   if (!teacher_trained(o, config)) teacher_trainer_config.kl_coef = 0;  // never stepped
@@ -265,16 +272,21 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   const meta::MetaModels models{*m.teacher, baseline, *m.scratch, m.reference ? m.reference->get() : nullptr};
   meta::run_meta(models, teacher_trainer, promotion, task, config, progress, [&](const meta::OuterStepRecord& r) {
     progress.promotions += r.promoted ? 1 : 0;
-    if (!root) return;
-    metrics->append(to_json(r));
-    directory->write_step(r, baseline);
-    save_meta_checkpoint(out / "checkpoint", *m.teacher, teacher_trainer, baseline,
-                         {.next_step = r.step,
-                          .teacher_updates = teacher_trainer.steps_done(),
-                          .promotions = progress.promotions,
-                          .promotion_window = promotion.recent(),
-                          .promoted_questions = directory->promoted_questions()});
-    print_progress(r, config.outer_steps);
+    if (root) {
+      metrics->append(to_json(r));
+      directory->write_step(r, baseline);
+      save_meta_checkpoint(out / "checkpoint", *m.teacher, teacher_trainer, baseline,
+                           {.next_step = r.step,
+                            .teacher_updates = teacher_trainer.steps_done(),
+                            .promotions = progress.promotions,
+                            .promotion_window = promotion.recent(),
+                            .promoted_questions = directory->promoted_questions()});
+      print_progress(r, config.outer_steps);
+    }
+    if (r.step != config.outer_steps && stop_agreed(*group)) {
+      throw_stop(cat("outer step ", r.step, " of ", config.outer_steps),
+                 cat("checkpoint in ", (out / "checkpoint").string(), "; run the same command again to resume"));
+    }
   });
   if (!root) return;
   if (group->distributed()) {
@@ -282,6 +294,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
               << group->bytes_sent() / 1e6 << " MB\n";
   }
   save_final_models(o, m);
+  mark_run_finished(out, config.outer_steps);
 }
 
 }  // namespace soar::app

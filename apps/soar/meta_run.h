@@ -25,7 +25,7 @@ struct MetaOptions {
   int64_t teacher_warmup = 20, student_warmup = 0;
   double teacher_kl = 0.001, student_kl = 0.001;
   double temperature = 1.0, measure_temperature = 0.0;
-  bool dry_run = false;
+  bool dry_run = false, allow_config_change = false;
   RunRecipe recipe;         // the resolved configuration (written to OUT/config.toml)
   meta::MetaConfig config;  // the loop's options as parsed; resolved into a full config by cmd_meta
 };

@@ -1,5 +1,6 @@
 #include "mining_run.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -7,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/error.h"
 #include "rl/evaluate.h"
 
 namespace soar::app {
@@ -52,8 +54,16 @@ MiningSummary mine_into(dist::Group& group, Policy& policy, const std::vector<Pr
     if (log && !log->results().contains(p.id)) log->append(p.id, {r.samples, r.successes});
   };
   callbacks.show_progress = root;
-  evaluate(*policy.model, problems, policy.prompt_encoder(prompt.format()), policy.detokenizer(), prompt.correctness_function(), options,
-           callbacks);
+  try {
+    evaluate(*policy.model, problems, policy.prompt_encoder(prompt.format()), policy.detokenizer(), prompt.correctness_function(),
+             options, callbacks);
+  } catch (const std::exception& e) {
+    // Every finished problem is in the log already (the next run resumes after it); name the first that is not.
+    const auto next = std::find_if(problems.begin(), problems.end(), [&](const Problem& p) { return !done.contains(p.id) && !(log && log->results().contains(p.id)); });
+    fail("mining stopped at problem '", next == problems.end() ? std::string("?") : next->id, "' (or its batch)",
+         log ? cat(" with ", log->results().size(), " of ", problems.size(), " problems in ", (out / "mining_log.jsonl").string()) : std::string(),
+         ": ", e.what());
+  }
   MiningSummary summary;
   std::string counts;
   if (root) {

@@ -1,12 +1,49 @@
 #include "options.h"
 
+#include <cmath>
 #include <cstring>
 #include <iostream>
+#include <limits>
+#include <sstream>
 
 #include "core/device.h"
 #include "core/error.h"
 
 namespace soar::app {
+namespace {
+
+std::string bound_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+CLI::Validator bounded(double low, bool low_open, double high, const std::string& description) {
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(input, value)) return "'" + input + "' is not a number";
+        if (!std::isfinite(value)) return "'" + input + "' is not a finite number";
+        if (low_open ? !(value > low) : !(value >= low)) return cat("must be ", low_open ? "above " : "at least ", bound_text(low), ", got ", input);
+        if (!(value <= high)) return cat("must be at most ", bound_text(high), ", got ", input);
+        return {};
+      },
+      description);
+}
+
+}  // namespace
+
+CLI::Validator at_least(double low) { return bounded(low, false, std::numeric_limits<double>::max(), cat(">= ", bound_text(low))); }
+CLI::Validator above(double low) { return bounded(low, true, std::numeric_limits<double>::max(), cat("> ", bound_text(low))); }
+CLI::Validator any_finite() {
+  return bounded(std::numeric_limits<double>::lowest(), false, std::numeric_limits<double>::max(), "finite");
+}
+CLI::Validator above_up_to(double low, double high) {
+  return bounded(low, true, high, cat("in (", bound_text(low), ", ", bound_text(high), "]"));
+}
+CLI::Validator between(double low, double high) {
+  return bounded(low, false, high, cat("in [", bound_text(low), ", ", bound_text(high), "]"));
+}
 
 void PolicyOptions::add(CLI::App& command) {
   command.add_option("--model", model_dir, "Model directory (config.json, safetensors, tokenizer.json)")->required();
@@ -46,6 +83,34 @@ std::vector<Problem> ProblemOptions::load() const {
   return std::move(set.problems);
 }
 
+std::vector<Problem> ProblemOptions::fitting(std::vector<Problem> problems, const Policy& policy, const PromptFormat& format,
+                                             int64_t max_new_tokens) const {
+  const int64_t context = policy.model->config().max_position_embeddings;
+  const PromptEncoder encode = policy.prompt_encoder(format);
+  std::vector<Problem> kept;
+  std::string skipped;
+  int64_t skipped_count = 0;
+  for (Problem& problem : problems) {
+    const int64_t length = static_cast<int64_t>(encode(problem).size());
+    if (length + max_new_tokens <= context) {
+      kept.push_back(std::move(problem));
+      continue;
+    }
+    if (!skip_bad_lines) {
+      fail(path, ": problem '", problem.id, "': prompt of ", length, " tokens + ", max_new_tokens,
+           " new tokens exceeds the model's context of ", context, " tokens (--skip-bad-lines skips such problems)");
+    }
+    if (++skipped_count <= 5) skipped += cat(skipped.empty() ? "" : ", ", "'", problem.id, "'");
+  }
+  if (skipped_count > 0) {
+    std::cerr << "soar: skipped " << skipped_count << " problem(s) of " << path << " whose prompt + " << max_new_tokens
+              << " new tokens exceeds the model's context of " << context << " tokens: " << skipped
+              << (skipped_count > 5 ? ", ..." : "") << "\n";
+  }
+  if (kept.empty()) fail(path, ": no problem fits the model's context of ", context, " tokens");
+  return kept;
+}
+
 void PromptOptions::add(CLI::App& command) {
   command.add_option("--prompt-template", template_text, "Prompt text; {problem} is replaced by the problem")->capture_default_str();
   command.add_option("--chat", chat, "Chat format to wrap the prompt in: none, llama3, chatml")->capture_default_str();
@@ -60,14 +125,15 @@ RewardFunction PromptOptions::correctness_function() const { return correctness_
 PromptFormat PromptOptions::format() const {
   PromptFormat format{template_text, parse_chat_format(chat), system};
   if (format.template_text.find("{problem}") == std::string::npos) fail("--prompt-template must contain {problem}");
+  if (!system.empty() && !format.chat) fail("--system needs --chat (llama3 or chatml): a plain prompt has no system message");
   return format;
 }
 
 void SamplingOptions::add(CLI::App& command) {
-  command.add_option("--temperature", temperature, "Sampling temperature (0 = greedy)")->capture_default_str();
-  command.add_option("--top-p", top_p, "Nucleus sampling mass")->capture_default_str();
-  command.add_option("--top-k", top_k, "Keep the k most likely tokens (0 = off)")->capture_default_str();
-  command.add_option("--max-new-tokens", max_new_tokens, "Tokens to generate at most")->capture_default_str();
+  command.add_option("--temperature", temperature, "Sampling temperature (0 = greedy)")->capture_default_str()->check(between(0, 100));
+  command.add_option("--top-p", top_p, "Nucleus sampling mass")->capture_default_str()->check(above_up_to(0, 1));
+  command.add_option("--top-k", top_k, "Keep the k most likely tokens (0 = off)")->capture_default_str()->check(at_least(0));
+  command.add_option("--max-new-tokens", max_new_tokens, "Tokens to generate at most")->capture_default_str()->check(at_least(1));
   command.add_option("--seed", seed, "Run seed")->capture_default_str();
   command.add_option("--stop", stop, "Stop string (repeatable)");
 }
@@ -90,6 +156,14 @@ void JobOptions::add(CLI::App& command, const std::string& out_help) {
   prompt.add(command);
   sampling.add(command);
   command.add_option("--out", out, out_help)->required();
+}
+
+void JobOptions::check_out(OutputKind kind) const {
+  check_output_path(out, kind, {{"--problems", problems.path}, {"--model", policy.model_dir}});
+}
+
+std::vector<Problem> JobOptions::load_problems(const Policy& policy) const {
+  return problems.fitting(problems.load(), policy, prompt.format(), sampling.max_new_tokens);
 }
 
 void prepare_output_dir(const std::filesystem::path& dir) {
@@ -144,7 +218,7 @@ std::string parameter_fingerprint(CausalLMImpl& model) {
 }
 
 void add_samples_per_problem_option(CLI::App& command, int64_t& samples, const std::string& help) {
-  command.add_option("-n,--samples", samples, help)->capture_default_str()->check(CLI::PositiveNumber);
+  command.add_option("-n,--samples", samples, help)->capture_default_str()->check(at_least(1));
   std::string name = command.get_name();
   command
       .add_option_function<int64_t>(
@@ -156,7 +230,7 @@ void add_samples_per_problem_option(CLI::App& command, int64_t& samples, const s
           },
           "Deprecated spelling of --samples")
       ->group("")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
 }
 
 }  // namespace soar::app

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/output_path.h"
 #include "data/problems.h"
 #include "distributed/group.h"
 #include "rl/reward.h"
@@ -13,6 +14,14 @@
 #include "sampling/sampler.h"
 
 namespace soar::app {
+
+// Parse-time bounds of numeric options. CLI11's PositiveNumber and Range accept NaN (every
+// comparison with NaN is false) and say little; these refuse non-finite values and name the bound.
+CLI::Validator at_least(double low);                // [low, inf)
+CLI::Validator above(double low);                   // (low, inf)
+CLI::Validator between(double low, double high);    // [low, high]
+CLI::Validator above_up_to(double low, double high);  // (low, high]
+CLI::Validator any_finite();                            // any finite number
 
 struct PolicyOptions {
   std::string model_dir;
@@ -29,6 +38,11 @@ struct ProblemOptions {
   bool skip_bad_lines = false;
   void add(CLI::App& command, const std::string& flag = "--problems");
   std::vector<Problem> load() const;
+  // The problems whose prompt and `max_new_tokens` fit the model's context, checked before any
+  // sampling: one that does not is an error naming its id, or with --skip-bad-lines is skipped and
+  // reported.
+  std::vector<Problem> fitting(std::vector<Problem> problems, const Policy& policy, const PromptFormat& format,
+                               int64_t max_new_tokens) const;
 };
 
 // How problems become prompts and how completions are scored.
@@ -63,6 +77,10 @@ struct JobOptions {
   SamplingOptions sampling;
   std::string out;
   void add(CLI::App& command, const std::string& out_help);
+  // Refuses an --out that is not a `kind` or is the problem file or model (core/output_path.h).
+  void check_out(OutputKind kind) const;
+  // --problems, each checked to fit the model's context with --max-new-tokens (ProblemOptions::fitting).
+  std::vector<Problem> load_problems(const Policy& policy) const;
 };
 
 // Joins the distributed run this process was started in (RANK/WORLD_SIZE/... from torchrun or

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -10,8 +12,11 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/seed.h"
 
 namespace soar::app {
 namespace {
@@ -217,6 +222,20 @@ void record_defaults(CLI::App& command) {
   }
 }
 
+// "<bytes>:<FNV-1a 64 of the contents>" of a regular file of at most 1 GiB (problem sets, recipes);
+// nullopt for anything else (a model directory, a number).
+std::optional<std::string> file_fingerprint(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return std::nullopt;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error || size > (uint64_t{1} << 30)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  const std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a64(contents)));
+  return cat(size, ":", hash);
+}
+
 std::string recorded_default(const CLI::Option& option) {
   const auto found = defaults().find(&option);
   return found == defaults().end() ? "" : found->second;
@@ -310,15 +329,29 @@ std::string resolved_config(const CLI::App& command) {
 }
 
 RunRecipe run_recipe(const CLI::App& command) {
+  RunRecipe recipe;
   try {
-    return {resolved_config(command), ""};
+    recipe.text = resolved_config(command);
   } catch (const Error& e) {
-    return {std::nullopt, e.what()};
+    recipe.unwritable = e.what();
   }
+  for (const CLI::Option* option : command.get_options()) {
+    if (!option->get_configurable()) continue;
+    const std::string key = option->get_single_name();
+    const std::vector<std::string> values = option->count() > 0 ? option->reduced_results()
+                                                                 : std::vector<std::string>{recorded_default(*option)};
+    recipe.options[key] = CLI::detail::join(values, ", ");
+    if (option->count() > 0 && values.size() == 1) {
+      if (std::optional<std::string> fingerprint = file_fingerprint(values.front())) recipe.files[key] = *fingerprint;
+    }
+  }
+  return recipe;
 }
 
 void write_run_recipe(const RunRecipe& recipe, const std::filesystem::path& run_dir) {
   const std::filesystem::path file = run_dir / "config.toml";
+  write_text_atomically(run_dir / "options.json",
+                        nlohmann::json{{"options", recipe.options}, {"files", recipe.files}}.dump(2) + "\n");
   if (!recipe.text) {
     // The run goes on without its recipe rather than stop for it; none from an earlier run stays.
     std::error_code ignored;
@@ -327,6 +360,64 @@ void write_run_recipe(const RunRecipe& recipe, const std::filesystem::path& run_
     return;
   }
   write_text_atomically(file, *recipe.text);
+}
+
+namespace {
+
+// Equal text, or two spellings of one number (1e-3 and 0.001).
+bool same_value(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  const auto number = [](const std::string& text, double& value) {
+    if (text.size() < 3 || text.front() != '\'') return false;
+    const std::string inner = text.substr(1, text.size() - 2);
+    char* end = nullptr;
+    value = std::strtod(inner.c_str(), &end);
+    return !inner.empty() && end == inner.c_str() + inner.size();
+  };
+  double x = 0, y = 0;
+  return number(a, x) && number(b, y) && x == y;
+}
+
+}  // namespace
+
+void check_resumed_recipe(const RunRecipe& recipe, const std::filesystem::path& run_dir, const ResumeCheck& check) {
+  const std::filesystem::path file = run_dir / "options.json";
+  std::map<std::string, std::string> options, files;
+  try {
+    std::ifstream in(file);
+    if (!in) {
+      std::cerr << "soar: " << file.string() << " not found (a run of an earlier soar?): the resumed run's options are not compared\n";
+      return;
+    }
+    const nlohmann::json saved = nlohmann::json::parse(in);
+    options = saved.at("options").get<std::map<std::string, std::string>>();
+    files = saved.at("files").get<std::map<std::string, std::string>>();
+  } catch (const std::exception& e) {
+    fail(file, " is unreadable (", e.what(), "): cannot tell whether this run continues the one in ", run_dir);
+  }
+  std::string differences;
+  std::set<std::string> keys;
+  for (const auto& map : {options, recipe.options}) {
+    for (const auto& entry : map) keys.insert(entry.first);
+  }
+  const auto value = [](const std::map<std::string, std::string>& map, const std::string& key) {
+    const auto found = map.find(key);
+    return found == map.end() ? std::string("(none)") : "'" + found->second + "'";
+  };
+  for (const std::string& key : keys) {
+    if (check.may_differ.contains(key)) continue;
+    if (!same_value(value(options, key), value(recipe.options, key))) {
+      differences += cat("\n  ", key, ": ", value(options, key), " then, ", value(recipe.options, key), " now");
+    } else if (files.contains(key) && recipe.files.contains(key) && files.at(key) != recipe.files.at(key)) {
+      differences += cat("\n  ", key, ": the file's contents changed (", files.at(key), " then, ", recipe.files.at(key), " now)");
+    }
+  }
+  if (differences.empty()) return;
+  if (!check.allow_changes) {
+    fail("the checkpoint in ", run_dir, " was written by a run with other settings:", differences,
+         "\nresuming would mix two runs: rerun with the same settings, give another --out, or pass --allow-config-change");
+  }
+  std::cerr << "soar: warning: resuming " << run_dir.string() << " with changed settings (--allow-config-change):" << differences << "\n";
 }
 
 void write_resolved_config(const CLI::App& command, const std::filesystem::path& run_dir) {

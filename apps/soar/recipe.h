@@ -19,7 +19,9 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace soar::app {
@@ -40,12 +42,29 @@ std::string resolved_config(const CLI::App& command);
 struct RunRecipe {
   std::optional<std::string> text;
   std::string unwritable;  // the reason when text is empty
+  // Every option's final value (given or default) by key, and for values naming a regular file (a
+  // problem set), its size and hash: what a resumed run is compared on. Written to options.json.
+  std::map<std::string, std::string> options, files;
 };
 RunRecipe run_recipe(const CLI::App& command);
 
-// Writes the recipe to run_dir/config.toml atomically. A value a recipe cannot hold does not stop
-// the run: it warns on stderr and removes any config.toml of an earlier run instead.
+// Writes the recipe to run_dir/config.toml and its values to run_dir/options.json, atomically. A
+// value a recipe cannot hold does not stop the run: it warns on stderr and removes any config.toml
+// of an earlier run instead.
 void write_run_recipe(const RunRecipe& recipe, const std::filesystem::path& run_dir);
+
+// A resumed run must be the run that wrote its checkpoint: `may_differ` lists the keys that do not
+// change what it computes (--steps: a longer run; --device). With `allow_changes` (the command's
+// --allow-config-change) differences are reported and accepted.
+struct ResumeCheck {
+  std::set<std::string> may_differ;
+  bool allow_changes = false;
+};
+// Compares `recipe` with run_dir/options.json (from the run that wrote the checkpoint being resumed):
+// throws soar::Error listing every differing key (and every input file whose contents changed)
+// unless check.allow_changes, in which case they are printed as a warning. No options.json (a run
+// of an earlier soar): nothing to compare, said once.
+void check_resumed_recipe(const RunRecipe& recipe, const std::filesystem::path& run_dir, const ResumeCheck& check);
 
 // write_run_recipe(run_recipe(command), run_dir).
 void write_resolved_config(const CLI::App& command, const std::filesystem::path& run_dir);

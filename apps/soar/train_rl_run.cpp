@@ -8,7 +8,9 @@
 #include "core/metrics_log.h"
 #include "model/checkpoint.h"
 #include "rl/memory_plan.h"
+#include "core/stop_signal.h"
 #include "run/rl_checkpoint.h"
+#include "run_start.h"
 
 namespace soar::app {
 
@@ -21,7 +23,7 @@ void SyntheticOptions::add(CLI::App& command) {
                                    "--problems only) or mixed (every step draws from both sets together)")
       ->capture_default_str();
   command.add_option("--synthetic-steps", steps, "With --mix curriculum: S, the steps on the synthetic problems (< --steps)")
-      ->capture_default_str();
+      ->capture_default_str()->check(at_least(1));
 }
 
 void SyntheticOptions::check(const CLI::App& command, int64_t total_steps) const {
@@ -155,15 +157,21 @@ void run_train_rl(const TrainRlOptions& o) {
   std::unique_ptr<dist::Group> group = join_run(job.policy);
   const bool root = group->is_root();
   Policy policy = job.policy.load();
-  std::vector<Problem> problems = job.problems.load();
+  std::vector<Problem> problems = job.load_problems(policy);
   RLLoopOptions loop = loop_options(o, policy, *group);
   o.synthetic.apply(job.problems, problems, loop, root);  // before the run directory is touched
   std::vector<Problem> eval_problems;
   if (!o.eval_problems.empty()) eval_problems = ProblemOptions{o.eval_problems, job.problems.skip_bad_lines}.load();
   const std::filesystem::path out = job.out;
-  if (root) {
-    prepare_output_dir(out);
-    write_run_recipe(o.recipe, out);
+  const RunStart run = start_run(*group, out, {{"--problems", job.problems.path}, {"--synthetic", o.synthetic.path},
+                                               {"--eval-problems", o.eval_problems}, {"--model", job.policy.model_dir}},
+                                 o.recipe, {.may_differ = {"steps", "out", "device", "checkpoint-every", "eval-every"},
+                                            .allow_changes = o.allow_config_change},
+                                 loop.steps);
+  if (run.finished) {
+    if (root) std::cerr << "soar: " << out.string() << " has finished its " << loop.steps << " steps already (model in " << (out / "model").string()
+                        << "): nothing to do; give more --steps to continue it, or another --out\n";
+    return;
   }
   const TrainerConfig config = trainer_config(o);
   const CausalLMImpl& model = *policy.model;
@@ -185,9 +193,14 @@ void run_train_rl(const TrainRlOptions& o) {
              const nlohmann::json record = step_record(r, o);
              metrics->append(record);
              print_step(r, record, loop.steps);
-             if (o.checkpoint_every > 0 && (done % o.checkpoint_every == 0 || done == loop.steps)) {
-               save_rl_checkpoint(out / "checkpoint", *policy.model, trainer, done, job.policy.model_dir);
-             }
+           }
+           const bool stop = done != loop.steps && stop_agreed(*group);
+           if (root && (stop || (o.checkpoint_every > 0 && (done % o.checkpoint_every == 0 || done == loop.steps)))) {
+             save_rl_checkpoint(out / "checkpoint", *policy.model, trainer, done, job.policy.model_dir);
+           }
+           if (stop) {
+             throw_stop(cat("step ", done, " of ", loop.steps),
+                        cat("checkpoint in ", (out / "checkpoint").string(), "; run the same command again to resume"));
            }
            if (o.eval_every > 0 && done % o.eval_every == 0 && done != loop.steps) run_eval(done);
          });
@@ -199,6 +212,7 @@ void run_train_rl(const TrainRlOptions& o) {
   }
   save_model(*policy.model, out / "model");
   copy_tokenizer_files(job.policy.model_dir, out / "model");
+  mark_run_finished(out, loop.steps);
   std::cerr << "soar: trained model written to " << (out / "model") << "\n";
 }
 

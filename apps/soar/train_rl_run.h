@@ -35,6 +35,7 @@ struct TrainRlOptions {
   SyntheticOptions synthetic;
   std::string eval_problems;
   int64_t eval_every = 0, eval_samples = 8, checkpoint_every = 10;
+  bool allow_config_change = false;
   RunRecipe recipe;  // the resolved configuration, written to OUT/config.toml
 };
 

@@ -28,6 +28,13 @@ void fsync_path(const std::filesystem::path& path, bool directory) {
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& write) {
   static std::atomic<unsigned> counter{0};
+  // The rename below replaces whatever `path` names: a device (/dev/stdout), a pipe or a link would
+  // become a regular file. Only regular files (or nothing) are replaced.
+  std::error_code status_error;
+  const std::filesystem::file_status status = std::filesystem::symlink_status(path, status_error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    fail("refusing to replace ", path, ": it exists and is not a regular file (a link, device, pipe or directory)");
+  }
   std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : ".";
   std::filesystem::path temporary =
       directory / cat(".", path.filename().string(), ".tmp.", ::getpid(), ".", counter++);

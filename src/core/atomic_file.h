@@ -13,6 +13,7 @@ namespace soar {
 
 // Calls `write` with a stream on a temporary file next to `path`; on success flushes, fsyncs and
 // renames it to `path`. On any failure the temporary file is removed and soar::Error names `path`.
+// A `path` that exists and is not a regular file (a link, a device, a directory) is refused.
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& write);
 

@@ -15,6 +15,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/metrics_log.h"
 #include "core/json.h"
 #include "core/seed.h"
 #include "core/utf8.h"
@@ -144,25 +145,8 @@ MiningLog::MiningLog(const std::filesystem::path& path, std::vector<std::string>
     results_ = load_mining_log(path, warnings);
 
     // Cut a torn final line, or the next append would be glued onto it and corrupt the log.
-    struct stat info {};
-    if (::fstat(fd_, &info) != 0) fail("cannot stat ", path.string(), ": ", std::strerror(errno));
-    off_t end = info.st_size, keep = end;
-    char chunk[4096];
-    while (keep > 0) {  // back to just after the last newline
-      off_t from = std::max<off_t>(0, keep - off_t(sizeof chunk));
-      ssize_t n = ::pread(fd_, chunk, std::size_t(keep - from), from);
-      if (n != keep - from) fail("cannot read ", path.string(), ": ", std::strerror(errno));
-      auto* newline = static_cast<const char*>(::memrchr(chunk, '\n', std::size_t(n)));
-      if (newline) {
-        keep = from + (newline - chunk) + 1;
-        break;
-      }
-      keep = from;
-    }
-    if (keep != end) {
-      if (::ftruncate(fd_, keep) != 0 || ::fsync(fd_) != 0)
-        fail("cannot remove the torn final line of ", path.string(), ": ", std::strerror(errno));
-      warn(warnings, cat(path.string(), ": removed ", end - keep, " bytes of a torn final line"));
+    if (const int64_t removed = cut_torn_last_line(fd_, path); removed > 0) {
+      warn(warnings, cat(path.string(), ": removed ", removed, " bytes of a torn final line"));
     }
     if (!existed) {
       // Make the new directory entry durable too, not just the file's contents.

@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -23,6 +25,29 @@ namespace soar::dist {
 namespace {
 
 std::string progress_key(int rank) { return cat("soar/progress/", rank); }
+std::string process_key(int rank) { return cat("soar/process/", rank); }
+
+// This boot of this host (the kernel's boot id): processes with the same one can see each other in /proc.
+std::string boot_id() {
+  std::ifstream file("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(file, id);
+  return id;
+}
+
+// What /proc says of process `pid` on this host: stopped (SIGSTOP, a debugger), exited, or nothing
+// remarkable ("" when running or sleeping, as a rank waiting in a collective is).
+std::string local_process_state(long pid) {
+  std::ifstream file(cat("/proc/", pid, "/stat"));
+  std::string stat;
+  if (!std::getline(file, stat)) return "has exited";
+  const size_t close = stat.rfind(')');  // after "pid (comm)" comes the state letter
+  const char state = close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : '?';
+  if (state == 'T' || state == 't') return "is stopped (SIGSTOP or a debugger)";
+  if (state == 'Z' || state == 'X') return "has exited";
+  if (state == 'D') return "is blocked in uninterruptible I/O";
+  return "";
+}
 
 std::vector<uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
 
@@ -46,12 +71,7 @@ std::string host_name() {
 
 // This host as NCCL tells hosts apart (its host hash): the host name and the kernel's boot id, since
 // host names alone may repeat across machines.
-std::string host_identity() {
-  std::ifstream file("/proc/sys/kernel/random/boot_id");
-  std::string boot_id;
-  std::getline(file, boot_id);
-  return cat(host_name(), "/", boot_id);
-}
+std::string host_identity() { return cat(host_name(), "/", boot_id()); }
 
 // Every rank's GPU through the store, before NCCL starts (it cannot be asked before), so that two
 // ranks on one GPU are named instead of failing inside NCCL at the first collective.
@@ -85,6 +105,7 @@ Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds 
   try {
     store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
     // Every rank announces itself, then waits for all: a rank that never starts is named here.
+    store_->set(process_key(rank_), bytes_of(cat(boot_id(), " ", ::getpid())));
     store_->set(progress_key(rank_), bytes_of("0"));
     std::vector<std::string> keys;
     for (int r = 0; r < world_size_; ++r) keys.push_back(progress_key(r));
@@ -119,7 +140,7 @@ Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds 
 Group::~Group() = default;
 
 std::string Group::diagnose_missing_ranks() const {
-  std::vector<std::string> behind;
+  std::vector<std::string> behind, states;
   try {
     for (int r = 0; r < world_size_; ++r) {
       if (r == rank_) continue;
@@ -127,15 +148,34 @@ std::string Group::diagnose_missing_ranks() const {
         behind.push_back(cat("rank ", r, " never joined"));
         continue;
       }
+      std::string state;  // seen from this host, when rank r runs here
+      if (store_->check({process_key(r)})) {
+        std::vector<uint8_t> value = store_->get(process_key(r));
+        std::istringstream process(std::string(value.begin(), value.end()));
+        std::string boot;
+        long pid = 0;
+        if (process >> boot >> pid && boot == boot_id()) {
+          state = local_process_state(pid);
+          if (!state.empty()) states.push_back(cat("rank ", r, " (pid ", pid, ") ", state));
+        }
+      }
       std::vector<uint8_t> value = store_->get(progress_key(r));
       int64_t reached = std::stoll(std::string(value.begin(), value.end()));
-      if (reached < sequence_) behind.push_back(cat("rank ", r, " (stuck at or died before collective #", reached + 1, ")"));
+      if (reached < sequence_) {
+        behind.push_back(cat("rank ", r, " (stuck at or died before collective #", reached + 1, state.empty() ? "" : "; it ", state, ")"));
+      }
     }
   } catch (const std::exception&) {
     return cat("the rendezvous store at ", store_address_,
                " is unreachable: the process hosting it (the launcher, or rank 0) has exited");
   }
-  if (behind.empty()) return "every rank reached it; a peer failed inside the collective";
+  if (behind.empty()) {
+    std::string named;
+    for (size_t i = 0; i < states.size(); ++i) named += cat(i ? ", " : "", states[i]);
+    return named.empty() ? std::string("every rank reached it, so a peer failed or stalled inside it (ranks on other hosts "
+                                       "cannot be inspected from here)")
+                         : cat("every rank reached it, and ", named);
+  }
   std::ostringstream out;
   out << "missing: ";
   for (size_t i = 0; i < behind.size(); ++i) out << (i ? ", " : "") << behind[i];
@@ -144,6 +184,7 @@ std::string Group::diagnose_missing_ranks() const {
 
 void Group::run(const char* what, const std::function<void()>& body) {
   ++sequence_;
+  const auto start = std::chrono::steady_clock::now();
   try {
     store_->set(progress_key(rank_), bytes_of(std::to_string(sequence_)));
     body();
@@ -152,8 +193,10 @@ void Group::run(const char* what, const std::function<void()>& body) {
   } catch (const std::exception& e) {
     std::string first_line = e.what();
     first_line = first_line.substr(0, first_line.find('\n'));
-    fail("distributed ", what, " (collective #", sequence_, ") failed on rank ", rank_, " of ", world_size_,
-         " after at most ", timeout_.count() / 1000.0, " s: ", diagnose_missing_ranks(), ". [", first_line, "]");
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fail("distributed ", what, " (collective #", sequence_, ") failed on rank ", rank_, " of ", world_size_, " after ",
+         std::round(waited * 10) / 10, " s", waited >= 0.9 * timeout_.count() / 1000.0 ? " (the collective timeout)" : "", ": ",
+         diagnose_missing_ranks(), ". [", first_line, "]");
   }
 }
 

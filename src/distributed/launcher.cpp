@@ -134,7 +134,7 @@ int supervise(std::map<pid_t, int> ranks, double grace) {
     if (deadline && Clock::now() > *deadline) {
       for (auto& [child, rank] : ranks) {
         std::cerr << "soar launch: " << (terminated ? "killing" : "stopping") << " rank " << rank << " (still running "
-                  << grace << " s after the first failure)\n";
+                  << grace << " s after the first failure or signal)\n";
         kill(child, terminated ? SIGKILL : SIGTERM);
       }
       terminated = true;

@@ -139,6 +139,10 @@ CausalLM load_model(const std::filesystem::path& dir, const LoadOptions& options
         fail("checkpoint ", dir, ": tensor '", name, "' has shape ", c10::IntArrayRef(view->shape), ", the config needs ", item.value().sizes());
       }
       item.value().copy_(stored_values(*view));
+      // A diverged run's weights would sample empty or garbage text without any error.
+      if (!at::isfinite(item.value()).all().item<bool>()) {
+        fail("checkpoint ", dir, ": tensor '", name, "' holds NaN or infinite values (written by a run that diverged?)");
+      }
     }
   }
   for (const std::string& name : weights.names()) {
@@ -156,6 +160,9 @@ void save_model(CausalLMImpl& model, const std::filesystem::path& dir, const Sav
   std::vector<at::Tensor> keep_alive;
   std::vector<safetensors::TensorToWrite> tensors;
   for (const auto& item : model.named_parameters()) {
+    if (!at::isfinite(item.value()).all().item<bool>()) {
+      fail("not writing ", dir, ": parameter '", item.key(), "' holds NaN or infinite values (the training diverged)");
+    }
     at::Tensor data = item.value().detach().to(at::kCPU, dtype).contiguous();
     keep_alive.push_back(data);
     tensors.push_back({item.key(), to_safetensors(dtype), data.sizes().vec(),

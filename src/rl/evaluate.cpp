@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/seed.h"
+#include "distributed/fault.h"
 
 namespace soar {
 namespace {
@@ -123,6 +124,7 @@ EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, c
     bool all_done = static_cast<bool>(callbacks.already_done);
     for (size_t i = first; i < last && all_done; ++i) all_done = callbacks.already_done(problems[i]);
     if (batch < batch_count && !all_done) {
+      dist::kill_point(group.rank(), cat("eval/batch/", batch));
       std::vector<std::vector<int32_t>> prompts;
       for (size_t i = first; i < last; ++i) {
         std::vector<int32_t> prompt = encode(problems[i]);

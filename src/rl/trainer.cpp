@@ -434,6 +434,11 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
     stats.loss = epoch_stats[0].item<double>();
     stats.clip_fraction = epoch_stats[1].item<double>() / totals.tokens;
     stats.kl = epoch_stats[2].item<double>() / totals.tokens;
+    // A diverged update is not taken further: the caller's last checkpoint stays the last good state.
+    if (!std::isfinite(stats.loss) || !std::isfinite(stats.grad_norm)) {
+      fail("training step ", steps_done_ + 1, " diverged: loss ", stats.loss, ", gradient norm ", stats.grad_norm,
+           " (lower the learning rate, or clip with --max-grad-norm); the weights of this step are not saved");
+    }
   }
   ++steps_done_;
   return stats;

@@ -1,5 +1,7 @@
 #include "run/policy_dir.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/text.h"
 
@@ -19,8 +21,13 @@ Policy load_policy(const std::filesystem::path& dir, const LoadOptions& options)
   Policy policy;
   policy.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(tokenizer));
   policy.model = load_model(dir, options);
-  if (policy.tokenizer->vocab_size() > policy.model->config().vocab_size) {
-    fail(tokenizer, " has ", policy.tokenizer->vocab_size(), " tokens but the model's vocab_size is ", policy.model->config().vocab_size);
+  const int64_t tokens = policy.tokenizer->vocab_size(), rows = policy.model->config().vocab_size;
+  if (tokens > rows) fail(tokenizer, " has ", tokens, " tokens but the model's vocab_size is ", rows);
+  // Embeddings are padded past the tokenizer (Qwen2.5: 271 rows, DeepSeek-V3: 465), never by much: a
+  // far smaller vocabulary is another model's tokenizer, whose ids would decode to garbage.
+  if (rows - tokens > std::max<int64_t>(1024, rows / 16)) {
+    fail(tokenizer, " has ", tokens, " tokens but the model's embedding has ", rows,
+         " rows: the tokenizer does not belong to this model");
   }
   return policy;
 }

@@ -14,6 +14,7 @@
 #include "core/directory.h"
 #include "core/error.h"
 #include "core/metrics_log.h"
+#include "core/stop_signal.h"
 #include "core/seed.h"
 #include "domains/testbed/char_tokenizer.h"
 #include "model/causal_lm.h"
@@ -269,11 +270,13 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
       window_tokens = 0;
       window_start = std::chrono::steady_clock::now();
     }
-    if ((options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || step == end) {
+    const bool stop = step != config.steps && stop_requested();  // SIGTERM/SIGINT (core/stop_signal.h)
+    if ((options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || step == end || stop) {
       save_training_checkpoint(
           checkpoint, *model, [&](torch::serialize::OutputArchive& a) { optimizer.save(a); }, step,
           [&](const fs::path& staging) { copy_tokenizer_files(out, staging); });
     }
+    if (stop) throw_stop(cat("pretraining step ", step, " of ", config.steps), "run the same command again to resume");
   }
   result.steps_done = step;
   if (step == config.steps) {

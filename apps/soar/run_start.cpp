@@ -1,0 +1,80 @@
+#include "run_start.h"
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/exception_text.h"
+#include "core/metrics_log.h"
+#include "core/stop_signal.h"
+
+namespace soar::app {
+namespace fs = std::filesystem;
+namespace {
+
+// `key` of a small JSON file written by soar; nullopt if the file does not exist.
+std::optional<int64_t> read_step(const fs::path& file, const char* key) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  try {
+    return nlohmann::json::parse(in).at(key).get<int64_t>();
+  } catch (const std::exception& e) {
+    fail(file, " is corrupt (", exception_text(e), ")");
+  }
+}
+
+}  // namespace
+
+RunStart start_run(dist::Group& group, const fs::path& out, const std::vector<NamedInput>& inputs, const RunRecipe& recipe,
+                   const ResumeCheck& check, int64_t steps) {
+  RunStart start;
+  std::string outcome;  // rank 0's findings for the other ranks: "<finished> <checkpoint step or -1>"
+  if (group.is_root()) {
+    check_output_path(out, OutputKind::Directory, inputs);
+    start.lock = std::make_unique<RunLock>(out);
+    const std::optional<int64_t> finished = read_step(out / "finished.json", "steps");
+    if (const std::optional<fs::path> checkpoint = complete_directory(out / "checkpoint", "state.json")) {
+      start.checkpoint_step = read_step(*checkpoint / "state.json", "next_step");
+    }
+    start.finished = finished && *finished >= steps;
+    if (!start.finished) {
+      if (start.checkpoint_step) check_resumed_recipe(recipe, out, check);
+      write_run_recipe(recipe, out);
+      const int64_t from = start.checkpoint_step.value_or(0);
+      if (const int64_t dropped = drop_records_after_step(out / "metrics.jsonl", from); dropped > 0) {
+        std::cerr << "soar: " << (out / "metrics.jsonl").string() << ": removed " << dropped << " record(s) of steps after "
+                  << (from == 0 ? std::string("the start") : cat("step ", from)) << " (written after the last checkpoint by a run "
+                  << "that was killed; this run writes them again)\n";
+      }
+    }
+    outcome = cat(start.finished ? 1 : 0, " ", start.checkpoint_step.value_or(-1));
+  }
+  if (group.distributed()) {
+    std::istringstream received(group.broadcast_bytes(outcome, 0));
+    int finished = 0;
+    int64_t step = -1;
+    received >> finished >> step;
+    start.finished = finished != 0;
+    if (step >= 0) start.checkpoint_step = step;
+  }
+  return start;
+}
+
+void mark_run_finished(const fs::path& out, int64_t steps) {
+  write_text_atomically(out / "finished.json", nlohmann::json{{"steps", steps}}.dump() + "\n");
+}
+
+bool stop_agreed(dist::Group& group) {
+  if (!group.distributed()) return stop_requested();
+  return group.broadcast_bytes(stop_requested() ? "1" : "0", 0) == "1";
+}
+
+void add_allow_config_change_option(CLI::App& command, bool& allow) {
+  command.add_flag("--allow-config-change", allow,
+                   "Resume a run whose checkpoint was written with other settings (the differences are printed)")
+      ->configurable(false);
+}
+
+}  // namespace soar::app
