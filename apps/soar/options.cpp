@@ -116,7 +116,18 @@ void PromptOptions::add(CLI::App& command) {
   command.add_option("--chat", chat, "Chat format to wrap the prompt in: none, llama3, chatml")->capture_default_str();
   command.add_option("--system", system, "System message (with --chat)");
   command.add_option("--reward", reward, "Scoring: exact (final answer string), math (the math verifier) or math-shaped (the SOAR paper's "
-                     "120/20/10/0 training reward; evaluation still counts math-verified answers)")->capture_default_str();
+                     "120/20/10/0 training reward; evaluation still counts math-verified answers)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            try {
+              reward_by_name(name);
+              return {};
+            } catch (const Error& e) {
+              return e.what();
+            }
+          },
+          "REWARD"));
 }
 
 RewardFunction PromptOptions::reward_function() const { return reward_by_name(reward); }

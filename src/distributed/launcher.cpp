@@ -1,6 +1,7 @@
 #include "distributed/launcher.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,9 +95,14 @@ std::map<pid_t, int> start_ranks(const LaunchConfig& c, int port) {
     std::vector<char*> envp;
     for (auto& e : environments[static_cast<size_t>(local)]) envp.push_back(e.data());
     envp.push_back(nullptr);
+    const pid_t launcher = getpid();
     const pid_t pid = fork();
     if (pid < 0) fail("fork failed while starting rank ", c.node_rank * c.nproc + local);
     if (pid == 0) {
+      // A launcher killed outright (kill -9) takes its ranks with it: they could not finish without
+      // its rendezvous store, and a rank 0 left running would hold the run directory's lock.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != launcher) _exit(137);  // it died before prctl
       execve("/proc/self/exe", argv.data(), envp.data());
       _exit(127);
     }

@@ -26,7 +26,8 @@ check malformed-jsonl "bad.jsonl:2" -- "$soar" eval --model "$model" --problems 
 check empty-set "empty.jsonl" -- "$soar" eval --model "$model" --problems empty.jsonl --out e2
 check missing-model "does not exist" -- "$soar" eval --model "$work/nope" --problems good.jsonl --out e3
 check prompt-too-long "exceeds the model's context of 64" -- "$soar" sample --model "$model" --problems long.jsonl --out s.jsonl
-check bad-reward "unknown reward" -- "$soar" eval --model "$model" --problems good.jsonl --out e4 --reward fuzzy
+"$soar" eval --model "$model" --problems good.jsonl --out e4 --reward fuzzy > out.txt 2>&1  # refused at parse time
+if [[ $? -ne 0 ]] && grep -q "unknown reward" out.txt; then echo "ok   bad-reward"; else echo "FAIL bad-reward"; cat out.txt; failures=$((failures + 1)); fi
 check missing-file "missing.jsonl" -- "$soar" mine --model "$model" --problems missing.jsonl --out m1
 "$soar" --threads 1 eval --model "$model" --problems bad.jsonl --skip-bad-lines --out e5 -n 2 -k 1,2 --max-new-tokens 4 > out.txt 2>&1 \
   && grep -q "skipped 1 malformed line" out.txt && [[ -f e5/summary.json ]] && echo "ok   skip-bad-lines" \

@@ -92,4 +92,16 @@ TEST(AtomicDirectory, CompleteDirectoryFallsBackToTheOldVersion) {
   EXPECT_EQ(soar::complete_directory(dir, "state.json"), dir);
 }
 
+TEST(AtomicFile, RefusesToReplaceALinkOrADevice) {
+  auto dir = fresh_dir("soar_atomic_link");
+  soar::write_text_atomically(dir / "target.txt", "kept");
+  std::filesystem::create_symlink(dir / "target.txt", dir / "link.txt");
+  EXPECT_THROW(soar::write_text_atomically(dir / "link.txt", "new"), soar::Error);
+  EXPECT_TRUE(std::filesystem::is_symlink(dir / "link.txt"));
+  EXPECT_EQ(read_all(dir / "target.txt"), "kept");
+  EXPECT_THROW(soar::write_text_atomically("/dev/null", "new"), soar::Error);
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+  EXPECT_THROW(soar::write_text_atomically(dir, "new"), soar::Error);  // a directory
+}
+
 }  // namespace
