@@ -30,10 +30,13 @@ while :; do
   if [[ $done_kills -lt $kills ]]; then
     delay=$(awk -v r=$RANDOM -v m="$max_delay" 'BEGIN { printf "%.3f", (r + 1) / 32768 * m }')
     sleep "$delay"
-    if kill -0 "$pid" 2> /dev/null; then kill -s "$signal" "$pid" 2> /dev/null && done_kills=$((done_kills + 1)); fi
+    # A kill counts only while the run is unfinished (finished.json not yet written).
+    if kill -0 "$pid" 2> /dev/null && [[ ! -e $work/looped/finished.json ]]; then
+      kill -s "$signal" "$pid" 2> /dev/null && done_kills=$((done_kills + 1))
+    fi
   fi
-  wait "$pid"; rc=$?
-  [[ $rc -eq 0 && $done_kills -ge $kills ]] && break
+  wait "$pid" 2> /dev/null; rc=$?
+  [[ $rc -eq 0 && ( $done_kills -ge $kills || -e $work/looped/finished.json ) ]] && break
   if [[ $rc -ne 0 && $rc -ne 137 && $rc -ne 143 && $rc -ne 130 ]]; then
     echo "attempt $attempts exited $rc (not a kill):"; tail -n 5 "$work/looped.log"; exit 1
   fi
