@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs the whole test suite.
-# Also compiles and links the CUDA build (nothing runs it without a GPU) when nvcc is present.
+# Also compiles and links the CUDA build (nothing runs it without a GPU) when nvcc is present, and
+# runs the unit tests again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -19,6 +20,18 @@ else
   echo "[test] nvcc not found: skipping the CUDA build"
 fi
 
-# Last, so that the test runner's summary closes the output.
 echo "[test] running the test suite"
-ctest --preset release -j "$SOAR_JOBS" "$@"
+status=0
+ctest --preset release -j "$SOAR_JOBS" "$@" || status=$?
+
+# The unit-labelled tests (the library's unit tests, the fuzz-corpus replays and the command-line
+# tests of reliability, recipes and the fresh student) again under AddressSanitizer + UBSan.
+# SOAR_SKIP_ASAN=1 skips this stage (e.g. while iterating on one test).
+if [[ "${SOAR_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "[test] building the ASan/UBSan preset and running its unit tests"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$SOAR_JOBS"
+  # Last, so that the test runner's summary closes the output.
+  ctest --preset asan -j "$SOAR_JOBS" -L unit "$@" || status=$?
+fi
+exit "$status"
