@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -30,29 +31,38 @@ std::optional<int64_t> read_step(const fs::path& file, const char* key) {
 RunStart start_run(dist::Group& group, const fs::path& out, const std::vector<NamedInput>& inputs, const RunRecipe& recipe,
                    const ResumeCheck& check, int64_t steps) {
   RunStart start;
-  std::string outcome;  // rank 0's findings for the other ranks: "<finished> <checkpoint step or -1>"
+  // Rank 0's findings for the other ranks: "ok <finished> <checkpoint step or -1>", or "error <why>"
+  // so that every rank stops at once (not after the collective timeout) when rank 0 refuses the run.
+  std::string outcome;
   if (group.is_root()) {
-    check_output_path(out, OutputKind::Directory, inputs);
-    start.lock = std::make_unique<RunLock>(out);
-    const std::optional<int64_t> finished = read_step(out / "finished.json", "steps");
-    if (const std::optional<fs::path> checkpoint = complete_directory(out / "checkpoint", "state.json")) {
-      start.checkpoint_step = read_step(*checkpoint / "state.json", "next_step");
-    }
-    start.finished = finished && *finished >= steps;
-    if (!start.finished) {
-      if (start.checkpoint_step) check_resumed_recipe(recipe, out, check);
-      write_run_recipe(recipe, out);
-      const int64_t from = start.checkpoint_step.value_or(0);
-      if (const int64_t dropped = drop_records_after_step(out / "metrics.jsonl", from); dropped > 0) {
-        std::cerr << "soar: " << (out / "metrics.jsonl").string() << ": removed " << dropped << " record(s) of steps after "
-                  << (from == 0 ? std::string("the start") : cat("step ", from)) << " (written after the last checkpoint by a run "
-                  << "that was killed; this run writes them again)\n";
+    try {
+      check_output_path(out, OutputKind::Directory, inputs);
+      start.lock = std::make_unique<RunLock>(out);
+      const std::optional<int64_t> finished = read_step(out / "finished.json", "steps");
+      if (const std::optional<fs::path> checkpoint = complete_directory(out / "checkpoint", "state.json")) {
+        start.checkpoint_step = read_step(*checkpoint / "state.json", "next_step");
       }
+      start.finished = finished && *finished >= steps;
+      if (!start.finished) {
+        if (start.checkpoint_step) check_resumed_recipe(recipe, out, check);
+        write_run_recipe(recipe, out);
+        const int64_t from = start.checkpoint_step.value_or(0);
+        if (const int64_t dropped = drop_records_after_step(out / "metrics.jsonl", from); dropped > 0) {
+          std::cerr << "soar: " << (out / "metrics.jsonl").string() << ": removed " << dropped << " record(s) of steps after "
+                    << (from == 0 ? std::string("the start") : cat("step ", from)) << " (written after the last checkpoint by a "
+                    << "run that was killed; this run writes them again)\n";
+        }
+      }
+      outcome = cat("ok ", start.finished ? 1 : 0, " ", start.checkpoint_step.value_or(-1));
+    } catch (const std::exception& e) {
+      if (!group.distributed()) throw;
+      outcome = cat("error ", exception_text(e));
     }
-    outcome = cat(start.finished ? 1 : 0, " ", start.checkpoint_step.value_or(-1));
   }
-  if (group.distributed()) {
-    std::istringstream received(group.broadcast_bytes(outcome, 0));
+  if (group.distributed()) outcome = group.broadcast_bytes(outcome, 0);
+  if (outcome.rfind("error ", 0) == 0) fail(outcome.substr(6));
+  if (!group.is_root()) {
+    std::istringstream received(outcome.substr(3));
     int finished = 0;
     int64_t step = -1;
     received >> finished >> step;

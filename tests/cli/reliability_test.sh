@@ -107,6 +107,11 @@ long_run() { exec "$soar" --threads 1 train-rl --model "$learner" --problems let
 for _ in $(seq 100); do grep -q '"event":"step"' locked/metrics.jsonl 2> /dev/null && break; sleep 0.1; done
 expect second-run-refused 1 "is in use by process $first" -- "$soar" train-rl --model "$learner" --problems letters.jsonl \
   --max-new-tokens 1 --out locked
+# The same refusal in a launched run reaches every rank at once (not after the collective timeout).
+start=$(date +%s)
+expect launched-run-refused 1 "is in use by process $first" -- "$soar" --threads 1 launch --nproc 2 --master-port 0 -- \
+  train-rl --model "$learner" --problems letters.jsonl --max-new-tokens 1 --out locked
+[[ $(( $(date +%s) - start )) -lt 60 ]] && ok "launched refusal within a minute" || bad "launched refusal took $(( $(date +%s) - start )) s"
 kill -9 "$first"; wait "$first" 2> /dev/null
 (long_run locked > third.log 2>&1) & third=$!
 for _ in $(seq 100); do grep -q "taking over" third.log && break; sleep 0.1; done
@@ -129,14 +134,20 @@ if [[ $rc -eq 143 ]] && grep -q "stopped by SIGTERM after step $next of" fourth.
 else
   bad "SIGTERM (exit $rc)"; tail -3 fourth.log
 fi
-# A kill loop: SIGTERM at random times until the run ends; it must end exactly as the run that was
-# never stopped, with each step recorded once (the checkpoints are only those the signals cause).
+# A kill loop: SIGTERM at random moments (4 stops, each after a step of its own, so that it also
+# holds on a slow machine), then the run to its end: it must end exactly as the run that was never
+# stopped, with each step recorded once (the checkpoints are only those the signals cause).
 loop_run() { exec "$soar" --threads 1 train-rl --model "$learner" --problems letters.jsonl --prompts-per-step 4 -k 4 \
                --max-new-tokens 1 --lr 3e-3 --seed 11 --steps 300 --checkpoint-every 100000 --out "$1"; }
 (loop_run straight > straight.log 2>&1); RANDOM=5; stops=0
-for attempt in $(seq 40); do
-  (loop_run looped > looped.log 2>&1) & pid=$!
-  sleep "0.$((RANDOM % 9 + 1))"; kill -TERM "$pid" 2> /dev/null; wait "$pid"; rc=$?
+for attempt in $(seq 12); do
+  before=$(steps looped/metrics.jsonl 2> /dev/null || echo 0)
+  (loop_run looped >> looped.log 2>&1) & pid=$!
+  if [[ $stops -lt 4 ]]; then  # stop it at a random moment once it has taken a step of its own
+    for _ in $(seq 300); do [[ $(steps looped/metrics.jsonl 2> /dev/null || echo 0) -gt $before ]] && break; sleep 0.1; done
+    sleep "0.0$((RANDOM % 10))"; kill -TERM "$pid" 2> /dev/null
+  fi
+  wait "$pid"; rc=$?
   [[ $rc -eq 0 ]] && break
   [[ $rc -eq 143 ]] && stops=$((stops + 1)) || { bad "kill loop: exit $rc"; tail -3 looped.log; break; }
 done
