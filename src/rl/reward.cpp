@@ -52,11 +52,12 @@ RewardFunction math_verify_reward() {
 
 RewardFunction shaped_math_reward() {
   return [](const Problem& problem, std::string_view completion) {
-    const std::optional<std::string_view> boxed = last_boxed(completion);
+    // The verifier's own extraction: the box it compares is the box that earns 10 or 20.
+    const std::optional<std::string> boxed = verify::boxed_answer(completion);
     if (!boxed) return 0.0;
     if (verify::verify(problem.answer, completion).verdict == verify::Verdict::Correct) return 120.0;
     const std::string_view gold = trim_space(problem.answer);
-    return !gold.empty() && boxed->find(gold) != std::string_view::npos ? 20.0 : 10.0;
+    return !gold.empty() && boxed->find(gold) != std::string::npos ? 20.0 : 10.0;
   };
 }
 

@@ -2,6 +2,7 @@
 // flipped), down to scalar comparisons. Recursion follows the trees, whose depth the parser bounds.
 #include "verify/equivalence.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -36,12 +37,32 @@ class Comparer {
     return t;
   }
 
-  // "x = 3", "x \in (1,2)": a symbol on the left of a single link.
+  // What names a value rather than being one: "x", "f(x)", "PQ", "S_1:S_2", "\frac{AM}{MC}", "(a,b,c)".
+  static bool is_label(const Ast& a, int i) {
+    const Node& n = a.at(i);
+    auto all_symbols = [&](const Node& m) {
+      for (int k : m.kids)
+        if (a.at(k).kind != Kind::Symbol) return false;
+      return !m.kids.empty();
+    };
+    switch (n.kind) {
+      case Kind::Symbol: return true;
+      case Kind::Mul: return n.text == "call" || all_symbols(n);
+      case Kind::Div: return is_label(a, n.kids[0]) && is_label(a, n.kids[1]) && a.at(n.kids[0]).kind != Kind::Div;
+      case Kind::Tuple: return n.open == '(' && all_symbols(n);
+      default: return false;
+    }
+  }
+  // "x = 3", "x \in (1,2)", "PQ = 3": a label on the left of a single link.
   static bool is_named_value(const Ast& a, int i) {
     const Node& n = a.at(i);
     if (n.kind != Kind::Relation || n.text.size() != 1 || (n.text[0] != '=' && n.text[0] != 'i')) return false;
-    const Node& lhs = a.at(n.kids[0]);
-    return lhs.kind == Kind::Symbol || (lhs.kind == Kind::Mul && lhs.text == "call");
+    return is_label(a, n.kids[0]);
+  }
+  // "y = 2+3+4 = 9", "C(n,4) = \frac{n!}{4!(n-4)!}": a chain of '=' whose last side is the value.
+  static bool is_equation_chain(const Ast& a, int i) {
+    const Node& n = a.at(i);
+    return n.kind == Kind::Relation && n.text.find_first_not_of('=') == std::string::npos;
   }
   static bool is_collection(Kind k) { return k == Kind::List || k == Kind::Set || k == Kind::Tuple; }
 
@@ -52,14 +73,161 @@ class Comparer {
       bool same = g.kind == Kind::Text && p.kind == Kind::Text && g.text == p.text;
       return decide(same ? Tri::Equal : Tri::NotEqual, same ? "same text" : "text differs");
     }
-    // A gold value accepts "x = value"; a gold "x = value" accepts the value.
+    if (auto t = solutions(gi, pi)) return *t;
+    // A gold value accepts "x = value" and the last side of "expr = ... = value"; a gold
+    // "x = value" (or "x = y = value") accepts the value.
     if (g.kind != Kind::Relation && is_named_value(p_, pi)) return nodes(gi, p.kids[1]);
+    if (g.kind != Kind::Relation && is_equation_chain(p_, pi)) return nodes(gi, p.kids.back());
     if (p.kind != Kind::Relation && is_named_value(g_, gi)) return nodes(g.kids[1], pi);
+    if (p.kind != Kind::Relation && labelled_chain(g_, gi)) return nodes(g.kids.back(), pi);
     if (g.kind == Kind::Relation) return relation(gi, pi);
     if (p.kind == Kind::Relation) return decide(Tri::NotEqual, "answer is a relation, gold is not");
     if (g.kind == Kind::Union || p.kind == Kind::Union) return unions(gi, pi);
     if (is_collection(g.kind) || is_collection(p.kind)) return collections(gi, pi);
     return scalar(gi, pi);
+  }
+
+  // "x = y = 0": labels, then the value they all name.
+  static bool labelled_chain(const Ast& a, int i) {
+    if (!is_equation_chain(a, i) || a.at(i).text.size() < 2) return false;
+    const Node& n = a.at(i);
+    for (std::size_t k = 0; k + 1 < n.kids.size(); ++k)
+      if (a.at(n.kids[k]).kind != Kind::Symbol) return false;
+    return true;
+  }
+
+  // ---- solutions: labelled values ---------------------------------------------------------
+  // One solution is the values its labels name, in the order written: "x=1, y=2", "(x,y)=(1,2)",
+  // "x=y=0". Several: "x=1, y=1 and x=3, y=2" (a repeated label starts the next one),
+  // "a=3,b=1; a=5,b=1", "(x,y)=(1,1), (x,y)=(3,2)". The bare form is the values alone: "(1,2)",
+  // "(1,1), (3,2)", "1, 2".
+  using Solution = std::vector<std::pair<std::string, int>>;
+
+  static bool labelled_item(const Ast& a, int i, std::vector<Solution>& out) {
+    const Node& n = a.at(i);
+    if (labelled_chain(a, i)) {
+      Solution s;
+      for (std::size_t k = 0; k + 1 < n.kids.size(); ++k) s.emplace_back(a.canonical(n.kids[k]), n.kids.back());
+      out.push_back(std::move(s));
+      out.emplace_back();  // complete: what follows starts the next solution
+      return true;
+    }
+    if (!is_named_value(a, i) || n.text[0] != '=') return false;
+    const Node& lhs = a.at(n.kids[0]);
+    const Node& rhs = a.at(n.kids[1]);
+    if (lhs.kind == Kind::Tuple) {
+      if (rhs.kind != Kind::Tuple || rhs.kids.size() != lhs.kids.size()) return false;
+      Solution s;
+      for (std::size_t k = 0; k < lhs.kids.size(); ++k) s.emplace_back(a.canonical(lhs.kids[k]), rhs.kids[k]);
+      out.push_back(std::move(s));
+      out.emplace_back();
+      return true;
+    }
+    // A single "x = v" joins the current solution unless x is already in it.
+    std::string label = a.canonical(n.kids[0]);
+    bool repeat = false;
+    if (!out.empty())
+      for (const auto& entry : out.back()) repeat = repeat || entry.first == label;
+    if (out.empty() || repeat) out.emplace_back();
+    out.back().emplace_back(label, n.kids[1]);
+    return true;
+  }
+
+  static std::optional<std::vector<Solution>> labelled(const Ast& a, int i) {
+    std::vector<Solution> out;
+    const Node& n = a.at(i);
+    if (is_collection(n.kind) && !(n.kind == Kind::Tuple && n.open != '(')) {
+      for (int k : n.kids) {
+        if (a.at(k).kind == Kind::Tuple && a.at(k).open == '(' && out.size() >= 2 && out.back().empty() &&
+            out[out.size() - 2].size() == a.at(k).kids.size()) {
+          // "(x, y) = (1, 1) and (3, 2)": a bare tuple after a labelled one takes its labels.
+          Solution s = out[out.size() - 2];
+          for (std::size_t j = 0; j < s.size(); ++j) s[j].second = a.at(k).kids[j];
+          out.push_back(std::move(s));
+          out.emplace_back();
+        } else if (is_collection(a.at(k).kind)) {  // "(x=1, y=2) and (x=2, y=1)": one solution per group
+          std::vector<Solution> inner;
+          for (int m : a.at(k).kids)
+            if (!labelled_item(a, m, inner)) return std::nullopt;
+          if (inner.size() != 1) return std::nullopt;
+          out.push_back(std::move(inner[0]));
+          out.emplace_back();  // the next item starts a new solution
+        } else if (!labelled_item(a, k, out)) {
+          return std::nullopt;
+        }
+      }
+    } else if (!labelled_item(a, i, out)) {
+      return std::nullopt;
+    }
+    std::erase_if(out, [](const Solution& s) { return s.empty(); });
+    return out;
+  }
+
+  static std::vector<std::vector<int>> bare(const Ast& a, int i) {
+    const Node& n = a.at(i);
+    if (n.kind == Kind::Tuple && n.open == '(') return {n.kids};
+    if (n.kind == Kind::List || n.kind == Kind::Set) {
+      std::vector<std::vector<int>> out;
+      for (int k : n.kids) {
+        if (a.at(k).kind != Kind::Tuple || a.at(k).open != '(') return {n.kids};  // "1, 2": one solution
+        out.push_back(a.at(k).kids);
+      }
+      return out;
+    }
+    return {{i}};
+  }
+
+  // Only where labels are what differs: several labels or several solutions on one side.
+  std::optional<Tri> solutions(int gi, int pi) {
+    auto gl = labelled(g_, gi), pl = labelled(p_, pi);
+    auto worth = [](const std::optional<std::vector<Solution>>& l) {
+      return l && !l->empty() && (l->size() > 1 || l->front().size() > 1);
+    };
+    if (!worth(gl) && !worth(pl)) return std::nullopt;
+    if (gl && pl) {
+      if (gl->size() != pl->size()) return decide(Tri::NotEqual, "different number of solutions");
+      std::vector<bool> used(pl->size(), false);
+      for (const Solution& gs : *gl) {
+        bool matched = false;
+        for (std::size_t k = 0; k < pl->size() && !matched; ++k) {
+          const Solution& ps = (*pl)[k];
+          if (used[k] || ps.size() != gs.size()) continue;
+          bool all = true;
+          for (const auto& entry : gs) {  // (no structured binding: clang 14 cannot capture one)
+            auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& e) { return e.first == entry.first; });
+            all = all && it != ps.end() && nodes(entry.second, it->second) == Tri::Equal;
+          }
+          if (all) used[k] = matched = true;
+        }
+        if (!matched) return decide(Tri::NotEqual, "a labelled solution has no match");
+      }
+      return decide(Tri::Equal, "same labelled solutions");
+    }
+    // One side labelled, the other bare: values in the labelled side's order.
+    bool gold_labelled = gl.has_value();
+    const std::vector<Solution>& l = gold_labelled ? *gl : *pl;
+    std::vector<std::vector<int>> b = gold_labelled ? bare(p_, pi) : bare(g_, gi);
+    // "x = 1, x = 2" against "1, 2": one variable, so each listed value is a solution.
+    bool one_label = std::all_of(l.begin(), l.end(), [](const Solution& s) { return s.size() == 1; });
+    if (one_label && b.size() == 1 && b[0].size() == l.size() && l.size() > 1) {
+      std::vector<std::vector<int>> split;
+      for (int v : b[0]) split.push_back({v});
+      b = std::move(split);
+    }
+    if (l.size() != b.size()) return decide(Tri::NotEqual, "different number of solutions");
+    std::vector<bool> used(b.size(), false);
+    for (const Solution& s : l) {
+      bool matched = false;
+      for (std::size_t k = 0; k < b.size() && !matched; ++k) {
+        if (used[k] || b[k].size() != s.size()) continue;
+        bool all = true;
+        for (std::size_t j = 0; j < s.size() && all; ++j)
+          all = (gold_labelled ? nodes(s[j].second, b[k][j]) : nodes(b[k][j], s[j].second)) == Tri::Equal;
+        if (all) used[k] = matched = true;
+      }
+      if (!matched) return decide(Tri::NotEqual, "a solution has no match");
+    }
+    return decide(Tri::Equal, "same solutions, labels dropped");
   }
 
   // ---- collections ------------------------------------------------------------------------
@@ -231,10 +399,20 @@ class Comparer {
       if (both(gl, pr, gr, pl) == Tri::Equal) return decide(Tri::Equal, "same sides, flipped");
     }
     if (gop == 'i') return straight;
-    // Same solution set: L1 - R1 = c (L2 - R2), with c > 0 for inequalities.
+    // Same solution set: L1 - R1 = c (L2 - R2), with c > 0 for inequalities. Not with a function
+    // call: "f(x)" is evaluated as the product f*x, which says nothing about f.
+    if (has_call(g_, gi) || has_call(p_, pi)) return decide(Tri::NotEqual, "relations differ");
     int c = proportional(Side{&g_, gl}, Side{&g_, gr}, Side{&p_, pl}, Side{&p_, pr}, tol_ * 1e2);
     if (c != 0 && (gop == '=' || gop == 'n' || c > 0)) return decide(Tri::Equal, "proportional relations");
     return decide(Tri::NotEqual, "relations differ");
+  }
+
+  static bool has_call(const Ast& a, int i) {
+    const Node& n = a.at(i);
+    if (n.kind == Kind::Mul && n.text == "call") return true;
+    for (int k : n.kids)
+      if (has_call(a, k)) return true;
+    return false;
   }
 
   Tri both(int g1, int p1, int g2, int p2) {

@@ -45,6 +45,15 @@ constexpr std::array<std::string_view, 32> kGreek = {
 // Plain-text words that follow numbers as units ("5 cm"); longer words are words anyway.
 constexpr std::array<std::string_view, 16> kShortUnits = {
     "cm", "mm", "km", "kg", "mg", "ft", "yd", "mph", "hr", "hrs", "min", "sec", "lb", "lbs", "oz", "sq"};
+// Answers that are short words, not products of symbols ("no" is not n*o), in any case.
+constexpr std::array<std::string_view, 5> kShortWords = {"yes", "no", "odd", "all", "none"};
+
+std::string lower_case(std::string_view w) {
+  std::string out(w);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 // Commands that only affect typesetting.
 constexpr std::array<std::string_view, 20> kIgnored = {
     "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
@@ -107,7 +116,7 @@ class Tokenizer {
       out.push_back({Tok::Cmd, "infty"});
     } else if (one_of(w, kFunctions)) {
       out.push_back({Tok::Cmd, std::string(w)});
-    } else if (w.size() >= 4 || one_of(w, kShortUnits)) {
+    } else if (w.size() >= 4 || one_of(w, kShortUnits) || one_of(lower_case(w), kShortWords)) {
       std::string lower(w);
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       out.push_back({Tok::Word, lower});
@@ -135,6 +144,18 @@ class Tokenizer {
       return j;
     }
     if (one_of(name, kTextLike)) return text_like(s, j, out, depth);
+    if (name == "pmod") {  // "a \equiv 3 \pmod{4}": the modulus qualifies the relation, the value is 3
+      while (j < s.size() && s[j] == ' ') ++j;
+      if (j < s.size() && s[j] == '{') {
+        int level = 0;
+        for (; j < s.size(); ++j) {
+          if (s[j] == '{') ++level;
+          else if (s[j] == '}' && --level == 0) return j + 1;
+        }
+        throw ParseError{"unclosed \\pmod"};
+      }
+      return j;
+    }
     if (name == "begin" || name == "end") return environment(s, j, name == "begin", out);
     if (name == "dfrac" || name == "tfrac" || name == "cfrac") name = "frac";
     else if (name == "dbinom" || name == "tbinom") name = "binom";
@@ -413,7 +434,13 @@ class Parser {
     }
     // Words multiplied with math are units ("5 \text{cm}"): dropped. Words alone are a text answer.
     std::vector<int> math, words;
-    for (int f : factors) (kind(f) == Kind::Text ? words : math).push_back(f);
+    // "12 \text{cm}^2": a word raised to a power is a unit too.
+    auto is_unit = [&](int f) {
+      return kind(f) == Kind::Text ||
+             (kind(f) == Kind::Pow && kind(ast_.nodes[static_cast<std::size_t>(f)].kids[0]) == Kind::Text);
+    };
+    for (int f : factors) (is_unit(f) ? words : math).push_back(f);
+    if (math.empty() && factors.size() == 1) return factors[0];
     if (math.empty()) {
       std::string joined;
       for (int w : words) joined += (joined.empty() ? "" : " ") + ast_.nodes[static_cast<std::size_t>(w)].text;

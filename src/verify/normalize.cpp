@@ -15,15 +15,44 @@ namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // UTF-8 math symbols models emit, and their LaTeX spelling (trailing space ends the command).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kUnicode = {{
-    {"\u2212", "-"}, {"\u2013", "-"}, {"\u2014", "-"}, {"\u00d7", "\\times "}, {"\u00b7", "\\cdot "},
-    {"\u22c5", "\\cdot "}, {"\u00f7", "\\div "}, {"\u03c0", "\\pi "}, {"\u221e", "\\infty "},
-    {"\u2264", "\\le "}, {"\u2265", "\\ge "}, {"\u2260", "\\ne "}, {"\u00b1", "\\pm "},
-    {"\u2213", "\\pm "}, {"\u222a", "\\cup "}, {"\u2208", "\\in "}, {"\u00b0", ""},
-    {"\u00b2", "^2"}, {"\u00b3", "^3"}, {"\u00bd", "\\frac12"}, {"\u00bc", "\\frac14"},
-    {"\u00be", "\\frac34"}, {"\u00a0", " "}, {"\u2009", " "}, {"\u202f", " "}, {"\u2003", " "},
-    {"\u03b8", "\\theta "}, {"\u03b1", "\\alpha "}, {"\u03b2", "\\beta "}, {"\u2205", "\\emptyset "},
-    {"\u2062", ""}, {"\u200b", ""},
+constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kUnicode = {{
+    {"\u2212", "-"},
+    {"\u2013", "-"},
+    {"\u2014", "-"},
+    {"\u00d7", "\\times "},
+    {"\u00b7", "\\cdot "},
+    {"\u22c5", "\\cdot "},
+    {"\u00f7", "\\div "},
+    {"\u03c0", "\\pi "},
+    {"\u221e", "\\infty "},
+    {"\u2264", "\\le "},
+    {"\u2265", "\\ge "},
+    {"\u2260", "\\ne "},
+    {"\u00b1", "\\pm "},
+    {"\u2213", "\\pm "},
+    {"\u222a", "\\cup "},
+    {"\u2208", "\\in "},
+    {"\u00b0", ""},
+    {"\u00b2", "^2"},
+    {"\u00b3", "^3"},
+    {"\u00bd", "\\frac12"},
+    {"\u00bc", "\\frac14"},
+    {"\u00be", "\\frac34"},
+    {"\u00a0", " "},
+    {"\u2009", " "},
+    {"\u202f", " "},
+    {"\u2003", " "},
+    {"\u03b8", "\\theta "},
+    {"\u03b1", "\\alpha "},
+    {"\u03b2", "\\beta "},
+    {"\u2205", "\\emptyset "},
+    {"\u2062", ""},
+    {"\u200b", ""},
+    // Currency signs carry no value ("\$" is removed below).
+    {"\u20ac", ""},
+    {"\u00a3", ""},
+    {"\u00a5", ""},
+    {"\u20b9", ""},
 }};
 
 // "√2" -> "\sqrt2", "√25" -> "\sqrt{25}" (the unicode root covers the whole number).
@@ -81,7 +110,38 @@ void thousands(std::string& s) {
   if (i == s.size()) s = out;
 }
 
+// "12 m^2", "3 m" (from "12 m²"): a unit of length, area or volume after a number, at the end.
+// Only with the space: "3m" stays the product 3m. Two-letter units (cm, km) are words already.
+void strip_metre(std::string& s) {
+  for (std::string_view unit : {" m^2", " m^3", " m^{2}", " m^{3}", " m"}) {
+    if (s.size() > unit.size() && s.compare(s.size() - unit.size(), unit.size(), unit) == 0 &&
+        is_digit(s[s.size() - unit.size() - 1])) {
+      s.erase(s.size() - unit.size());
+      return;
+    }
+  }
+}
+
+// "15 pct", "15 percent": the percent sign in words.
+void percent_words(std::string& s) {
+  for (std::string_view w : {" percent", "percent", " pct", "pct"}) {
+    if (s.size() > w.size() && s.compare(s.size() - w.size(), w.size(), w) == 0 &&
+        is_digit(s[s.size() - w.size() - 1])) {
+      s.erase(s.size() - w.size());
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+bool mentions_percent(std::string_view raw) {
+  std::string_view end = raw;
+  while (!end.empty() && (end.back() == ' ' || end.back() == '.' || end.back() == '$' || end.back() == '}'))
+    end.remove_suffix(1);
+  auto ends_with = [&](std::string_view w) { return end.size() >= w.size() && end.substr(end.size() - w.size()) == w; };
+  return raw.find('%') != std::string_view::npos || ends_with("pct") || ends_with("percent");
+}
 
 std::string normalize_answer(std::string_view raw) {
   std::string s(raw);
@@ -93,6 +153,8 @@ std::string normalize_answer(std::string_view raw) {
   strip_degrees(s);
   replace_all(s, "\\%", "");
   replace_all(s, "\\$", "");
+  percent_words(s);
+  strip_metre(s);
   if (!s.empty()) thousands(s);
   return strip_decoration(s);
 }

@@ -11,6 +11,9 @@ namespace soar::verify::detail {
 
 std::string normalize_answer(std::string_view raw);
 
+// Whether the answer is a percentage: "%", or "pct" / "percent" after the number.
+bool mentions_percent(std::string_view raw);
+
 // Spacing- and delimiter-free form for the exact-text fast path: equal keys are equal answers.
 std::string text_key(std::string_view normalized);
 

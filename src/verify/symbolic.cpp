@@ -3,6 +3,7 @@
 
 #include <ginac/ginac.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <complex>
@@ -229,29 +230,41 @@ class Builder {
   std::map<std::string, GiNaC::ex>& symbols_;
 };
 
-// Upper bound on the number of terms after expand(), computed without expanding.
-double expanded_terms(const GiNaC::ex& e) {
+// Upper bound on the number of terms after expand(), computed without expanding. With
+// `denominators`, (sum)^-k counts as (sum)^k: normal() expands denominators too (a fuzzer find:
+// normal() of 20/(... (x+1)^20 (...)^20) asked GiNaC for a vector of 5e11 terms).
+double expanded_terms(const GiNaC::ex& e, bool denominators = false) {
   if (GiNaC::is_exactly_a<GiNaC::add>(e)) {
     double s = 0;
-    for (const auto& t : e) s += expanded_terms(t);
+    for (const auto& t : e) s += expanded_terms(t, denominators);
     return s;
   }
   if (GiNaC::is_exactly_a<GiNaC::mul>(e)) {
     double p = 1;
-    for (const auto& t : e) p *= expanded_terms(t);
+    for (const auto& t : e) p *= expanded_terms(t, denominators);
     return p;
   }
   if (GiNaC::is_exactly_a<GiNaC::power>(e)) {
     const GiNaC::ex& k = e.op(1);
-    double base = expanded_terms(e.op(0));
-    if (GiNaC::is_exactly_a<GiNaC::numeric>(k) && GiNaC::ex_to<GiNaC::numeric>(k).is_pos_integer() && base > 1) {
-      double kd = GiNaC::ex_to<GiNaC::numeric>(k).to_double();
+    double base = expanded_terms(e.op(0), denominators);
+    bool integer = GiNaC::is_exactly_a<GiNaC::numeric>(k) && GiNaC::ex_to<GiNaC::numeric>(k).is_integer();
+    bool counted = integer && (GiNaC::ex_to<GiNaC::numeric>(k).is_positive() || denominators);
+    if (counted && !std::isfinite(base)) return base;
+    // lgamma(base + k) - lgamma(base) cancels to nothing for a huge base (3.9e17 gave 1 term: a
+    // fuzzer find); with k >= 2 there are at least base^2 / 2 terms anyway.
+    if (counted && base > 1e6) return base * base;
+    if (counted && base > 1) {
+      double kd = std::abs(GiNaC::ex_to<GiNaC::numeric>(k).to_double());
       // multinomial: C(base + k - 1, k) terms
       return std::exp(log_gamma(base + kd) - log_gamma(kd + 1) - log_gamma(base));
     }
-    return base;
+    // expand() also expands inside the exponent ("x^{(a+b)^{20}}": a fuzzer find).
+    return std::max(base, expanded_terms(k, denominators));
   }
-  return 1;
+  // A function's arguments are expanded too; the function itself stays one term.
+  double inner = 1;
+  for (std::size_t i = 0; i < e.nops(); ++i) inner = std::max(inner, expanded_terms(e.op(i), denominators));
+  return inner;
 }
 
 // expand() also rewrites symbolic exponents: b^(x+n) -> b^x * b^n, then evaluates b^n or expands
@@ -307,7 +320,9 @@ SymbolicResult symbolic_compare(const Side& a, const Side& b, const Limits& limi
       return r;
     }
     double terms = expanded_terms(diff);
-    if (terms > limits.max_expanded_terms) {
+    // NaN-safe: a base estimate that overflowed to inf gives inf - inf in the multinomial (a
+    // fuzzer find), and NaN > limit is false.
+    if (!(terms <= limits.max_expanded_terms)) {
       r.over_budget = true;
       r.reason = "expansion to about " + approx(terms) + " terms not attempted";
       return r;
@@ -324,7 +339,8 @@ SymbolicResult symbolic_compare(const Side& a, const Side& b, const Limits& limi
       return r;
     }
     // normal() cancels rational functions; its gcd work is kept small by the size of the input.
-    if (expanded.nops() <= 40 && a.ast->nodes.size() + b.ast->nodes.size() <= 120) {
+    if (expanded.nops() <= 40 && a.ast->nodes.size() + b.ast->nodes.size() <= 120 &&
+        expanded_terms(diff, true) <= limits.max_expanded_terms) {
       if (diff.normal().is_zero()) {
         r.result = Tri::Equal;
         r.reason = "normalised difference is zero";

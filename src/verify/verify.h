@@ -30,14 +30,19 @@ struct Result {
 };
 
 struct Options {
-  // When no \boxed{}, "#### n" or "answer is" marker exists, take the last number in the text.
-  bool fallback_to_last_number = true;
+  // When no \boxed{}, "#### n" or "answer is" marker exists, take the math that ends last in the
+  // text: a $...$ span (with the spans listed before it) or a plain-text expression.
+  bool fallback_to_last_math = true;
   // Relative tolerance of the numeric last-resort check (never used when both sides are exact).
   double numeric_tolerance = 1e-9;
   Limits limits;
 };
 
 std::optional<std::string> extract_answer(std::string_view completion, const Options& options = {});
+// Only the boxed part of the extraction: the last \boxed{} / \fbox{} with the boxes listed right
+// before it ("\boxed{3}, \boxed{-5}" is "3, -5"); nullopt when the completion has no closed box.
+// What verify() compares whenever a box exists (the shaped reward's "has a box", src/rl/reward.h).
+std::optional<std::string> boxed_answer(std::string_view completion, const Options& options = {});
 Result verify(std::string_view gold_answer, std::string_view completion, const Options& options = {});
 Result compare_answers(std::string_view gold, std::string_view predicted, const Options& options = {});
 // Whether the answer (already extracted) parses, within the limits, as something the verifier can

@@ -33,6 +33,39 @@ TEST(ShapedMathReward, EachBranchOfThePapersTable) {
   EXPECT_EQ(shaped("5", "\\boxed{5} no wait \\boxed{4}"), 10.0);
 }
 
+// Final messages of real models from CHAMP (champ-dataset 1.0.0, ids in the comments), with its golds.
+TEST(ShapedMathReward, RealCompletionsFromChamp) {
+  // P_Combinatorics_1|PaLM 2 Medium|Problem C w/o H: boxed inside $...$, verified.
+  EXPECT_EQ(shaped("239",
+                   "There are $\\boxed{239}$ strings of length $6$ with adjacent digits differing by less "
+                   "than or equal to $1$."),
+            120.0);
+  // P_Inequality_50|GPT-4 Turbo|Misleading C w/o H: the box, not the condition after it.
+  EXPECT_EQ(shaped("0",
+                   "The minimum value of the expression \\( a^3 + b^3 + c^3 - (a^2b + b^2c + c^2a) \\) for "
+                   "\\( a, b, c > 0 \\) is \\( \\boxed{0} \\), achieved when \\( a = b = c \\)."),
+            120.0);
+  // P_Inequality_4|PaLM 2 Medium|5-Shot: gold 2 appears in the boxed \sqrt{2}, which is not 2: 20.
+  EXPECT_EQ(shaped("2", "The smallest value of $\\frac{x^2+2}{\\sqrt{x^2+1}}$ for real $x$ is $\\boxed{\\sqrt{2}}$."),
+            20.0);
+  // P_Sequence_11|PaLM 2 Medium|No C w/ H: gold 1 appears in the boxed 100: 20 (the paper's rule is textual).
+  EXPECT_EQ(shaped("1",
+                   "The integer part of the sum $\\frac{1}{x_1+1} + \\cdots + \\frac{1}{x_{100}+1}$ is "
+                   "$\\boxed{100}$."),
+            20.0);
+  // P_Inequality_16|PaLM 2 Medium|Direct C w/o H: boxed 3, gold 3/2 not inside it: 10.
+  EXPECT_EQ(shaped("3/2",
+                   "The minimum value of $a/(b+c)+b/(a+c)+c/(a+b)$ is $\\boxed{3}$, which is achieved when "
+                   "$a=b=c$."),
+            10.0);
+  // P_Combinatorics_1|GPT-3.5|0-Shot style: no box however right the sentence is: 0.
+  EXPECT_EQ(shaped("239", "There are 239 valid strings of length 6 that have adjacent digits differing by at most 1."),
+            0.0);
+  // Several boxes listed as one answer are one extracted answer (the verifier's extraction).
+  EXPECT_EQ(shaped("\\{1, 19\\}", "The values are $\\boxed{1}$ and $\\boxed{19}$."), 120.0);
+  EXPECT_EQ(shaped("19", "The values are $\\boxed{1}$ and $\\boxed{19}$."), 20.0);
+}
+
 TEST(ShapedMathReward, AccuracyIsTheVerifiersBinaryVerdict) {
   const Problem p{"1", "q", "12"};
   EXPECT_EQ(reward_by_name("math-shaped")(p, "\\boxed{12 + 1}"), 20.0);

@@ -76,6 +76,27 @@ TEST(VerifyAdversarial, EachReturnsQuickly) {
       {"x^x^x... 500", "x", repeat("x^", 500) + "x", false},
       {"1000-item set", "\\{1\\}", "\\{" + repeat("1,", 999) + "1\\}", false},
       {"10^{100000} vs +1", "10^{100000}", "10^{100000}+1", false},
+      // The last-math extraction of prose (no box, no marker): unclosed spans, endless lists and
+      // expressions, and unreadable spans that send verify() looking further left.
+      {"1 MB of unclosed \\(", "1", repeat("\\( x ", 170000), true},
+      {"1 MB of unclosed \\[", "1", repeat("\\[", 500000), true},
+      {"1 MB of unclosed $$", "1", repeat("$$ x", 250000), true},
+      {"1 MB of $1$, $2$, ... spans", "1", repeat("$1$, ", 200000), true},
+      {"1 MB list '1, 2 and 3, '", "1", repeat("1, 2 and 3, ", 90000), true},
+      {"1 MB expression 'x + 1 * '", "1", repeat("x + 1 * ", 130000), true},
+      {"1 MB of '(' tokens", "1", repeat("( 1 ", 250000), true},
+      {"unreadable spans, retried left", "1", repeat("so $\\ldots$ when $x=1$ and ", 40000), true},
+      {"1 MB of prose words", "1", repeat("the value is when ", 60000), true},
+      // Found by the fuzzer after the prose reading: normal() expanding a (sum)^20 denominator, and
+      // the multinomial estimate of a power cancelling to 1 term for a base of 3.9e17 terms.
+      {"fuzz: normal() of a (sum)^20 denominator", "5",
+       "no nus mer(x+1)^1\n\\( x \\( y $$ z \\[ 1 $ {20}\n(1s {20}/\n(1s he\nno nus mer(x+1)^{20}\n(1s hus "
+       "mer(x+1))re+x)^{20}",
+       true},
+      {"fuzz: multinomial estimate cancelling", "5",
+       "no nus mer(x+1)^{20}\n(1s hus mer(x+1)^{20}\n(1s hus mer(x+1)U{20}\n(1s he\nno nus mer(x+1)^{20}\n(1s "
+       "hure+x)re+x)^{20}re+x)re+x)^{20}",
+       true},
   };
   double worst = 0;
   for (const auto& c : cases) {

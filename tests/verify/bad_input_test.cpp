@@ -54,7 +54,7 @@ TEST(VerifyBadInput, OptionLimitsAreHonoured) {
   tight.limits.max_completion_bytes = 10;
   EXPECT_EQ(soar::verify::verify("5", "The answer is 5", tight).verdict, Verdict::Undecidable);
   tight = {};
-  tight.fallback_to_last_number = false;
+  tight.fallback_to_last_math = false;
   EXPECT_EQ(soar::verify::verify("5", "we get 5").verdict, Verdict::Correct);
   EXPECT_EQ(soar::verify::verify("5", "we get 5", tight).verdict, Verdict::Unparseable);
 }
@@ -77,7 +77,7 @@ TEST(VerifyBadInput, ExtractionPriorities) {
   EXPECT_EQ(soar::verify::extract_answer("The answer is 7.\n#### 8"), "8");
   EXPECT_EQ(soar::verify::extract_answer("so 3 then 9"), "9");
   soar::verify::Options no_fallback;
-  no_fallback.fallback_to_last_number = false;
+  no_fallback.fallback_to_last_math = false;
   EXPECT_EQ(soar::verify::extract_answer("so 3 then 9", no_fallback), std::nullopt);
   EXPECT_EQ(soar::verify::extract_answer("\\boxed{\\frac{1}{\\sqrt{2}}}"), "\\frac{1}{\\sqrt{2}}");
   EXPECT_EQ(soar::verify::extract_answer("**73**"), "73");
