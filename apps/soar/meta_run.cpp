@@ -114,7 +114,8 @@ class RunDirectory {
  public:
   RunDirectory(const MetaOptions& o, std::vector<Problem> promoted) : o_(o), out_(o.out), promoted_(std::move(promoted)) {}
 
-  void write_step(const meta::OuterStepRecord& r, CausalLMImpl& baseline) {
+  // Returns the teacher's texts of the step (datasets/step_<t>.txt).
+  std::string write_step(const meta::OuterStepRecord& r, CausalLMImpl& baseline) {
     std::string texts, trained;
     for (size_t k = 0; k < r.teacher_texts.size(); ++k) {
       texts += cat("### dataset ", k, "\n");
@@ -125,7 +126,7 @@ class RunDirectory {
     }
     write_text_atomically(out_ / "datasets" / cat("step_", r.step, ".txt"), texts);
     write_text_atomically(out_ / "datasets" / cat("step_", r.step, ".jsonl"), trained);
-    if (!r.promoted) return;
+    if (!r.promoted) return texts;
     for (const auto& p : r.promoted_questions) {
       promoted_.push_back(p);
       promoted_.back().id = cat("step", r.step, "-", p.id);
@@ -134,6 +135,7 @@ class RunDirectory {
     // Every promoted student is kept: the paper's PS is the best of them on D_train.
     save_model(baseline, out_ / "promoted" / cat("step_", r.step));
     copy_tokenizer_files(o_.policy.model_dir, out_ / "promoted" / cat("step_", r.step));
+    return texts;
   }
 
   const std::vector<Problem>& promoted_questions() const { return promoted_; }
@@ -274,7 +276,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
     progress.promotions += r.promoted ? 1 : 0;
     if (root) {
       metrics->append(to_json(r));
-      directory->write_step(r, baseline);
+      metrics->add_text("teacher/datasets", r.step, "```\n" + directory->write_step(r, baseline) + "```");
       save_meta_checkpoint(out / "checkpoint", *m.teacher, teacher_trainer, baseline,
                            {.next_step = r.step,
                             .teacher_updates = teacher_trainer.steps_done(),

@@ -57,7 +57,22 @@ int64_t drop_records_after_step(const std::filesystem::path& path, int64_t step)
   return dropped;
 }
 
-MetricsLog::MetricsLog(const std::filesystem::path& path) : path_(path) {
+namespace {
+
+// Every number of `value` as a scalar "<prefix>/<key>...": nested objects extend the tag.
+void add_scalars(EventFile& events, const std::string& prefix, const nlohmann::json& value, int64_t step) {
+  if (value.is_number()) {
+    events.add_scalar(prefix, step, value.get<double>());
+  } else if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (key != "step" && key != "event") add_scalars(events, prefix.empty() ? key : prefix + "/" + key, item, step);
+    }
+  }
+}
+
+}  // namespace
+
+MetricsLog::MetricsLog(const std::filesystem::path& path, bool tensorboard) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail("cannot open metrics file ", path, ": ", std::strerror(errno));
   try {
@@ -68,6 +83,13 @@ MetricsLog::MetricsLog(const std::filesystem::path& path) : path_(path) {
   } catch (...) {
     ::close(fd_);
     throw;
+  }
+  if (tensorboard) {
+    try {
+      events_ = std::make_unique<EventFile>(path.has_parent_path() ? path.parent_path() : ".");
+    } catch (const Error& e) {  // the curves are a convenience: the run goes on without them
+      std::cerr << "soar: warning: " << e.what() << "; no TensorBoard curves for this run\n";
+    }
   }
 }
 
@@ -93,6 +115,15 @@ void MetricsLog::append(const nlohmann::json& record) {
     left -= static_cast<size_t>(written);
   }
   if (::fsync(fd_) != 0) fail("fsync of metrics file ", path_, " failed: ", std::strerror(errno));
+  const auto step = record.find("step");
+  if (events_ && step != record.end() && step->is_number_integer()) {
+    const auto event = record.find("event");
+    add_scalars(*events_, event != record.end() && event->is_string() ? event->get<std::string>() : "", record, step->get<int64_t>());
+  }
+}
+
+void MetricsLog::add_text(const std::string& tag, int64_t step, const std::string& text) {
+  if (events_) events_->add_text(tag, step, text);
 }
 
 }  // namespace soar

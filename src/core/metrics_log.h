@@ -5,21 +5,29 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
+
+#include "core/event_file.h"
 
 namespace soar {
 
+// Every record with an integer "step" also goes to a TensorBoard event file beside the log
+// (core/event_file.h), each number in it a scalar tagged "<event>/<key>[/<nested key>...]".
 class MetricsLog {
  public:
-  explicit MetricsLog(const std::filesystem::path& path);
+  explicit MetricsLog(const std::filesystem::path& path, bool tensorboard = true);
   ~MetricsLog();
   MetricsLog(const MetricsLog&) = delete;
   MetricsLog& operator=(const MetricsLog&) = delete;
   void append(const nlohmann::json& record);
+  // Text for TensorBoard only (e.g. a teacher's dataset); nothing without an event file.
+  void add_text(const std::string& tag, int64_t step, const std::string& text);
 
  private:
   std::filesystem::path path_;
   int fd_ = -1;
+  std::unique_ptr<EventFile> events_;
 };
 
 // Cuts a torn last line (text after the last newline) off the open file `fd` and fsyncs it; returns

@@ -13,6 +13,7 @@
 
 #include "core/directory.h"
 #include "core/error.h"
+#include "core/event_file.h"
 #include "core/metrics_log.h"
 #include "core/output_path.h"
 #include "core/run_lock.h"
@@ -144,6 +145,25 @@ TEST(OutputPath, RefusesWhatAnAtomicWriteWouldDamage) {
   EXPECT_NO_THROW(soar::check_output_path(dir / "new.jsonl", soar::OutputKind::File, {{"--problems", dir / "input.jsonl"}}));
   EXPECT_NO_THROW(soar::check_output_path(dir / "input.jsonl", soar::OutputKind::File));  // replacing a file is what --out does
   EXPECT_NO_THROW(soar::check_output_path(dir / "run", soar::OutputKind::Directory));
+}
+
+TEST(EventFile, Crc32cOfTheStandardCheckString) {
+  EXPECT_EQ(soar::crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value (RFC 3720, B.4)
+  EXPECT_EQ(soar::crc32c(""), 0u);
+}
+
+TEST(MetricsLog, WritesATensorBoardEventFileBesideIt) {
+  const fs::path dir = fresh_dir("soar_metrics_events");
+  {
+    soar::MetricsLog log(dir / "metrics.jsonl");
+    log.append({{"event", "step"}, {"step", 1}, {"reward", 0.5}});
+  }
+  {
+    soar::MetricsLog quiet(dir / "quiet.jsonl", /*tensorboard=*/false);
+  }
+  int files = 0;
+  for (const std::string& name : soar::directory_entries(dir)) files += name.rfind("events.out.tfevents.", 0) == 0;
+  EXPECT_EQ(files, 1);
 }
 
 }  // namespace
