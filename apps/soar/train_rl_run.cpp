@@ -1,5 +1,6 @@
 #include "train_rl_run.h"
 
+#include <chrono>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
@@ -113,16 +114,22 @@ nlohmann::json step_record(const RLStepResult& r, const TrainRlOptions& o) {
   nlohmann::json record = {{"event", "step"}, {"step", r.step + 1}, {"reward", r.train.mean_reward}, {"loss", r.train.loss},
                            {"grad_norm", r.train.grad_norm}, {"lr", r.train.learning_rate}, {"kl", r.train.kl},
                            {"clip_fraction", r.train.clip_fraction}, {"tokens", r.generated_tokens},
+                           {"reward_std", r.rollouts.reward_std}, {"no_signal_groups", r.rollouts.no_signal_groups},
+                           {"length_mean", r.rollouts.length_mean}, {"length_max", r.rollouts.length_max},
+                           {"truncated", r.rollouts.truncated}, {"entropy", r.rollouts.entropy},
                            {"sample_seconds", r.sample_seconds}, {"train_seconds", r.train_seconds}};
   if (auto phase = o.synthetic.phase(r)) record["phase"] = *phase;
   return record;
 }
 
-void print_step(const RLStepResult& r, const nlohmann::json& record, int64_t steps) {
+// `seconds_per_step`: the mean over this invocation's steps so far, for the ETA.
+void print_step(const RLStepResult& r, const nlohmann::json& record, int64_t steps, double seconds_per_step) {
+  const double eta = seconds_per_step * static_cast<double>(steps - r.step - 1);
   std::cerr << "step " << std::setw(4) << r.step + 1 << "/" << steps << "  reward " << std::fixed << std::setprecision(3)
-            << r.train.mean_reward << "  loss " << r.train.loss << "  " << std::setprecision(0)
+            << r.train.mean_reward << " ± " << r.rollouts.reward_std << "  loss " << r.train.loss << "  len "
+            << std::setprecision(1) << r.rollouts.length_mean << "  " << std::setprecision(0)
             << r.generated_tokens / std::max(1e-9, r.sample_seconds) << " tok/s sampling  " << std::setprecision(2)
-            << r.train_seconds << " s train"
+            << r.train_seconds << " s train  ETA " << std::setprecision(0) << eta << " s"
             << (record.contains("phase") ? cat("  (", record["phase"].get<std::string>(), ")") : "") << "\n";
 }
 
@@ -186,13 +193,15 @@ void run_train_rl(const TrainRlOptions& o) {
   const PromptEncoder encode = policy.prompt_encoder(job.prompt.format());
   const Evaluator run_eval{o, policy, eval_problems, encode, loop, metrics};
   if (start == 0) run_eval(0);
+  const auto started = std::chrono::steady_clock::now();
   run_rl(*policy.model, trainer, problems, encode, policy.detokenizer(), job.prompt.reward_function(), loop, start,
          [&](const RLStepResult& r) {
            const int64_t done = r.step + 1;
            if (root) {
              const nlohmann::json record = step_record(r, o);
              metrics->append(record);
-             print_step(r, record, loop.steps);
+             const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+             print_step(r, record, loop.steps, elapsed / static_cast<double>(done - start));
            }
            const bool stop = done != loop.steps && stop_agreed(*group);
            if (root && (stop || (o.checkpoint_every > 0 && (done % o.checkpoint_every == 0 || done == loop.steps)))) {

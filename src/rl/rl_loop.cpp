@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/seed.h"
 #include "distributed/fault.h"
+#include "rl/rollout_stats.h"
 #include "distributed/tree_sum.h"
 
 namespace soar {
@@ -90,7 +91,8 @@ std::vector<Rollout> sample_chunks(Sampler& sampler, const EncodedSet& set, cons
       const Problem& problem = (*set.problems)[chosen[static_cast<size_t>(p)]];
       Completion& c = completions[i];
       generated_tokens += static_cast<int64_t>(c.tokens.size());
-      rollouts.push_back({prompts[i], std::move(c.tokens), std::move(c.logprobs), reward(problem, c.text), p, chunk});
+      rollouts.push_back({prompts[i], std::move(c.tokens), std::move(c.logprobs), reward(problem, c.text), p, chunk,
+                          c.finish == FinishReason::Length});
     }
   }
   return rollouts;
@@ -126,6 +128,7 @@ void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Prob
     group.all_reduce_sum(tokens);
     result.generated_tokens = tokens.item<int64_t>();
 
+    result.rollouts = rollout_stats(rollouts, group);
     result.train = trainer.step(rollouts, {options.chunks, &group});
     auto t2 = clock::now();
     result.sample_seconds = std::chrono::duration<double>(t1 - t0).count();

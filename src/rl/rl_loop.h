@@ -8,6 +8,7 @@
 #include <string>
 
 #include "rl/evaluate.h"
+#include "rl/rollout_stats.h"
 #include "rl/trainer.h"
 
 namespace soar {
@@ -38,6 +39,7 @@ struct RLStepResult {
   int64_t step = 0;           // 0-based index of the step just taken
   bool from_curriculum = false;  // its problems came from options.curriculum (the first phase)
   TrainStats train;
+  RolloutStats rollouts;         // over all processes
   int64_t generated_tokens = 0;  // over all processes
   double sample_seconds = 0;     // this process's
   double train_seconds = 0;

@@ -13,6 +13,7 @@ struct Rollout {
   double reward = 0.0;
   int64_t group = 0;  // rollouts of the same prompt share a group (the k samples RLOO/GRPO compare)
   int64_t chunk = 0;  // which of the step's fixed chunks it belongs to (the unit spread over processes)
+  bool truncated = false;  // stopped by the token budget, not by EOS or a stop string
 };
 
 }  // namespace soar
