@@ -13,6 +13,7 @@
 #include "core/stop_signal.h"
 #include "core/threads.h"
 #include "recipe.h"
+#include "usage_errors.h"
 
 namespace {
 
@@ -50,7 +51,17 @@ int main(int argc, char** argv) {
       soar::app::add_select_checkpoint_command(app),
   };
   add_recipe_options(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {  // not --help
+      if (const std::string better = soar::app::explain_parse_error(app, e, argc, argv); !better.empty()) {
+        std::cerr << "soar: error: " << better << "\n";
+        return e.get_exit_code();
+      }
+    }
+    return app.exit(e);
+  }
   try {
     if (soar::app::print_config_if_asked(app, std::cout)) return 0;
     soar::configure_threads(threads);

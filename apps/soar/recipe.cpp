@@ -17,6 +17,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/seed.h"
+#include "core/text.h"
 
 namespace soar::app {
 namespace {
@@ -131,21 +132,6 @@ CLI::Option* find_option(CLI::App& command, std::string key) {
     if (CLI::Option* option = command.get_option_no_throw("-" + key)) return option;
   }
   return command.get_option_no_throw(key);
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), size_t{0});
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string command_path(const CLI::App& command) {

@@ -1,8 +1,11 @@
 // Small text helpers shared by the parsers and prompt builders.
 #pragma once
 
+#include <algorithm>
+#include <numeric>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace soar {
 
@@ -18,6 +21,22 @@ inline void replace_all(std::string& s, std::string_view from, std::string_view 
   for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
     s.replace(at, from.size(), to);
   }
+}
+
+// Levenshtein distance (insertions, deletions, substitutions), for "did you mean" suggestions.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace soar

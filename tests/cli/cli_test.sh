@@ -122,5 +122,16 @@ if grep -q "hard level 1:" hl.log && grep -q "warning: -K is deprecated here" hl
 else
   echo "FAIL testbed-hard-level"; cat hl.log; failures=$((failures + 1))
 fi
+# Usage mistakes get words that say what is wrong, with the closest name.
+usage_error() {  # usage_error NAME EXPECTED -- command...: refused (non-zero exit) with EXPECTED
+  local name=$1 expected=$2; shift 3
+  "$@" > out.txt 2>&1; local rc=$?
+  if [[ $rc -ne 0 ]] && grep -qF -- "$expected" out.txt; then echo "ok   $name"; else echo "FAIL $name (exit $rc)"; cat out.txt; failures=$((failures + 1)); fi
+}
+usage_error unknown-command "unknown command 'evl' for 'soar' (did you mean eval?)" -- "$soar" evl
+usage_error unknown-subcommand "unknown command 'problms' for 'soar testbed' (did you mean problems?)" -- "$soar" testbed problms
+usage_error unknown-option "unknown option --modle for 'soar eval' (did you mean --model?)" -- "$soar" eval --modle "$model"
+usage_error option-twice "--model was given 2 times; give it once" -- \
+  "$soar" eval --model "$model" --model "$model" --problems good.jsonl --out e9
 echo "cli: $failures failure(s)"
 exit $((failures > 0))
