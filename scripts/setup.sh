@@ -37,11 +37,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   python3 -m venv "$VENV"
 fi
 stamp="$VENV/.requirements.sha256"
-want="$(sha256sum "$repo_root/requirements.txt" | cut -d' ' -f1)"
+want="$(cat "$repo_root/requirements.txt" "$repo_root/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   say "installing Python packages from requirements.txt (torch is ~5 GB, a few minutes the first time)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -r "$repo_root/requirements.txt"
+  "$VENV/bin/python" -m pip install -q --no-deps -r "$repo_root/requirements-nodeps.txt"
   echo "$want" > "$stamp"
 else
   say "virtualenv $VENV: up to date"

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
       soar::app::add_select_promoted_command(app),
       soar::app::add_launch_command(app),
       soar::app::add_select_checkpoint_command(app),
+      soar::app::add_convert_command(app),
   };
   add_recipe_options(app);
   try {
