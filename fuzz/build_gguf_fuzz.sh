@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" gguf_corpus
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$repo/src" \
-  "$repo/fuzz/gguf_fuzz.cpp" "$repo/src/model/gguf.cpp" "$repo/src/model/gguf_dequantize.cpp" \
+  "$repo/fuzz/gguf_fuzz.cpp" "$repo/src/model/gguf.cpp" "$repo/src/core/mapped_file.cpp" "$repo/src/model/gguf_dequantize.cpp" \
   "$repo/src/tokenizer/gguf_vocab.cpp" "$repo/src/core/utf8.cpp" \
   -o "$out/gguf_fuzz"
 echo "built $out/gguf_fuzz"

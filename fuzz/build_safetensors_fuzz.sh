@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fuzz_env.sh" safetensors_corpus
 "$CXX" -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$repo/src" \
-  "$repo/fuzz/safetensors_fuzz.cpp" "$repo/src/model/safetensors.cpp" "$repo/src/core/atomic_file.cpp" "$repo/src/core/directory.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp" \
+  "$repo/fuzz/safetensors_fuzz.cpp" "$repo/src/model/safetensors.cpp" "$repo/src/core/mapped_file.cpp" "$repo/src/core/atomic_file.cpp" "$repo/src/core/directory.cpp" "$repo/src/core/json.cpp" "$repo/src/core/utf8.cpp" \
   -o "$out/safetensors_fuzz"
 echo "built $out/safetensors_fuzz"
 

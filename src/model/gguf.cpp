@@ -171,13 +171,6 @@ std::uint64_t align_up(std::uint64_t offset, std::uint64_t alignment) {
   return offset + (alignment - offset % alignment) % alignment;
 }
 
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 std::string_view value_type_name(ValueType type) {
@@ -234,55 +227,11 @@ std::int64_t TensorInfo::elements() const {
 
 // ------------------------------------------------------------------------------------------------ File
 
-File::File(File&& other) noexcept
-    : path_(std::move(other.path_)),
-      mapping_(std::exchange(other.mapping_, nullptr)),
-      mapping_size_(std::exchange(other.mapping_size_, 0)),
-      version_(other.version_),
-      alignment_(other.alignment_),
-      metadata_(std::move(other.metadata_)),
-      tensors_(std::move(other.tensors_)),
-      by_name_(std::move(other.by_name_)) {}
-
-File& File::operator=(File&& other) noexcept {
-  if (this != &other) {
-    unmap();
-    path_ = std::move(other.path_);
-    mapping_ = std::exchange(other.mapping_, nullptr);
-    mapping_size_ = std::exchange(other.mapping_size_, 0);
-    version_ = other.version_;
-    alignment_ = other.alignment_;
-    metadata_ = std::move(other.metadata_);
-    tensors_ = std::move(other.tensors_);
-    by_name_ = std::move(other.by_name_);
-  }
-  return *this;
-}
-
-File::~File() { unmap(); }
-
-void File::unmap() {
-  if (mapping_) ::munmap(mapping_, mapping_size_);
-  mapping_ = nullptr;
-  mapping_size_ = 0;
-}
-
 File File::open(const fs::path& path) {
   File file;
   file.path_ = path;
-  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) fail(path.string(), ": cannot open: ", std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd.fd, &st) != 0) fail(path.string(), ": cannot stat: ", std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) fail(path.string(), ": not a regular file");
-  const auto size = static_cast<std::size_t>(st.st_size);
-  if (size > 0) {  // mmap rejects length 0; parse() reports the empty file
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
-    if (mapping == MAP_FAILED) fail(path.string(), ": cannot mmap: ", std::strerror(errno));
-    file.mapping_ = mapping;
-    file.mapping_size_ = size;
-  }
-  file.parse({static_cast<const std::byte*>(file.mapping_), size});
+  file.mapping_ = MappedFile::open(path);
+  file.parse(file.mapping_.bytes());
   return file;
 }
 

@@ -13,6 +13,8 @@
 // the field. Tensor data is read in place (memory-mapped); gguf_dequantize.h turns it into floats.
 #pragma once
 
+#include "core/mapped_file.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -74,18 +76,17 @@ struct TensorInfo {
   std::int64_t elements() const;
 };
 
-// One .gguf file, memory-mapped read-only. Movable, not copyable; unmaps in the destructor.
+// One .gguf file, memory-mapped read-only (core/mapped_file.h). Movable, not copyable.
 class File {
  public:
   static File open(const std::filesystem::path&);  // validates everything up front
   // Parses a GGUF image held in memory (the fuzzer's entry); the tensors point into `bytes`.
   static File from_memory(std::span<const std::byte> bytes, std::filesystem::path label);
 
-  File(File&&) noexcept;
-  File& operator=(File&&) noexcept;
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
-  ~File();
 
   const std::filesystem::path& path() const { return path_; }
   std::uint32_t version() const { return version_; }
@@ -101,11 +102,9 @@ class File {
  private:
   File() = default;
   void parse(std::span<const std::byte> bytes);
-  void unmap();
 
   std::filesystem::path path_;
-  void* mapping_ = nullptr;
-  std::size_t mapping_size_ = 0;
+  MappedFile mapping_;  // maps nothing for from_memory
   std::uint32_t version_ = 0;
   std::uint32_t alignment_ = kDefaultAlignment;
   std::map<std::string, Value, std::less<>> metadata_;

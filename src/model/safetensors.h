@@ -15,6 +15,8 @@
 // the header padded with spaces to a multiple of 8, "__metadata__" first with {"format": "pt"}.
 #pragma once
 
+#include "core/mapped_file.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -48,9 +50,8 @@ struct TensorView {  // points into a memory-mapped file (or the caller's buffer
   std::size_t nbytes;
 };
 
-// One .safetensors file, memory-mapped read-only. Movable, not copyable; unmaps in the destructor.
-// Views stay valid while the File (or a File it was moved into) lives. If another process truncates
-// the file while it is mapped, touching the lost pages raises SIGBUS: mmap gives no way to avoid that.
+// One .safetensors file, memory-mapped read-only (core/mapped_file.h). Movable, not copyable. Views
+// stay valid while the File (or a File it was moved into) lives.
 class File {
  public:
   static File open(const std::filesystem::path&);  // validates everything up front
@@ -60,11 +61,10 @@ class File {
   // sized buffer lets AddressSanitizer see any out-of-bounds read that a page-rounded mmap would hide.)
   static File from_memory(std::span<const std::byte> bytes, std::filesystem::path label);
 
-  File(File&&) noexcept;
-  File& operator=(File&&) noexcept;
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
-  ~File();
 
   const std::filesystem::path& path() const { return path_; }
   const std::vector<TensorView>& tensors() const { return tensors_; }  // in file order (by offset)
@@ -74,11 +74,9 @@ class File {
  private:
   File() = default;
   void parse(std::span<const std::byte> bytes);
-  void unmap();
 
   std::filesystem::path path_;
-  void* mapping_ = nullptr;  // null for from_memory
-  std::size_t mapping_size_ = 0;
+  MappedFile mapping_;  // maps nothing for from_memory
   std::vector<TensorView> tensors_;
   std::map<std::string, std::size_t, std::less<>> by_name_;
   std::map<std::string, std::string> metadata_;
