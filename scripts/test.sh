@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs the whole test suite.
 # Also compiles and links the CUDA build (nothing runs it without a GPU) when nvcc is present, and
-# runs the unit tests again under AddressSanitizer + UBSan.
+# runs unit tests again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -24,14 +24,27 @@ echo "[test] running the test suite"
 status=0
 ctest --preset release -j "$SOAR_JOBS" "$@" || status=$?
 
-# The unit-labelled tests (the library's unit tests, the fuzz-corpus replays and the command-line
-# tests of reliability, recipes and the fresh student) again under AddressSanitizer + UBSan.
-# SOAR_SKIP_ASAN=1 skips this stage (e.g. while iterating on one test).
-if [[ "${SOAR_SKIP_ASAN:-0}" != 1 ]]; then
-  echo "[test] building the ASan/UBSan preset and running its unit tests"
-  cmake --preset asan >/dev/null
-  cmake --build --preset asan -j "$SOAR_JOBS"
-  # Last, so that the test runner's summary closes the output.
-  ctest --preset asan -j "$SOAR_JOBS" -L unit "$@" || status=$?
-fi
+# Then again under AddressSanitizer + UBSan (the asan preset): by default the unit tests of the
+# torch-free libraries (the readers of files from outside: JSONL, metrics and mining logs, tokenizers,
+# GGUF, the verifier) with their fuzz-corpus replays, which build in minutes; SOAR_ASAN=full builds
+# everything under ASan and runs every unit-labelled test, the command-line tests included;
+# SOAR_ASAN=0 skips the stage.
+asan_tests=(core_base_test metrics_log_fuzz_smoke_test problems_test mining_test problems_fuzz_smoke_test
+  mining_log_fuzz_smoke_test pass_at_k_test checkpoint_selection_test tokenizer_unit_test tokenizer_fuzz_smoke_test
+  verify_cases_test verify_bad_input_test verify_adversarial_test verify_threads_test verify_fuzz_smoke_test
+  gguf_fuzz_smoke_test)
+case "${SOAR_ASAN:-base}" in
+  0) ;;
+  full)
+    echo "[test] ASan/UBSan: every unit-labelled test"
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan -j "$SOAR_JOBS"
+    ctest --preset asan -j "$SOAR_JOBS" -L unit || status=$? ;;
+  *)
+    echo "[test] ASan/UBSan: the torch-free unit tests and the fuzz-corpus replays"
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan -j "$SOAR_JOBS" --target "${asan_tests[@]}"
+    # Last, so that the test runner's summary closes the output.
+    ctest --preset asan -j "$SOAR_JOBS" -R "^($(IFS='|'; echo "${asan_tests[*]}"))\$" || status=$? ;;
+esac
 exit "$status"
