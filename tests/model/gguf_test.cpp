@@ -83,7 +83,8 @@ void expect_refused(const std::string& bytes, std::initializer_list<std::string_
 }
 
 TEST(Gguf, ReadsAValidFile) {
-  const gguf::File file = read(valid().bytes());
+  const std::string bytes = valid().bytes();  // the File points into it: it must outlive the File
+  const gguf::File file = read(bytes);
   EXPECT_EQ(file.version(), 3u);
   EXPECT_EQ(file.alignment(), 32u);
   EXPECT_EQ(file.at("general.architecture").as_string("x"), "llama");
@@ -109,7 +110,8 @@ TEST(Gguf, ReadsEveryValueType) {
   image.kv("nested", 9,
            Image::raw<std::uint32_t>(9) + Image::raw<std::uint64_t>(1) + Image::raw<std::uint32_t>(5) +
                Image::raw<std::uint64_t>(1) + Image::raw<std::int32_t>(-7));
-  const gguf::File file = read(image.bytes());
+  const std::string bytes = image.bytes();  // the File points into it: it must outlive the File
+  const gguf::File file = read(bytes);
   EXPECT_EQ(file.at("u8").as_integer("x"), 200);
   EXPECT_EQ(file.at("i8").as_integer("x"), -5);
   EXPECT_EQ(file.at("u64").as_integer("x"), 1ll << 40);
@@ -203,7 +205,8 @@ TEST(Gguf, RefusesTypesItDoesNotDequantiseByName) {
   image.tensor_count = 0;
   image.tensor("k", {256}, gguf::TensorType::Q4_K, 0);
   image.data = std::string(144, '\0');
-  const gguf::File file = read(image.bytes());
+  const std::string bytes = image.bytes();  // the File points into it: it must outlive the File
+  const gguf::File file = read(bytes);
   std::vector<float> out(256);
   try {
     gguf::dequantize(file.tensors()[0], out, "test.gguf");
