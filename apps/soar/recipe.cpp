@@ -145,19 +145,15 @@ std::string command_path(const CLI::App& command) {
 CLI::Option* recipe_option(CLI::App& command, const Entry& entry, const std::string& file) {
   CLI::Option* option = find_option(command, entry.key);
   if (option == nullptr) {
-    std::string key = entry.key, closest;
+    std::string key = entry.key;
     std::replace(key.begin(), key.end(), '_', '-');
-    size_t best = std::max<size_t>(2, key.size() / 3) + 1;  // suggest only a near miss
+    std::vector<std::string> names;
     for (const CLI::Option* candidate : command.get_options()) {
-      const std::string name = candidate->get_single_name();
-      const size_t distance = edit_distance(key, name);
-      if (candidate->get_configurable() && distance < best) {
-        best = distance;
-        closest = name;
-      }
+      if (candidate->get_configurable()) names.push_back(candidate->get_single_name());
     }
+    const std::optional<std::string> closest = near_miss(key, names);
     throw error_at(file, entry.line, cat("unknown key '", entry.key, "' for '", command_path(command), "'",
-                                         closest.empty() ? "" : " (did you mean " + closest + "?)"));
+                                         closest ? " (did you mean " + *closest + "?)" : ""));
   }
   if (!option->get_configurable()) throw error_at(file, entry.line, "'" + entry.key + "' cannot be set in a recipe");
   return option;

@@ -11,17 +11,6 @@
 namespace soar::app {
 namespace {
 
-// The closest of `names` to `word`, if it is a near miss (a third of its length, at least 2).
-std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& names) {
-  std::optional<std::string> best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& name : names) {
-    const size_t distance = edit_distance(word, name);
-    if (distance < best_distance) best_distance = distance, best = name;
-  }
-  return best;
-}
-
 std::string suggestion(const std::optional<std::string>& name) { return name ? " (did you mean " + *name + "?)" : ""; }
 
 // The option names of `command` as typed: --long and -s.
@@ -64,7 +53,7 @@ std::string explain_parse_error(const CLI::App& app, const CLI::ParseError& erro
       if (!command->get_subcommands({}).empty()) {
         std::vector<std::string> names;
         for (const CLI::App* candidate : command->get_subcommands({})) names.push_back(candidate->get_name());
-        return cat("unknown command '", token, "' for '", path, "'", suggestion(closest(token, names)), "; commands: ",
+        return cat("unknown command '", token, "' for '", path, "'", suggestion(near_miss(token, names)), "; commands: ",
                    CLI::detail::join(names, ", "));
       }
       break;  // a positional argument of a command
@@ -79,7 +68,7 @@ std::string explain_parse_error(const CLI::App& app, const CLI::ParseError& erro
       if (token.rfind("-", 0) != 0 || token == "-" || std::isdigit(static_cast<unsigned char>(token.size() > 1 ? token[1] : 'x'))) continue;
       if (!is_option_of(*command, token)) {
         const std::string name = token.substr(0, token.find('='));
-        return cat("unknown option ", name, " for '", path, "'", suggestion(closest(name, option_names(*command))),
+        return cat("unknown option ", name, " for '", path, "'", suggestion(near_miss(name, option_names(*command))),
                    "; see ", path, " --help");
       }
     }

@@ -22,7 +22,7 @@ void check_output_path(const fs::path& path, OutputKind kind, const std::vector<
     const fs::path parent = path.has_parent_path() ? path.parent_path() : ".";
     if (!fs::is_directory(parent, error)) fail(flag, " ", path, ": the directory ", parent, " does not exist");
     if (::access(parent.c_str(), W_OK) != 0) fail(flag, " ", path, ": the directory ", parent, " is not writable");
-  } else if (fs::exists(fs::status(path, error)) && !fs::is_directory(fs::status(path, error))) {
+  } else if (const fs::file_status target = fs::status(path, error); fs::exists(target) && !fs::is_directory(target)) {
     fail(flag, " ", path, " exists and is not a directory: a run writes several files into a directory");
   }
   for (const auto& [input_flag, input] : inputs) {

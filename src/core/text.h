@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,18 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
+}
+
+// The closest of `names` to `word` when it is a near miss (an edit distance below a third of the
+// word's length, at least 2), for "did you mean" suggestions; nullopt otherwise.
+inline std::optional<std::string> near_miss(std::string_view word, const std::vector<std::string>& names) {
+  std::optional<std::string> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string& name : names) {
+    const std::size_t distance = edit_distance(word, name);
+    if (distance < best_distance) best_distance = distance, best = name;
+  }
+  return best;
 }
 
 }  // namespace soar
