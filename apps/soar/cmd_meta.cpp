@@ -179,7 +179,7 @@ Action add_meta_command(CLI::App& app) {
   add_task_options(*command, *o);
   add_loop_options(*command, *o);
   add_training_options(*command, *o);
-  add_allow_config_change_option(*command, o->allow_config_change);
+  o->resume.add(*command, "outer step");
   return [o, command] {
     if (!command->parsed()) return;
     validate(*o, *command);

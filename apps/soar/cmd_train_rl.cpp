@@ -45,11 +45,11 @@ Action add_train_rl_command(CLI::App& app) {
   auto o = std::make_shared<TrainRlOptions>();
   o->loop.chunks = 0;
   CLI::App* command = app.add_subcommand("train-rl", "RL with verifiable rewards (RLOO/GRPO) on a problem set");
-  o->job.add(*command, "Run directory (metrics.jsonl, checkpoint/, model/)");
+  o->job.add(*command, "Run directory (metrics.jsonl, checkpoint/, model/; docs/runs.md); the same command run again resumes there");
   add_training_options(*command, *o);
   add_run_options(*command, *o);
   o->synthetic.add(*command);
-  add_allow_config_change_option(*command, o->allow_config_change);
+  o->resume.add(*command, "step");
   return [o, command] {
     if (!command->parsed()) return;
     o->synthetic.check(*command, o->loop.steps);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.h"
+#include "help_examples.h"
 #include "core/allocator.h"
 #include "core/crash_report.h"
 #include "core/error.h"
@@ -17,13 +18,15 @@
 
 namespace {
 
-// Every command that runs something (testbed's subcommands too) reads recipes and prints its own.
-void add_recipe_options(CLI::App& app) {
+// Every command that runs something (testbed's subcommands too) reads recipes and prints its own,
+// and shows an example in its help.
+void finish_commands(CLI::App& app) {
   for (CLI::App* command : app.get_subcommands({})) {
     if (command->get_subcommands({}).empty()) {
       soar::app::add_recipe_option(*command);
+      soar::app::add_help_example(*command);
     } else {
-      add_recipe_options(*command);
+      finish_commands(*command);
     }
   }
 }
@@ -51,9 +54,10 @@ int main(int argc, char** argv) {
       soar::app::add_select_checkpoint_command(app),
       soar::app::add_convert_command(app),
   };
-  add_recipe_options(app);
+  finish_commands(app);
   try {
     app.parse(argc, argv);
+    soar::app::refuse_repeated_flags(app);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() != 0) {  // not --help
       if (const std::string better = soar::app::explain_parse_error(app, e, argc, argv); !better.empty()) {

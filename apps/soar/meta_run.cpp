@@ -244,9 +244,11 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   config.group = group.get();
   RunModels m = load_models(o, policy_options, config);
   const fs::path out = o.out;
+  std::set<std::string> may_differ = ResumeOptions::keys();
+  may_differ.insert({"outer-steps", "out", "device"});
   const RunStart run = start_run(*group, out, {{"--train", o.train.path}, {"--model", o.policy.model_dir}}, o.recipe,
-                                 {.may_differ = {"outer-steps", "out", "device"}, .allow_changes = o.allow_config_change},
-                                 config.outer_steps);
+                                 {.may_differ = may_differ, .allow_changes = o.resume.allow_config_change},
+                                 config.outer_steps, o.resume);
   if (run.finished) {
     if (root) std::cerr << "soar: " << out.string() << " has finished its " << config.outer_steps << " outer steps already: nothing to "
                         << "do; give a larger -T to continue it, or another --out\n";
@@ -283,6 +285,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
                             .promotions = progress.promotions,
                             .promotion_window = promotion.recent(),
                             .promoted_questions = directory->promoted_questions()});
+      keep_checkpoint_history(out, out / "checkpoint", r.step, o.resume.retention);
       print_progress(r, config.outer_steps);
     }
     if (r.step != config.outer_steps && stop_agreed(*group)) {

@@ -9,6 +9,7 @@
 #include "meta/meta_loop.h"
 #include "options.h"
 #include "recipe.h"
+#include "run_start.h"
 
 namespace soar::app {
 
@@ -25,7 +26,8 @@ struct MetaOptions {
   int64_t teacher_warmup = 20, student_warmup = 0;
   double teacher_kl = 0.001, student_kl = 0.001;
   double temperature = 1.0, measure_temperature = 0.0;
-  bool dry_run = false, allow_config_change = false;
+  bool dry_run = false;
+  ResumeOptions resume;
   RunRecipe recipe;         // the resolved configuration (written to OUT/config.toml)
   meta::MetaConfig config;  // the loop's options as parsed; resolved into a full config by cmd_meta
 };

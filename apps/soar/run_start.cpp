@@ -10,6 +10,7 @@
 #include "core/exception_text.h"
 #include "core/metrics_log.h"
 #include "core/stop_signal.h"
+#include "options.h"
 
 namespace soar::app {
 namespace fs = std::filesystem;
@@ -29,7 +30,7 @@ std::optional<int64_t> read_step(const fs::path& file, const char* key) {
 }  // namespace
 
 RunStart start_run(dist::Group& group, const fs::path& out, const std::vector<NamedInput>& inputs, const RunRecipe& recipe,
-                   const ResumeCheck& check, int64_t steps) {
+                   const ResumeCheck& check, int64_t steps, const ResumeOptions& resume) {
   RunStart start;
   // Rank 0's findings for the other ranks: "ok <finished> <checkpoint step or -1>", or "error <why>"
   // so that every rank stops at once (not after the collective timeout) when rank 0 refuses the run.
@@ -43,6 +44,10 @@ RunStart start_run(dist::Group& group, const fs::path& out, const std::vector<Na
         start.checkpoint_step = read_step(*checkpoint / "state.json", "next_step");
       }
       start.finished = finished && *finished >= steps;
+      if (resume.required && !start.checkpoint_step && !start.finished) {
+        fail("--resume: ", out.string(), " has no checkpoint to resume from (no ", (out / "checkpoint" / "state.json").string(),
+             "); leave out --resume to start a new run there");
+      }
       if (!start.finished) {
         if (start.checkpoint_step) check_resumed_recipe(recipe, out, check);
         write_run_recipe(recipe, out);
@@ -81,10 +86,25 @@ bool stop_agreed(dist::Group& group) {
   return group.broadcast_bytes(stop_requested() ? "1" : "0", 0) == "1";
 }
 
-void add_allow_config_change_option(CLI::App& command, bool& allow) {
-  command.add_flag("--allow-config-change", allow,
+void ResumeOptions::add(CLI::App& command, const std::string& step) {
+  command.add_flag("--resume", required,
+                   cat("Require OUT/checkpoint and continue from it: the model, optimizer and data position after the "
+                       "last checkpointed ", step, " (without --resume the same command resumes when OUT has a "
+                       "checkpoint and starts afresh when it has none)"))
+      ->configurable(false);
+  command.add_flag("--allow-config-change", allow_config_change,
                    "Resume a run whose checkpoint was written with other settings (the differences are printed)")
       ->configurable(false);
+  command.add_option("--keep-checkpoints", retention.keep,
+                     "Newest checkpoints kept, as OUT/checkpoints/step_<N>/ (1: only OUT/checkpoint, the newest)")
+      ->capture_default_str()
+      ->check(at_least(1));
+  command.add_option("--snapshot-every", retention.snapshot_every,
+                     cat("Also keep the checkpoint of every Nth ", step, " for good, as OUT/snapshots/step_<N>/ (0: none)"))
+      ->capture_default_str()
+      ->check(at_least(0));
 }
+
+std::set<std::string> ResumeOptions::keys() { return {"resume", "allow-config-change", "keep-checkpoints", "snapshot-every"}; }
 
 }  // namespace soar::app

@@ -170,11 +170,12 @@ void run_train_rl(const TrainRlOptions& o) {
   std::vector<Problem> eval_problems;
   if (!o.eval_problems.empty()) eval_problems = ProblemOptions{o.eval_problems, job.problems.skip_bad_lines}.load();
   const std::filesystem::path out = job.out;
+  std::set<std::string> may_differ = ResumeOptions::keys();
+  may_differ.insert({"steps", "out", "device", "checkpoint-every", "eval-every"});
   const RunStart run = start_run(*group, out, {{"--problems", job.problems.path}, {"--synthetic", o.synthetic.path},
                                                {"--eval-problems", o.eval_problems}, {"--model", job.policy.model_dir}},
-                                 o.recipe, {.may_differ = {"steps", "out", "device", "checkpoint-every", "eval-every"},
-                                            .allow_changes = o.allow_config_change},
-                                 loop.steps);
+                                 o.recipe, {.may_differ = may_differ, .allow_changes = o.resume.allow_config_change},
+                                 loop.steps, o.resume);
   if (run.finished) {
     if (root) std::cerr << "soar: " << out.string() << " has finished its " << loop.steps << " steps already (model in " << (out / "model").string()
                         << "): nothing to do; give more --steps to continue it, or another --out\n";
@@ -206,6 +207,7 @@ void run_train_rl(const TrainRlOptions& o) {
            const bool stop = done != loop.steps && stop_agreed(*group);
            if (root && (stop || (o.checkpoint_every > 0 && (done % o.checkpoint_every == 0 || done == loop.steps)))) {
              save_rl_checkpoint(out / "checkpoint", *policy.model, trainer, done, job.policy.model_dir);
+             keep_checkpoint_history(out, out / "checkpoint", done, o.resume.retention);
            }
            if (stop) {
              throw_stop(cat("step ", done, " of ", loop.steps),

@@ -7,6 +7,7 @@
 
 #include "options.h"
 #include "recipe.h"
+#include "run_start.h"
 #include "rl/rl_loop.h"
 
 namespace soar::app {
@@ -35,7 +36,7 @@ struct TrainRlOptions {
   SyntheticOptions synthetic;
   std::string eval_problems;
   int64_t eval_every = 0, eval_samples = 8, checkpoint_every = 10;
-  bool allow_config_change = false;
+  ResumeOptions resume;
   RunRecipe recipe;  // the resolved configuration, written to OUT/config.toml
 };
 

@@ -82,4 +82,13 @@ std::string explain_parse_error(const CLI::App& app, const CLI::ParseError& erro
   return "";
 }
 
+void refuse_repeated_flags(const CLI::App& app) {
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_expected_max() == 0 && option->count() > 1) {
+      throw CLI::ArgumentMismatch::AtMost(option->get_name(), 1, option->count());
+    }
+  }
+  for (const CLI::App* command : app.get_subcommands()) refuse_repeated_flags(*command);
+}
+
 }  // namespace soar::app
