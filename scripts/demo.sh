@@ -15,7 +15,7 @@
 #      soar train-rl        the "hard-only" baseline on D_train and a fresh student on SOAR's promoted
 #                           questions, each with the student samples SOAR used
 #      soar eval            pass@k on D_test of every model
-#   4. scripts/soar_report.py  report.md + plots
+#   4. soar report          report.md + PNG plots, and report.html (the same, one self-contained page)
 # The budgets are small so that it ends in about 20 minutes on 2 cores; they are not the paper's,
 # and one seed is a demonstration, not a result (docs/results.md has the measured findings).
 set -euo pipefail
@@ -49,19 +49,7 @@ ARMS="${SOAR_DEMO_ARMS:-soar base-teacher oracle}" HARD_LEVELS="$hard" ORACLE_LE
   RECIPE=configs/testbed.toml T="${SOAR_DEMO_T:-}" bash scripts/soar_experiment.sh "$base" "$run/experiment" "$seed"
 
 banner "4/4 report"
-"$SOAR_HOME/venv/bin/python" scripts/soar_report.py --title "soar demo (testbed, seed $seed, small budget)" \
-  --out "$run/report" "$run/experiment" > /dev/null
-{
-  echo
-  echo "Base model's success per level (32 problems x 4 samples):"
-  echo
-  echo '```'
-  cat "$run/levels.txt"
-  echo '```'
-  echo
-  echo "Budget: $(cat "$run/experiment/budget.txt")."
-  echo "A one-seed, small-budget demonstration on 2 cores, not a measured result: docs/results.md has"
-  echo "the findings over several seeds, docs/testbed.md the testbed's measurements."
-} >> "$run/report/report.md"
-banner "report written to $run/report/report.md"
+cp "$run/levels.txt" "$run/experiment/levels.txt"  # the report shows it, with experiment/budget.txt
+"$soar" report --title "soar demo (testbed, seed $seed, small budget)" --out "$run/report" "$run/experiment" > /dev/null
+banner "report written to $run/report/report.md (and report.html, one self-contained page)"
 cat "$run/report/report.md"

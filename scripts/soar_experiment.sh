@@ -9,7 +9,8 @@
 #   ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
-# Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; scripts/soar_report.py turns them into a report.
+# Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; `soar report EXP_DIR...` turns them into a report
+# (scripts/soar_report; several EXP_DIRs are several seeds).
 set -euo pipefail
 base=$1 exp=$2 seed=$3
 soar="${SOAR_BIN:-build/release/apps/soar/soar}"

@@ -21,5 +21,6 @@ Action add_select_promoted_command(CLI::App& app);
 Action add_launch_command(CLI::App& app);
 Action add_select_checkpoint_command(CLI::App& app);
 Action add_convert_command(CLI::App& app);
+Action add_report_command(CLI::App& app);
 
 }  // namespace soar::app

@@ -32,6 +32,9 @@ const std::map<std::string, std::string>& examples() {
       {"select-promoted", "soar select-promoted --run runs/soar --train hard/train.jsonl"},
       {"launch", "soar launch --nproc 2 -- train-rl --model runs/base/model --problems hard/train.jsonl --out runs/hard-only"},
       {"select-checkpoint", "soar select-checkpoint runs/hard-only"},
+      {"report",
+       "soar report runs/hard-only   (writes runs/hard-only/report/report.md, report.html and the plots)\n"
+       "  soar report runs/demo/experiment --out runs/demo/report --title demo"},
       {"convert", "soar convert --gguf smollm2-135m-instruct.gguf --out models/smollm2"},
       {"testbed problems", "soar testbed problems --levels 9-12 --count 64 --seed 1 --out pool.jsonl"},
       {"testbed levels", "soar testbed levels --model runs/base/model --levels 1-16"},

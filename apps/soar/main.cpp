@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
       soar::app::add_launch_command(app),
       soar::app::add_select_checkpoint_command(app),
       soar::app::add_convert_command(app),
+      soar::app::add_report_command(app),
   };
   finish_commands(app);
   try {

@@ -1,4 +1,4 @@
-"""scripts/soar_report.py on two hand-made experiment seeds: its pass@k table equals the closed form
+"""scripts/soar_report (the experiment kind) on two hand-made experiment seeds: its pass@k table equals the closed form
 (math.comb) averaged over problems then over seeds, its meta-loop table the per-seed means of the
 metrics, and its level table the exact sums; the three plots are written. An arm that wrote exactly
 the base teacher's datasets is named as such, and only then; a hard-only run that found rewards and
@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 SOURCE = os.environ.get("SOAR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-REPORT = os.path.join(SOURCE, "scripts", "soar_report.py")
+REPORT = os.path.join(SOURCE, "scripts", "soar_report")  # the package; python runs its __main__.py
 # The testbed's field width, read from the C++ header as the report reads it by default.
 WIDTH = int(re.search(r"constexpr int kWidth = (\d+);", open(os.path.join(SOURCE, "src", "domains", "testbed", "domain.h")).read()).group(1))
 
