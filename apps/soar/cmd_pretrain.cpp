@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "core/output_path.h"
+#include "core/progress.h"
 #include "core/run_lock.h"
 #include "core/stop_signal.h"
 #include "domains/testbed/pretrain.h"
@@ -81,7 +82,8 @@ void run_pretrain(PretrainCommandOptions& o) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << "step " << std::setw(6) << p.step << "/" << total << "  loss " << std::fixed << std::setprecision(4) << p.loss
               << "  lr " << std::scientific << std::setprecision(2) << p.learning_rate << std::fixed << "  "
-              << std::setprecision(0) << p.tokens_per_second << " tok/s  elapsed " << elapsed << " s\n";
+              << std::setprecision(0) << p.tokens_per_second << " tok/s  elapsed " << format_duration(elapsed) << "  ETA "
+              << format_duration(elapsed / static_cast<double>(p.step - p.start_step) * static_cast<double>(total - p.step)) << "\n";
   };
   check_output_path(out, OutputKind::Directory);
   const RunLock lock(out);

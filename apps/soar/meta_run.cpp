@@ -1,5 +1,6 @@
 #include "meta_run.h"
 
+#include <chrono>
 #include <iomanip>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "model/checkpoint.h"
 #include "run/meta_checkpoint.h"
 #include "core/metrics_log.h"
+#include "core/progress.h"
 #include "core/stop_signal.h"
 #include "run_start.h"
 #include "domains/testbed/datasets.h"
@@ -97,7 +99,8 @@ nlohmann::json to_json(const meta::OuterStepRecord& r) {
                        {"update", r.seconds_update}}}};
 }
 
-void print_progress(const meta::OuterStepRecord& r, int64_t outer_steps) {
+// `seconds_per_step`: the mean over this invocation's outer steps so far, for the ETA.
+void print_progress(const meta::OuterStepRecord& r, int64_t outer_steps, double seconds_per_step) {
   std::cerr << "outer step " << std::setw(3) << r.step << "/" << outer_steps << std::fixed << std::setprecision(3);
   if (r.baseline_success) std::cerr << "  baseline " << *r.baseline_success;
   if (r.mean_reward) std::cerr << "  mean R_k " << *r.mean_reward << " (moving avg " << r.promotion_average << ")";
@@ -106,7 +109,7 @@ void print_progress(const meta::OuterStepRecord& r, int64_t outer_steps) {
   }
   if (r.promoted) std::cerr << "  PROMOTED (dataset " << r.promoted_dataset << ", student " << r.promoted_student << ")";
   std::cerr << "  " << std::setprecision(1) << r.seconds_teacher + r.seconds_inner + r.seconds_measure + r.seconds_update
-            << " s\n";
+            << " s  ETA " << format_duration(seconds_per_step * static_cast<double>(outer_steps - r.step)) << "\n";
 }
 
 // Rank 0's run directory.
@@ -274,6 +277,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   meta::MetaProgress progress{.start_step = state.next_step, .promotions = state.promotions};
   CausalLMImpl& baseline = *m.policy.model;
   const meta::MetaModels models{*m.teacher, baseline, *m.scratch, m.reference ? m.reference->get() : nullptr};
+  const auto started = std::chrono::steady_clock::now();
   meta::run_meta(models, teacher_trainer, promotion, task, config, progress, [&](const meta::OuterStepRecord& r) {
     progress.promotions += r.promoted ? 1 : 0;
     if (root) {
@@ -286,7 +290,8 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
                             .promotion_window = promotion.recent(),
                             .promoted_questions = directory->promoted_questions()});
       keep_checkpoint_history(out, out / "checkpoint", r.step, o.resume.retention);
-      print_progress(r, config.outer_steps);
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      print_progress(r, config.outer_steps, elapsed / static_cast<double>(r.step - state.next_step));
     }
     if (r.step != config.outer_steps && stop_agreed(*group)) {
       throw_stop(cat("outer step ", r.step, " of ", config.outer_steps),

@@ -7,6 +7,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/metrics_log.h"
+#include "core/progress.h"
 #include "model/checkpoint.h"
 #include "rl/memory_plan.h"
 #include "core/stop_signal.h"
@@ -129,7 +130,7 @@ void print_step(const RLStepResult& r, const nlohmann::json& record, int64_t ste
             << r.train.mean_reward << " ± " << r.rollouts.reward_std << "  loss " << r.train.loss << "  len "
             << std::setprecision(1) << r.rollouts.length_mean << "  " << std::setprecision(0)
             << r.generated_tokens / std::max(1e-9, r.sample_seconds) << " tok/s sampling  " << std::setprecision(2)
-            << r.train_seconds << " s train  ETA " << std::setprecision(0) << eta << " s"
+            << r.train_seconds << " s train  ETA " << format_duration(eta)
             << (record.contains("phase") ? cat("  (", record["phase"].get<std::string>(), ")") : "") << "\n";
 }
 

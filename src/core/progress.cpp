@@ -18,6 +18,15 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+
+std::string format_rate(double rate) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, rate < 100 ? "%.1f" : "%.0f", rate);
+  return buffer;
+}
+
+}  // namespace
+
 std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e8) return "?";
   auto total = int64_t(seconds + 0.5);
@@ -28,14 +37,6 @@ std::string format_duration(double seconds) {
     std::snprintf(buffer, sizeof buffer, "%d:%02d", int(total / 60), int(total % 60));
   return buffer;
 }
-
-std::string format_rate(double rate) {
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, rate < 100 ? "%.1f" : "%.0f", rate);
-  return buffer;
-}
-
-}  // namespace
 
 Progress::Progress(std::string label, int64_t total, std::string unit)
     : Progress(std::move(label), total, std::move(unit), Options{}) {}

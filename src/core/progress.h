@@ -12,6 +12,9 @@
 
 namespace soar {
 
+// "0:37", "1:02:05"; "?" for a negative, NaN or absurd value (an ETA before any rate is known).
+std::string format_duration(double seconds);
+
 class Progress {
  public:
   struct Options {

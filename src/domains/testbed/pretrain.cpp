@@ -227,6 +227,7 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
                                               [&](torch::serialize::InputArchive& a) { optimizer.load(a); })) {
     step = *resumed;
   }
+  const int64_t first_step = step;
   MetricsLog metrics(out / "metrics.jsonl");
   const std::vector<int32_t> digits = vocab.encode_text("0123456789");
   const at::Tensor digit_ids = at::tensor(std::vector<int64_t>(digits.begin(), digits.end()));
@@ -260,7 +261,7 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
     window_tokens += inputs.numel();
     if (step % options.log_every == 0 || step == end) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
-      PretrainProgress progress{step, loss_sum / loss_count, lr, window_tokens / std::max(seconds, 1e-9)};
+      PretrainProgress progress{step, first_step, loss_sum / loss_count, lr, window_tokens / std::max(seconds, 1e-9)};
       metrics.append({{"event", "pretrain"}, {"step", step}, {"loss", progress.loss}, {"lr", lr},
                       {"tokens_per_second", progress.tokens_per_second}});
       if (options.on_progress) options.on_progress(progress);

@@ -57,6 +57,7 @@ at::Tensor document_logits(CausalLMImpl& model, const at::Tensor& input_ids);
 
 struct PretrainProgress {
   int64_t step = 0;          // steps done
+  int64_t start_step = 0;    // the step this invocation started at (after a resume, its checkpoint's)
   double loss = 0;           // mean over the steps since the last report
   double learning_rate = 0;
   double tokens_per_second = 0;
