@@ -32,7 +32,7 @@ ctest --preset release -j "$SOAR_JOBS" "$@" || status=$?
 asan_tests=(core_base_test metrics_log_fuzz_smoke_test problems_test mining_test problems_fuzz_smoke_test
   mining_log_fuzz_smoke_test pass_at_k_test checkpoint_selection_test tokenizer_unit_test tokenizer_fuzz_smoke_test
   verify_cases_test verify_bad_input_test verify_adversarial_test verify_threads_test verify_fuzz_smoke_test
-  gguf_fuzz_smoke_test)
+  gguf_fuzz_smoke_test chat_template_test chat_template_fuzz_smoke_test)
 case "${SOAR_ASAN:-base}" in
   0) ;;
   full)

@@ -61,8 +61,8 @@ Action add_eval_command(CLI::App& app) {
     };
     EvalReport report;
     try {
-      report = evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format()), policy.detokenizer(),
-                        o->job.prompt.correctness_function(), options, callbacks);
+      report = evaluate(*policy.model, problems, policy.prompt_encoder(o->job.prompt.format(policy)),
+                        policy.detokenizer(), o->job.prompt.correctness_function(), options, callbacks);
     } catch (const std::exception& e) {
       const std::string& failed = problems.at(std::min(finished.size(), problems.size() - 1)).id;
       if (group->is_root() && !finished.empty()) {

@@ -26,7 +26,7 @@ Action add_sample_command(CLI::App& app) {
     o->job.check_out(OutputKind::File);  // before the work, not after it
     Policy policy = o->job.policy.load();
     std::vector<Problem> problems = o->job.load_problems(policy);
-    PromptEncoder encode = policy.prompt_encoder(o->job.prompt.format());
+    PromptEncoder encode = policy.prompt_encoder(o->job.prompt.format(policy));
     Sampler sampler(*policy.model, policy.detokenizer());
     SamplingParams params = o->job.sampling.params(policy);
     const int64_t per_batch = std::max<int64_t>(1, o->batch / std::max<int64_t>(1, o->samples));

@@ -64,8 +64,9 @@ Action add_select_promoted_command(CLI::App& app) {
       Policy policy = PolicyOptions{(run / "promoted" / name).string(), o->device, o->dtype}.load();
       EvalOptions options{.samples_per_problem = 1, .ks = {1}, .sampling = o->sampling.params(policy)};
       options.sampling.temperature = 0;
-      const EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(o->prompt.format()),
-                                         policy.detokenizer(), o->prompt.correctness_function(), options, {.show_progress = false});
+      const EvalReport report =
+          evaluate(*policy.model, problems, policy.prompt_encoder(o->prompt.format(policy)), policy.detokenizer(),
+                   o->prompt.correctness_function(), options, {.show_progress = false});
       const double accuracy = report.pass_at_k.at(1).mean;
       std::cerr << "soar: " << name << ": greedy accuracy on " << o->train.path << " " << accuracy << "\n";
       table.push_back({{"student", "promoted/" + name}, {"accuracy", accuracy}});

@@ -41,7 +41,7 @@ Action add_teacher_sample_command(CLI::App& app) {
     if (!command->parsed()) return;
     check_output_path(o->out, OutputKind::File, {{"--model", o->policy.model_dir}});
     Policy policy = o->policy.load();
-    const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(), policy);
+    const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(policy), policy);
     SamplingParams sampling{.temperature = o->temperature,
                             .max_new_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : teacher_token_budget(o->domain),
                             .eos_token_ids = policy.eos_token_ids(),

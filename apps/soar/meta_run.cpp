@@ -26,7 +26,7 @@ namespace {
 
 // The math domain: the paper's teacher and student prompts (through --chat), the math verifier.
 void set_math_task(meta::MetaTask& task, const MetaOptions& o, const Policy& policy) {
-  const PromptFormat student = o.student_prompt.format();
+  const PromptFormat student = o.student_prompt.format(policy);
   TeacherFormat teacher = teacher_format("math", o.teacher_prompt, student, policy);
   task.teacher_prompt = std::move(teacher.prompt);
   task.parse = std::move(teacher.parse);

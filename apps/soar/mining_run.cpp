@@ -55,8 +55,8 @@ MiningSummary mine_into(dist::Group& group, Policy& policy, const std::vector<Pr
   };
   callbacks.show_progress = root;
   try {
-    evaluate(*policy.model, problems, policy.prompt_encoder(prompt.format()), policy.detokenizer(), prompt.correctness_function(),
-             options, callbacks);
+    evaluate(*policy.model, problems, policy.prompt_encoder(prompt.format(policy)), policy.detokenizer(),
+             prompt.correctness_function(), options, callbacks);
   } catch (const std::exception& e) {
     // Every finished problem is in the log already (the next run resumes after it); name the first that is not.
     const auto next = std::find_if(problems.begin(), problems.end(), [&](const Problem& p) { return !done.contains(p.id) && !(log && log->results().contains(p.id)); });

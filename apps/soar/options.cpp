@@ -113,8 +113,19 @@ std::vector<Problem> ProblemOptions::fitting(std::vector<Problem> problems, cons
 
 void PromptOptions::add(CLI::App& command) {
   command.add_option("--prompt-template", template_text, "Prompt text; {problem} is replaced by the problem")->capture_default_str();
-  command.add_option("--chat", chat, "Chat format to wrap the prompt in: none, llama3, chatml")->capture_default_str();
-  command.add_option("--system", system, "System message (with --chat)");
+  command
+      .add_option("--chat", chat,
+                  cat("Chat format to wrap the prompt in: auto (the model's own chat template, none when it "
+                      "has none; an unrecognised one is refused), none, or ",
+                      chat_format_names()))
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            if (name == "auto" || name == "none" || chat_format_by_name(name)) return {};
+            return cat("unknown chat format '", name, "' (auto, none, ", chat_format_names(), ")");
+          },
+          "CHAT"));
+  command.add_option("--system", system, "System message (needs a chat format)");
   command.add_option("--reward", reward, "Scoring: exact (final answer string), math (the math verifier) or math-shaped (the SOAR paper's "
                      "120/20/10/0 training reward; evaluation still counts math-verified answers)")
       ->capture_default_str()
@@ -133,10 +144,14 @@ void PromptOptions::add(CLI::App& command) {
 RewardFunction PromptOptions::reward_function() const { return reward_by_name(reward); }
 RewardFunction PromptOptions::correctness_function() const { return correctness_by_name(reward); }
 
-PromptFormat PromptOptions::format() const {
-  PromptFormat format{template_text, parse_chat_format(chat), system};
-  if (format.template_text.find("{problem}") == std::string::npos) fail("--prompt-template must contain {problem}");
-  if (!system.empty() && !format.chat) fail("--system needs --chat (llama3 or chatml): a plain prompt has no system message");
+PromptFormat PromptOptions::format(const Policy& policy) const {
+  if (template_text.find("{problem}") == std::string::npos) fail("--prompt-template must contain {problem}");
+  PromptFormat format{template_text, resolve_chat_format(chat, policy.dir), system};
+  if (!system.empty() && !format.chat) {
+    fail("--system needs --chat (",
+         chat == "auto" ? cat(policy.dir, " has no chat template for --chat auto; name one of ") : "",
+         chat_format_names(), "): a plain prompt has no system message");
+  }
   return format;
 }
 
@@ -174,7 +189,7 @@ void JobOptions::check_out(OutputKind kind) const {
 }
 
 std::vector<Problem> JobOptions::load_problems(const Policy& policy) const {
-  return problems.fitting(problems.load(), policy, prompt.format(), sampling.max_new_tokens);
+  return problems.fitting(problems.load(), policy, prompt.format(policy), sampling.max_new_tokens);
 }
 
 void prepare_output_dir(const std::filesystem::path& dir) {

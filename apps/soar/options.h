@@ -48,11 +48,11 @@ struct ProblemOptions {
 // How problems become prompts and how completions are scored.
 struct PromptOptions {
   std::string template_text = "{problem}";
-  std::string chat = "none";
+  std::string chat = "auto";
   std::string system;
   std::string reward = "exact";
   void add(CLI::App& command);
-  PromptFormat format() const;
+  PromptFormat format(const Policy& policy) const;  // --chat auto reads policy.dir's chat template
   RewardFunction reward_function() const;       // what RL trains on
   RewardFunction correctness_function() const;  // 1 or 0: what evaluation and mining count as solved
 };

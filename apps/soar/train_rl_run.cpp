@@ -192,7 +192,7 @@ void run_train_rl(const TrainRlOptions& o) {
   const int64_t start = resume(out, policy, trainer, *group);
   std::optional<MetricsLog> metrics;  // only rank 0 writes; the others compute the same numbers
   if (root) metrics.emplace(out / "metrics.jsonl");
-  const PromptEncoder encode = policy.prompt_encoder(job.prompt.format());
+  const PromptEncoder encode = policy.prompt_encoder(job.prompt.format(policy));
   const Evaluator run_eval{o, policy, eval_problems, encode, loop, metrics};
   if (start == 0) run_eval(0);
   const auto started = std::chrono::steady_clock::now();

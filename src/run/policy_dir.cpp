@@ -7,11 +7,14 @@
 
 namespace soar {
 
-std::optional<ChatFormat> parse_chat_format(const std::string& name) {
-  if (name == "none" || name.empty()) return std::nullopt;
-  if (name == "llama3") return ChatFormat::Llama3;
-  if (name == "chatml") return ChatFormat::ChatML;
-  fail("unknown chat format '", name, "' (none, llama3, chatml)");
+std::optional<ChatFormat> resolve_chat_format(const std::string& name, const std::filesystem::path& model_dir) {
+  if (name == "none") return std::nullopt;
+  if (name == "auto") {
+    const std::optional<ChatTemplate> own = read_chat_template(model_dir);
+    return own ? std::optional(recognise_chat_template(*own)) : std::nullopt;
+  }
+  if (const std::optional<ChatFormat> format = chat_format_by_name(name)) return format;
+  fail("unknown chat format '", name, "' (auto, none, ", chat_format_names(), ")");
 }
 
 Policy load_policy(const std::filesystem::path& dir, const LoadOptions& options) {
@@ -19,6 +22,7 @@ Policy load_policy(const std::filesystem::path& dir, const LoadOptions& options)
   std::filesystem::path tokenizer = dir / "tokenizer.json";
   if (!std::filesystem::exists(tokenizer)) fail("model directory ", dir, " has no tokenizer.json (needed to turn problems into tokens)");
   Policy policy;
+  policy.dir = dir;
   policy.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(tokenizer));
   policy.model = load_model(dir, options);
   const int64_t tokens = policy.tokenizer->vocab_size(), rows = policy.model->config().vocab_size;

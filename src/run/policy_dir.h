@@ -21,10 +21,13 @@ struct PromptFormat {
   std::string system;
 };
 
-// "none", "llama3", "chatml"
-std::optional<ChatFormat> parse_chat_format(const std::string& name);
+// The format `--chat NAME` asks for on the model in `model_dir`: "none" plain text; "auto" the model's
+// own chat template (tokenizer/chat_template.h), plain text when it has none; or a format by name
+// (chat_format_names()). An unknown name, or an "auto" template soar does not render, is an error.
+std::optional<ChatFormat> resolve_chat_format(const std::string& name, const std::filesystem::path& model_dir);
 
 struct Policy {
+  std::filesystem::path dir;  // where it was loaded from (its tokenizer files, chat template)
   CausalLM model{nullptr};
   std::shared_ptr<const Tokenizer> tokenizer;
 

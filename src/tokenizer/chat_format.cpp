@@ -1,6 +1,7 @@
 #include "tokenizer/chat_format.h"
 
 #include <string_view>
+#include <utility>
 
 #include "core/error.h"
 #include "tokenizer/utf8.h"
@@ -62,9 +63,23 @@ std::string llama3(const std::vector<ChatMessage>& messages) {
   return out + "<|start_header_id|>assistant<|end_header_id|>\n\n";
 }
 
+std::string chatml(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  std::string out;
+  for (const ChatMessage& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  if (add_generation_prompt) out += "<|im_start|>assistant\n";
+  return out;
+}
+
+// SmolLM2's template: ChatML, its default system message first unless the first message is one.
+std::string smollm2(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  const std::string chat = chatml(messages, add_generation_prompt);
+  if (messages[0].role == "system") return chat;
+  return "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n" + chat;
+}
+
 // Qwen 3's template: a leading system message, then user/system turns verbatim; assistant turns
 // after the last user turn keep their <think> reasoning, earlier ones lose it.
-std::string chatml(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+std::string qwen3(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
   std::string out;
   if (messages[0].role == "system") out += "<|im_start|>system\n" + messages[0].content + "<|im_end|>\n";
   size_t last_query = messages.size() - 1;
@@ -114,8 +129,37 @@ std::string format_chat(ChatFormat format, const std::vector<ChatMessage>& messa
   switch (format) {
     case ChatFormat::Llama3: return llama3(messages);
     case ChatFormat::ChatML: return chatml(messages, add_generation_prompt);
+    case ChatFormat::Qwen3: return qwen3(messages, add_generation_prompt);
+    case ChatFormat::SmolLM2: return smollm2(messages, add_generation_prompt);
   }
   fail("format_chat: unknown chat format");
+}
+
+namespace {
+constexpr std::pair<ChatFormat, const char*> kNames[] = {{ChatFormat::Llama3, "llama3"},
+                                                         {ChatFormat::ChatML, "chatml"},
+                                                         {ChatFormat::Qwen3, "qwen3"},
+                                                         {ChatFormat::SmolLM2, "smollm2"}};
+}  // namespace
+
+std::string chat_format_name(ChatFormat format) {
+  for (const auto& [f, name] : kNames) {
+    if (f == format) return name;
+  }
+  fail("chat_format_name: unknown chat format");
+}
+
+std::optional<ChatFormat> chat_format_by_name(const std::string& name) {
+  for (const auto& [f, n] : kNames) {
+    if (n == name) return f;
+  }
+  return std::nullopt;
+}
+
+std::string chat_format_names() {
+  std::string names;
+  for (const auto& [f, name] : kNames) names += cat(names.empty() ? "" : ", ", name);
+  return names;
 }
 
 }  // namespace soar

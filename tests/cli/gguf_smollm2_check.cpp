@@ -4,8 +4,9 @@
 //   logits (float32, every position of 24 prompts): max abs diff <= 1e-4;
 //   tokenizer: ids identical to llama.cpp's pre-tokenization on every string, and counted against
 //   transformers' GGUF tokenizer as loaded (which lacks llama.cpp's "smollm" digit split);
-//   chat: soar's ChatML prompt text and ids are the chat template's, and `soar sample --temperature 0`
-//   (SAMPLES_JSONL) continues each exactly as transformers' greedy generate does.
+//   chat: the converted directory's chat template is recognised as SmolLM2's, soar's prompt text and
+//   ids (its default system message included) are the template's, and `soar sample --temperature 0`
+//   with --chat auto (SAMPLES_JSONL) continues each exactly as transformers' greedy generate does.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "model/safetensors.h"
 #include "tokenizer/chat_format.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_files.h"
 
 namespace {
 
@@ -78,16 +80,18 @@ void check_tokenizer(const soar::Tokenizer& tokenizer, const fs::path& reference
   check(same_as_llama_cpp == strings, "tokenizer ids identical on every string");
 }
 
-void check_chat(const soar::Tokenizer& tokenizer, const fs::path& reference, const fs::path& samples) {
+void check_chat(const fs::path& model_dir, const soar::Tokenizer& tokenizer, const fs::path& reference,
+                const fs::path& samples) {
+  const std::optional<soar::ChatTemplate> own = soar::read_chat_template(model_dir);
+  check(own && soar::recognise_chat_template(*own) == soar::ChatFormat::SmolLM2, "the chat template is SmolLM2's");
   std::map<std::string, json> sampled;
   for (const json& s : read_jsonl(samples)) sampled[s["id"].get<std::string>()] = s;
   int prompts = 0, identical = 0, full_length = 0;
   for (const json& c : read_jsonl(reference / "chat.jsonl")) {
     const std::string id = c["id"].get<std::string>();
-    const std::string text = soar::format_chat(
-        soar::ChatFormat::ChatML,
-        {{"system", c["system"].get<std::string>()}, {"user", c["question"].get<std::string>()}}, true);
-    check(text == c["prompt"].get<std::string>(), id + ": soar's chatml prompt is the chat template's");
+    const std::string text =
+        soar::format_chat(soar::ChatFormat::SmolLM2, {{"user", c["question"].get<std::string>()}}, true);
+    check(text == c["prompt"].get<std::string>(), id + ": soar's smollm2 prompt is the chat template's");
     check(tokenizer.encode(text) == c["prompt_ids"].get<std::vector<int32_t>>(), id + ": prompt ids");
     const auto it = sampled.find(id);
     check(it != sampled.end(), id + ": in soar sample's output");
@@ -119,7 +123,7 @@ int main(int argc, char** argv) {
   try {
     const soar::Tokenizer tokenizer = soar::Tokenizer::from_file(model_dir / "tokenizer.json");
     check_tokenizer(tokenizer, reference);
-    check_chat(tokenizer, reference, samples);
+    check_chat(model_dir, tokenizer, reference, samples);
     check_logits(model_dir, reference);
   } catch (const std::exception& e) {
     std::cout << "FAIL: " << e.what() << "\n";

@@ -17,7 +17,8 @@ start=$SECONDS
 "$soar" convert --gguf "$(field "$reference/source.json" gguf)" --out "$work/model"
 echo "soar convert: $((SECONDS - start)) s"
 start=$SECONDS
-"$soar" sample --model "$work/model" --problems "$reference/problems.jsonl" --chat chatml \
-  --system "$(field "$reference/chat.jsonl" system)" --temperature 0 --max-new-tokens 64 --out "$work/samples.jsonl"
+# --chat auto (the default): the converted directory's own template, SmolLM2's, with its default system message.
+"$soar" sample --model "$work/model" --problems "$reference/problems.jsonl" --temperature 0 --max-new-tokens 64 \
+  --out "$work/samples.jsonl"
 echo "soar sample: $((SECONDS - start)) s"
 "$check" "$work/model" "$reference" "$work/samples.jsonl"

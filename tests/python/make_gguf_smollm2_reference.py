@@ -31,7 +31,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_tokenizer_reference import make_strings  # noqa: E402
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 PROMPTS = [
     "The capital of France is", "def fibonacci(n):", "Once upon a time, in a small village,",
     "The derivative of x^2 is", "import numpy as np\nx = np.", "In 1969, Neil Armstrong",
@@ -141,7 +140,7 @@ def main():
                                      pad_token_id=stop[0], attention_mask=torch.ones(1, len(ids), dtype=torch.long))
             new = out[0, len(ids):].tolist()
             chat.write(json.dumps({"id": f"chat{i}", "question": question, "prompt": text, "prompt_ids": ids,
-                                   "system": SYSTEM, "completion_ids": new,
+                                   "completion_ids": new,
                                    "completion": tokenizer.decode(new, skip_special_tokens=True)}) + "\n")
             problems.write(json.dumps({"id": f"chat{i}", "problem": question, "answer": "-"}) + "\n")
     print(f"wrote {len(PROMPTS)} logits prompts, {len(texts)} strings, {len(CHAT)} chat prompts to {args.out_dir}")

@@ -166,7 +166,7 @@ def chat_cases(out_path):
         [{"role": "user", "content": "\u0085\u00a0 odd spaces \u2028"}, {"role": "assistant", "content": ""}],
     ]
     with open(out_path, "w", encoding="utf-8") as out:
-        for name, fmt in (("llama3", "llama3"), ("qwen3", "chatml")):
+        for name, fmt in (("llama3", "llama3"), ("qwen3", "qwen3")):
             tok = AutoTokenizer.from_pretrained(os.path.join(SHARED, name))
             for conv in convs:
                 for gen in (False, True):

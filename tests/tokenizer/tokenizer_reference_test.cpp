@@ -118,8 +118,9 @@ TEST(TokenizerParity, ChatTemplates) {
   for (const json& c : read_jsonl(kReference / "chat.jsonl")) {
     std::vector<soar::ChatMessage> messages;
     for (const json& m : c["messages"]) messages.push_back({m["role"], m["content"]});
-    const auto format = c["format"] == "llama3" ? soar::ChatFormat::Llama3 : soar::ChatFormat::ChatML;
-    EXPECT_EQ(soar::format_chat(format, messages, c["add_generation_prompt"]), c["text"].get<std::string>())
+    const auto format = soar::chat_format_by_name(c["format"]);
+    ASSERT_TRUE(format) << c["format"];
+    EXPECT_EQ(soar::format_chat(*format, messages, c["add_generation_prompt"]), c["text"].get<std::string>())
         << c["format"] << " " << c["messages"].dump() << " add_generation_prompt=" << c["add_generation_prompt"];
     ++compared;
   }
