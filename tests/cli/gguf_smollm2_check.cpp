@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "reference_jsonl.h"
 #include "model/checkpoint.h"
 #include "model/safetensors.h"
 #include "tokenizer/chat_format.h"
@@ -24,15 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path.string());
-  std::vector<json> out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
 
 int failures = 0;
 void check(bool ok, const std::string& what) {
@@ -66,7 +58,7 @@ void check_logits(const fs::path& model_dir, const fs::path& reference) {
 
 void check_tokenizer(const soar::Tokenizer& tokenizer, const fs::path& reference) {
   int64_t strings = 0, same_as_llama_cpp = 0, same_as_transformers = 0;
-  for (const json& c : read_jsonl(reference / "tokens.jsonl")) {
+  for (const json& c : read_reference_jsonl(reference / "tokens.jsonl")) {
     const std::vector<int32_t> ids = tokenizer.encode(c["text"].get<std::string>());
     const bool ok = ids == c["llama_cpp_ids"].get<std::vector<int32_t>>();
     if (!ok && strings - same_as_llama_cpp < 5) std::cout << "  differs: " << c["text"].dump() << "\n";
@@ -85,9 +77,9 @@ void check_chat(const fs::path& model_dir, const soar::Tokenizer& tokenizer, con
   const std::optional<soar::ChatTemplate> own = soar::read_chat_template(model_dir);
   check(own && soar::recognise_chat_template(*own) == soar::ChatFormat::SmolLM2, "the chat template is SmolLM2's");
   std::map<std::string, json> sampled;
-  for (const json& s : read_jsonl(samples)) sampled[s["id"].get<std::string>()] = s;
+  for (const json& s : read_reference_jsonl(samples)) sampled[s["id"].get<std::string>()] = s;
   int prompts = 0, identical = 0, full_length = 0;
-  for (const json& c : read_jsonl(reference / "chat.jsonl")) {
+  for (const json& c : read_reference_jsonl(reference / "chat.jsonl")) {
     const std::string id = c["id"].get<std::string>();
     const std::string text =
         soar::format_chat(soar::ChatFormat::SmolLM2, {{"user", c["question"].get<std::string>()}}, true);

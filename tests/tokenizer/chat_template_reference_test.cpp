@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference_jsonl.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "model/gguf.h"
@@ -28,14 +29,6 @@ namespace fs = std::filesystem;
 const fs::path kShared = fs::path(SOAR_SHARED_DIR) / "data" / "tokenizers";
 const fs::path kReference = fs::path(SOAR_REFERENCE_DIR) / "chat_template_reference";
 
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw soar::Error("cannot open " + path.string());
-  std::vector<json> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  return lines;
-}
-
 // `template_dir` holds the template as a model directory does; `tokenizer` encodes the rendering.
 void check_family(const fs::path& template_dir, const fs::path& tokenizer_file, soar::ChatFormat expected,
                   const std::string& name) {
@@ -44,7 +37,7 @@ void check_family(const fs::path& template_dir, const fs::path& tokenizer_file, 
   ASSERT_EQ(soar::recognise_chat_template(*own), expected) << own->where;
   const soar::Tokenizer tokenizer = soar::Tokenizer::from_file(tokenizer_file);
   size_t compared = 0;
-  for (const json& c : read_jsonl(kReference / (name + ".jsonl"))) {
+  for (const json& c : read_reference_jsonl(kReference / (name + ".jsonl"))) {
     std::vector<soar::ChatMessage> messages;
     for (const json& m : c["messages"]) messages.push_back({m["role"], m["content"]});
     const std::string text = soar::format_chat(expected, messages, c["add_generation_prompt"]);

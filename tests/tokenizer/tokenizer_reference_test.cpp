@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reference_jsonl.h"
 #include "core/error.h"
 #include "tokenizer/chat_format.h"
 #include "tokenizer/regex.h"
@@ -29,14 +30,6 @@ namespace fs = std::filesystem;
 
 const fs::path kShared = fs::path(SOAR_SHARED_DIR) / "data" / "tokenizers";
 const fs::path kReference = fs::path(SOAR_REFERENCE_DIR) / "tokenizer_reference";
-
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw soar::Error("cannot open " + path.string());
-  std::vector<json> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  return lines;
-}
 
 std::string show(const std::vector<int32_t>& ids) {
   std::string s = "[";
@@ -55,7 +48,7 @@ std::string show(const std::vector<int32_t>& ids) {
 // differences from HF, printing the first few in full.
 void check_parity(const fs::path& tokenizer_file, const fs::path& cases_file) {
   const soar::Tokenizer tok = soar::Tokenizer::from_file(tokenizer_file);
-  const std::vector<json> cases = read_jsonl(cases_file);
+  const std::vector<json> cases = read_reference_jsonl(cases_file);
   size_t strings = 0, decodes = 0, failures = 0, tokens = 0;
   double encode_seconds = 0;
   const auto report = [&](const std::string& what) {
@@ -115,7 +108,7 @@ TEST(TokenizerParity, Qwen3VariantWithStrippedAddedTokensAndGpt2Regex) {
 TEST(TokenizerParity, ChatTemplates) {
   SKIP_WITHOUT_DATA();
   size_t compared = 0;
-  for (const json& c : read_jsonl(kReference / "chat.jsonl")) {
+  for (const json& c : read_reference_jsonl(kReference / "chat.jsonl")) {
     std::vector<soar::ChatMessage> messages;
     for (const json& m : c["messages"]) messages.push_back({m["role"], m["content"]});
     const auto format = soar::chat_format_by_name(c["format"]);
@@ -174,7 +167,7 @@ TEST(TokenizerParity, ConcurrentEncodeIsConsistent) {
   const soar::Tokenizer tok = soar::Tokenizer::from_file(kShared / "qwen3" / "tokenizer.json");
   std::vector<std::string> texts;
   std::vector<std::vector<int32_t>> expected;
-  for (const json& c : read_jsonl(kReference / "qwen3.jsonl")) {
+  for (const json& c : read_reference_jsonl(kReference / "qwen3.jsonl")) {
     if (!c.contains("text")) continue;
     texts.push_back(c["text"]);
     expected.push_back(c["ids"].get<std::vector<int32_t>>());
@@ -200,7 +193,7 @@ TEST(TokenizerParity, EncodeSpeed) {
   for (const char* name : {"llama3", "qwen3"}) {
     const soar::Tokenizer tok = soar::Tokenizer::from_file(kShared / name / "tokenizer.json");
     std::vector<std::string> texts;
-    for (const json& c : read_jsonl(kReference / (std::string(name) + ".jsonl"))) {
+    for (const json& c : read_reference_jsonl(kReference / (std::string(name) + ".jsonl"))) {
       if (c.contains("text")) texts.push_back(c["text"]);
     }
     size_t tokens = 0, bytes = 0;
