@@ -15,7 +15,7 @@ apt_packages=(
   build-essential cmake ninja-build ccache git pkg-config python3 python3-venv python3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev
-  libginac-dev libcln-dev libgloo-dev libutf8proc-dev
+  libginac-dev libcln-dev libgloo-dev libutf8proc-dev zlib1g-dev
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include "options.h"
 #include "recipe.h"
 #include "rl/evaluate.h"
+#include "rl/rollout_log.h"
 
 namespace soar::app {
 
@@ -24,13 +25,15 @@ Action add_eval_command(CLI::App& app) {
     int64_t samples = 8;
     std::vector<int64_t> ks = {1};
     int64_t batch = 64;
+    RolloutOptions rollouts;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("eval", "pass@k of a model on a problem set");
-  o->job.add(*command, "Output directory (per_problem.jsonl, summary.json)");
+  o->job.add(*command, "Output directory (per_problem.jsonl, rollouts.jsonl, summary.json)");
   command->add_option("-n,--samples", o->samples, "Samples per problem (n >= every k)")->capture_default_str()->check(at_least(1));
   command->add_option("-k", o->ks, "k values for pass@k")->delimiter(',')->capture_default_str()->check(at_least(1));
   command->add_option("--batch", o->batch, "Sequences per generation batch")->capture_default_str()->check(at_least(1));
+  o->rollouts.add(*command, "");
   return [o, command] {
     if (!command->parsed()) return;
     o->job.check_out(OutputKind::Directory);
@@ -50,14 +53,18 @@ Action add_eval_command(CLI::App& app) {
     // Results are kept as each problem finishes, so that a failure part-way loses none of them.
     std::vector<ProblemResult> finished;
     EvalCallbacks callbacks{.on_problem_done = [&](const Problem&, const ProblemResult& r) { finished.push_back(r); },
-                            .show_progress = group->is_root()};
+                            .show_progress = group->is_root(),
+                            .rollout_line = eval_rollout_line(o->rollouts.selection(o->job.sampling.seed), std::nullopt,
+                                                              problems.size(), o->job.prompt.judge_function())};
     const std::filesystem::path out = o->job.out;
     const auto write_per_problem = [&] {
-      std::string lines;
+      std::string lines, rollouts;
       for (const auto& r : finished) {
         lines += nlohmann::json{{"id", r.id}, {"samples", r.samples}, {"successes", r.successes}}.dump() + "\n";
+        rollouts += r.rollouts;
       }
       write_text_atomically(out / "per_problem.jsonl", lines);
+      write_rollout_file(out / "rollouts.jsonl", rollouts);
     };
     EvalReport report;
     try {

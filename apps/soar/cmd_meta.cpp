@@ -134,6 +134,8 @@ meta::MetaConfig resolve_config(const MetaOptions& o) {
   const bool math = o.domain == "math";
   meta::MetaConfig c = o.config;
   c.teacher_reward = meta::parse_teacher_reward(o.teacher_reward);
+  c.rollouts = o.rollouts.selection(c.seed);
+  if (o.rollouts.every > 0) c.rollouts_dir = std::filesystem::path(o.out) / "rollouts";
   const int64_t teacher_budget =
       o.teacher_max_new_tokens > 0 ? o.teacher_max_new_tokens : teacher_token_budget(o.domain);
   const int64_t student_budget = o.student_max_tokens > 0 ? o.student_max_tokens : math ? 1024 : 16;
@@ -179,6 +181,7 @@ Action add_meta_command(CLI::App& app) {
   add_task_options(*command, *o);
   add_loop_options(*command, *o);
   add_training_options(*command, *o);
+  o->rollouts.add(*command, "outer step");
   o->resume.add(*command, "outer step");
   return [o, command] {
     if (!command->parsed()) return;

@@ -49,6 +49,7 @@ Action add_train_rl_command(CLI::App& app) {
   add_training_options(*command, *o);
   add_run_options(*command, *o);
   o->synthetic.add(*command);
+  o->rollouts.add(*command, "step");
   o->resume.add(*command, "step");
   return [o, command] {
     if (!command->parsed()) return;

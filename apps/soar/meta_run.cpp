@@ -33,6 +33,7 @@ void set_math_task(meta::MetaTask& task, const MetaOptions& o, const Policy& pol
   task.encode_student = policy.prompt_encoder(student);
   task.reward = o.student_prompt.reward_function();
   task.correct = o.student_prompt.correctness_function();
+  task.judge = o.student_prompt.judge_function();
   if (o.corrupt != "none") {
     const bool answers = o.corrupt == "answers";
     task.transform = [answers](const std::vector<Problem>& problems, uint64_t seed) {
@@ -50,6 +51,7 @@ void set_testbed_task(meta::MetaTask& task, const MetaOptions& o, int64_t n, con
   task.parse = std::move(teacher.parse);
   task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
   task.reward = task.correct = exact_match_reward();
+  task.judge = judge_by_name("exact");
   if (!o.oracle_levels.empty()) {
     std::vector<int> levels = testbed::parse_levels(o.oracle_levels);
     task.oracle = [levels, n](uint64_t seed) {
@@ -248,7 +250,7 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   RunModels m = load_models(o, policy_options, config);
   const fs::path out = o.out;
   std::set<std::string> may_differ = ResumeOptions::keys();
-  may_differ.insert({"outer-steps", "out", "device"});
+  may_differ.insert({"outer-steps", "out", "device", "rollouts-every", "rollouts-sample"});
   const RunStart run = start_run(*group, out, {{"--train", o.train.path}, {"--model", o.policy.model_dir}}, o.recipe,
                                  {.may_differ = may_differ, .allow_changes = o.resume.allow_config_change},
                                  config.outer_steps, o.resume);
@@ -264,6 +266,8 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   PolicyTrainer teacher_trainer(*m.teacher, teacher_trainer_config, m.reference ? m.reference->get() : nullptr);
   meta::Promotion promotion(config.promotion);
   const MetaRunState state = resume(out, m, teacher_trainer, promotion, *group);
+  // The outer steps after the checkpoint are redone: their rollouts are written afresh.
+  if (root) remove_rollouts_after(out / "rollouts", "step_", state.next_step);
   // Only rank 0 writes; the others compute the same records.
   std::optional<MetricsLog> metrics;
   std::optional<RunDirectory> directory;

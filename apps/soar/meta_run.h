@@ -26,6 +26,7 @@ struct MetaOptions {
   int64_t teacher_warmup = 20, student_warmup = 0;
   double teacher_kl = 0.001, student_kl = 0.001;
   double temperature = 1.0, measure_temperature = 0.0;
+  RolloutOptions rollouts;
   bool dry_run = false;
   ResumeOptions resume;
   RunRecipe recipe;         // the resolved configuration (written to OUT/config.toml)

@@ -143,6 +143,7 @@ void PromptOptions::add(CLI::App& command) {
 
 RewardFunction PromptOptions::reward_function() const { return reward_by_name(reward); }
 RewardFunction PromptOptions::correctness_function() const { return correctness_by_name(reward); }
+JudgeFunction PromptOptions::judge_function() const { return judge_by_name(reward); }
 
 PromptFormat PromptOptions::format(const Policy& policy) const {
   if (template_text.find("{problem}") == std::string::npos) fail("--prompt-template must contain {problem}");
@@ -257,6 +258,19 @@ void add_samples_per_problem_option(CLI::App& command, int64_t& samples, const s
           "Deprecated spelling of --samples")
       ->group("")
       ->check(at_least(1));
+}
+
+void RolloutOptions::add(CLI::App& command, const std::string& step) {
+  if (!step.empty()) {
+    command.add_option("--rollouts-every", every,
+                       cat("Keep the completions of the first ", step, " and of every N-th under OUT/rollouts/ (0 = none)"))
+        ->capture_default_str()->check(at_least(0));
+  }
+  command.add_option("--rollouts-sample", sample,
+                     step.empty() ? std::string("Keep the completions of K problems (drawn from --seed) in OUT/rollouts.jsonl "
+                                                "instead of every problem's (0 = all)")
+                                  : cat("Keep K problems' groups per kept ", step, ", drawn from the seed (0 = all)"))
+      ->capture_default_str()->check(at_least(0));
 }
 
 }  // namespace soar::app

@@ -10,6 +10,7 @@
 #include "data/problems.h"
 #include "distributed/group.h"
 #include "rl/reward.h"
+#include "rl/rollout_log.h"
 #include "run/policy_dir.h"
 #include "sampling/sampler.h"
 
@@ -55,6 +56,7 @@ struct PromptOptions {
   PromptFormat format(const Policy& policy) const;  // --chat auto reads policy.dir's chat template
   RewardFunction reward_function() const;       // what RL trains on
   RewardFunction correctness_function() const;  // 1 or 0: what evaluation and mining count as solved
+  JudgeFunction judge_function() const;          // verdicts and extracted answers for the rollout logs
 };
 
 struct SamplingOptions {
@@ -97,6 +99,15 @@ std::string parameter_fingerprint(CausalLMImpl& model);
 // `--samples` (samples per problem) with `-n` as in eval and sample, and the old spelling `-K`
 // (which in `soar meta` is the paper's K, inner steps) kept as an alias that warns.
 void add_samples_per_problem_option(CLI::App& command, int64_t& samples, const std::string& help);
+
+// Which completions a run keeps in its rollout logs (rl/rollout_log.h, docs/usage.md "Rollouts").
+struct RolloutOptions {
+  int64_t every = 1, sample = 0;
+  // `step`: what the command's step is ("step", "outer step"); empty for eval, which has one
+  // "step" and takes --rollouts-sample only.
+  void add(CLI::App& command, const std::string& step);
+  RolloutSelection selection(uint64_t seed) const { return {every, sample, seed}; }
+};
 
 // Creates the output directory (and parents); errors name it.
 void prepare_output_dir(const std::filesystem::path& dir);

@@ -1,6 +1,7 @@
 #include "train_rl_run.h"
 
 #include <chrono>
+#include <cstdio>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
@@ -158,6 +159,17 @@ struct Evaluator {
   }
 };
 
+// OUT/rollouts/step_<N>.jsonl[.gz] for the kept steps (rank 0); a resumed run first drops the
+// files of the steps it redoes, which it may keep differently.
+RLRolloutLog rollout_log(const TrainRlOptions& o, const std::filesystem::path& dir, int64_t start, bool root) {
+  if (root) remove_rollouts_after(dir, "step_", start);
+  return {o.rollouts.selection(o.job.sampling.seed), o.job.prompt.judge_function(), [dir](int64_t step, const std::string& lines) {
+            char name[32];
+            std::snprintf(name, sizeof name, "step_%06lld.jsonl", static_cast<long long>(step));
+            write_rollout_file(dir / name, lines);
+          }};
+}
+
 }  // namespace
 
 void run_train_rl(const TrainRlOptions& o) {
@@ -172,7 +184,7 @@ void run_train_rl(const TrainRlOptions& o) {
   if (!o.eval_problems.empty()) eval_problems = ProblemOptions{o.eval_problems, job.problems.skip_bad_lines}.load();
   const std::filesystem::path out = job.out;
   std::set<std::string> may_differ = ResumeOptions::keys();
-  may_differ.insert({"steps", "out", "device", "checkpoint-every", "eval-every"});
+  may_differ.insert({"steps", "out", "device", "checkpoint-every", "eval-every", "rollouts-every", "rollouts-sample"});
   const RunStart run = start_run(*group, out, {{"--problems", job.problems.path}, {"--synthetic", o.synthetic.path},
                                                {"--eval-problems", o.eval_problems}, {"--model", job.policy.model_dir}},
                                  o.recipe, {.may_differ = may_differ, .allow_changes = o.resume.allow_config_change},
@@ -193,6 +205,8 @@ void run_train_rl(const TrainRlOptions& o) {
   std::optional<MetricsLog> metrics;  // only rank 0 writes; the others compute the same numbers
   if (root) metrics.emplace(out / "metrics.jsonl");
   const PromptEncoder encode = policy.prompt_encoder(job.prompt.format(policy));
+  const RLRolloutLog rollouts = rollout_log(o, out / "rollouts", start, root);
+  if (o.rollouts.every > 0) loop.rollout_log = &rollouts;
   const Evaluator run_eval{o, policy, eval_problems, encode, loop, metrics};
   if (start == 0) run_eval(0);
   const auto started = std::chrono::steady_clock::now();

@@ -34,6 +34,7 @@ struct TrainRlOptions {
   RLLoopOptions loop;
   std::string estimator = "rloo", aggregation = "seq-sum";
   SyntheticOptions synthetic;
+  RolloutOptions rollouts;
   std::string eval_problems;
   int64_t eval_every = 0, eval_samples = 8, checkpoint_every = 10;
   ResumeOptions resume;

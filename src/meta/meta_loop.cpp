@@ -11,6 +11,7 @@
 #include "distributed/fault.h"
 #include "distributed/tree_sum.h"
 #include "meta/diversity.h"
+#include "meta/rollout_files.h"
 
 namespace soar::meta {
 
@@ -43,6 +44,7 @@ struct StepDatasets {
   std::vector<std::vector<TeacherRollout>> rollouts;  // by dataset; empty for the oracle
   std::vector<std::vector<Problem>> problems;         // by dataset, after any transform
   TeacherRecord teacher;
+  std::vector<TeacherSample> teacher_samples;         // every rollout drawn, for the rollout log
 };
 
 StepDatasets write_datasets(CausalLMImpl& teacher, const MetaTask& task, const MetaConfig& config, int64_t step) {
@@ -59,6 +61,7 @@ StepDatasets write_datasets(CausalLMImpl& teacher, const MetaTask& task, const M
                                                config.teacher_max_rounds);
     out.teacher = {batch.sampled, static_cast<int64_t>(batch.accepted.size()), batch.rounds, batch.acceptance_rate(),
                    batch.rejections};
+    out.teacher_samples = std::move(batch.samples);
     // X_k = accepted pairs k n .. k n + n - 1, in sampling order.
     for (int64_t i = 0; i < g * n; ++i) {
       TeacherRollout& rollout = batch.accepted[static_cast<size_t>(i)];
@@ -86,12 +89,15 @@ std::vector<Problem> draw_reward_problems(const std::vector<Problem>& set, int64
   return sample;
 }
 
+// With `step_dir` (the step keeps its rollouts), the estimate's rollouts hold the answers' lines.
 SuccessEstimate measure_on(CausalLMImpl& policy, const std::vector<Problem>& problems, const MetaTask& task,
-                           const MetaConfig& config, int64_t step) {
+                           const MetaConfig& config, int64_t step, const std::optional<std::filesystem::path>& step_dir) {
   SamplingParams measure = config.measure_sampling;
   measure.seed = derive_seed(config.seed, cat("meta/measure/", step));
+  const EvalRolloutLine lines =
+      step_dir ? eval_rollout_line(config.rollouts, step + 1, problems.size(), rollout_judge(task)) : EvalRolloutLine{};
   return measure_success(policy, problems, task.encode_student, task.detokenize, task.correct, config.reward_samples,
-                         measure);
+                         measure, lines);
 }
 
 uint64_t inner_seed(const MetaConfig& config, int64_t step, int64_t k, int64_t j) {
@@ -104,6 +110,7 @@ std::vector<StudentRecord> train_students(const MetaModels& models, const StepDa
                                           const std::vector<Problem>& reward_problems, const SuccessEstimate& baseline,
                                           const MetaTask& task, const MetaConfig& config, int64_t step,
                                           InnerLoopConfig inner, dist::Group& group, OuterStepRecord& record) {
+  const std::optional<std::filesystem::path> step_dir = step_rollout_dir(config, step + 1);
   const int64_t r = config.students;
   const dist::ChunkRange mine = dist::chunk_range(config.datasets * r, group.rank(), group.world_size());
   std::vector<StudentRecord> local;
@@ -111,14 +118,21 @@ std::vector<StudentRecord> train_students(const MetaModels& models, const StepDa
     StudentRecord s{.dataset = unit / r, .student = unit % r};
     const auto t0 = Clock::now();
     models.scratch.copy_parameters_from(models.baseline);
+    // Every inner step is kept (a loop is short); rollouts.sample thins each step's problems.
+    std::string inner_lines;
+    const RLRolloutLog inner_log{{1, config.rollouts.sample, inner_seed(config, step, s.dataset, s.student)},
+                                 rollout_judge(task), [&](int64_t, const std::string& lines) { inner_lines += lines; }};
     std::vector<double> rewards = train_student(models.scratch, datasets.problems[s.dataset], task.encode_student,
                                                 task.detokenize, task.reward, inner,
-                                                inner_seed(config, step, s.dataset, s.student), models.reference);
+                                                inner_seed(config, step, s.dataset, s.student), models.reference,
+                                                step_dir ? &inner_log : nullptr);
+    if (step_dir) write_rollout_file(student_rollout_file(*step_dir, s.dataset, s.student, "inner"), inner_lines);
     record.seconds_inner += seconds_since(t0);
     s.inner_final_reward = rewards.empty() ? 0.0 : rewards.back();
     s.inner_samples = static_cast<int64_t>(rewards.size()) * inner.prompts_per_step * inner.samples_per_prompt;
     const auto t1 = Clock::now();
-    SuccessEstimate success = measure_on(models.scratch, reward_problems, task, config, step);
+    SuccessEstimate success = measure_on(models.scratch, reward_problems, task, config, step, step_dir);
+    if (step_dir) write_rollout_file(student_rollout_file(*step_dir, s.dataset, s.student, "measure"), success.rollouts);
     record.seconds_measure += seconds_since(t1);
     const Improvement improvement = paired_improvement(success, baseline);
     s.success = success.mean, s.reward = improvement.reward, s.standard_error = improvement.standard_error;
@@ -146,14 +160,19 @@ std::vector<double> intrinsic_rewards(const MetaModels& models, const StepDatase
   return gather_in_rank_order(group, local);
 }
 
-// Algorithm 1 step 4: one RLOO step over the g datasets; every accepted rollout of X_k carries the
-// advantage R_k - mean of the other R_l. Each rank trains its own datasets' rollouts and the
-// gradients are combined per dataset (trainer.h StepLayout), so every rank takes the same step.
-void update_teacher(PolicyTrainer& trainer, const StepDatasets& datasets, const std::vector<double>& rewards,
-                    const MetaTask& task, const MetaConfig& config, dist::Group& group) {
+// Dataset k's advantage in the teacher's update: R_k - mean of the other R_l (RLOO over datasets).
+std::vector<double> teacher_advantages(const std::vector<double>& rewards) {
+  const at::Tensor grouped = at::tensor(rewards, at::kDouble).view({1, static_cast<int64_t>(rewards.size())});
+  const at::Tensor advantages = compute_advantages(grouped, AdvantageEstimator::RLOO).contiguous();
+  return {advantages.data_ptr<double>(), advantages.data_ptr<double>() + advantages.numel()};
+}
+
+// Algorithm 1 step 4: one RLOO step over the g datasets; every accepted rollout of X_k carries
+// its dataset's advantage. Each rank trains its own datasets' rollouts and the gradients are
+// combined per dataset (trainer.h StepLayout), so every rank takes the same step.
+void update_teacher(PolicyTrainer& trainer, const StepDatasets& datasets, const std::vector<double>& advantages,
+                    const MetaTask& task, const MetaConfig& config, const std::vector<double>& rewards, dist::Group& group) {
   const int64_t g = config.datasets;
-  at::Tensor grouped = at::tensor(rewards, at::kDouble).view({1, g});
-  at::Tensor advantages = compute_advantages(grouped, AdvantageEstimator::RLOO);
   const dist::ChunkRange mine = dist::chunk_range(g, group.rank(), group.world_size());
   StepLayout layout{.total_chunks = g, .group = &group, .advantages = {}};
   std::vector<Rollout> rollouts;
@@ -161,7 +180,7 @@ void update_teacher(PolicyTrainer& trainer, const StepDatasets& datasets, const 
     for (const TeacherRollout& rollout : datasets.rollouts[k]) {
       rollouts.push_back({.prompt = task.teacher_prompt, .completion = rollout.tokens, .sampler_logprobs = rollout.logprobs,
                           .reward = rewards[k], .group = 0, .chunk = k});
-      layout.advantages.push_back(advantages[0][k].item<double>());
+      layout.advantages.push_back(advantages[k]);
     }
   }
   trainer.step(rollouts, layout);
@@ -226,7 +245,9 @@ std::vector<double> grounded_step(const MetaModels& models, const StepDatasets& 
   const auto t0 = Clock::now();
   const std::vector<Problem> reward_problems =
       draw_reward_problems(task.reward_set, config.reward_problems, derive_seed(config.seed, cat("meta/q/", step)));
-  const SuccessEstimate baseline = measure_on(models.baseline, reward_problems, task, config, step);
+  const std::optional<std::filesystem::path> step_dir = step_rollout_dir(config, step + 1);
+  const SuccessEstimate baseline = measure_on(models.baseline, reward_problems, task, config, step, step_dir);
+  if (step_dir && group.is_root()) write_rollout_file(*step_dir / "baseline_measure.jsonl", baseline.rollouts);
   record.baseline_success = baseline.mean;
   record.measure_samples += baseline.samples;
   record.seconds_measure += seconds_since(t0);
@@ -321,9 +342,14 @@ void run_meta(const MetaModels& models, PolicyTrainer& teacher_trainer, Promotio
     }
 
     auto t2 = Clock::now();
-    if (config.teacher_reward != TeacherRewardKind::None) {
-      update_teacher(teacher_trainer, datasets, teacher_rewards, task, config, group);
+    const bool update = config.teacher_reward != TeacherRewardKind::None;
+    const std::vector<double> advantages = update ? teacher_advantages(teacher_rewards) : std::vector<double>();
+    const std::optional<std::filesystem::path> step_dir = step_rollout_dir(config, step + 1);
+    if (step_dir && group.is_root() && !task.oracle) {
+      write_rollout_file(*step_dir / "teacher.jsonl",
+                         teacher_rollout_lines(step + 1, datasets.teacher_samples, datasets.rollouts, teacher_rewards, advantages));
     }
+    if (update) update_teacher(teacher_trainer, datasets, advantages, task, config, teacher_rewards, group);
     record.seconds_update = seconds_since(t2);
     if (after_step) after_step(record);
   }

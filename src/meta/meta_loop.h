@@ -6,6 +6,7 @@
 // teacher takes one RLOO step over the g datasets. Paper symbols: T, g, n, r, K, M, tau.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -41,6 +42,11 @@ struct MetaConfig {
   // dist::chunk_range(g * r, ...) assigns unit k * r + j; every draw is named by (step, k, j), never
   // by rank, so any number of processes gives the same run.
   dist::Group* group = nullptr;
+  // Where the kept outer steps' completions go (empty: nowhere): DIR/step_<t>/teacher.jsonl,
+  // baseline_measure.jsonl and dataset_<k>/student_<j>_{inner,measure}.jsonl (docs/usage.md,
+  // "Rollouts"). `rollouts.sample` also thins each inner step and Q_R: K problems' samples each.
+  std::filesystem::path rollouts_dir;
+  RolloutSelection rollouts;
 };
 
 // The model copies a run works on; all of one config.
@@ -105,6 +111,7 @@ struct MetaTask {
   Detokenizer detokenize;
   RewardFunction reward;               // the inner loops' training reward, against the teacher's answers
   RewardFunction correct;              // 1 or 0: Q_R accuracy and the learnability success rates
+  JudgeFunction judge;                 // verdicts in the rollout logs (unset: "correct"/"wrong" from `correct`)
   std::vector<Problem> reward_set;     // D_train
   // Optional: datasets of n problems from a fixed generator instead of the teacher (the
   // oracle-curriculum baseline); the teacher is then neither sampled nor updated. Called with a seed

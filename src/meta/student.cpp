@@ -3,22 +3,23 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "rl/rl_loop.h"
 
 namespace soar::meta {
 
 SuccessEstimate measure_success(CausalLMImpl& policy, const std::vector<Problem>& problems, const PromptEncoder& encode,
                                 const Detokenizer& detokenize, const RewardFunction& correct, int64_t samples_per_problem,
-                                const SamplingParams& sampling) {
+                                const SamplingParams& sampling, const EvalRolloutLine& rollout_line) {
   EvalOptions options;
   options.samples_per_problem = samples_per_problem;
   options.ks = {1};
   options.sampling = sampling;
   options.max_batch_sequences = 256;
   options.bootstrap_resamples = 1;
-  EvalReport report = evaluate(policy, problems, encode, detokenize, correct, options, {.show_progress = false});
+  EvalReport report = evaluate(policy, problems, encode, detokenize, correct, options,
+                               {.show_progress = false, .rollout_line = rollout_line});
   SuccessEstimate estimate;
   for (const auto& r : report.problems) {
+    estimate.rollouts += r.rollouts;
     double rate = static_cast<double>(r.successes) / static_cast<double>(r.samples);
     estimate.per_problem.push_back(rate);
     estimate.mean += rate;
@@ -47,7 +48,8 @@ Improvement paired_improvement(const SuccessEstimate& student, const SuccessEsti
 
 std::vector<double> train_student(CausalLMImpl& student, const std::vector<Problem>& dataset, const PromptEncoder& encode,
                                   const Detokenizer& detokenize, const RewardFunction& reward,
-                                  const InnerLoopConfig& config, uint64_t seed, CausalLMImpl* reference) {
+                                  const InnerLoopConfig& config, uint64_t seed, CausalLMImpl* reference,
+                                  const RLRolloutLog* rollout_log) {
   std::vector<double> rewards;
   if (dataset.empty()) return rewards;  // an empty dataset leaves the student as it was
   // A fresh optimizer per inner loop: every student starts from the baseline's weights only.
@@ -58,7 +60,8 @@ std::vector<double> train_student(CausalLMImpl& student, const std::vector<Probl
                      .prompts_per_step = config.prompts_per_step,
                      .samples_per_prompt = config.samples_per_prompt,
                      .sampling = config.sampling,
-                     .seed = seed};
+                     .seed = seed,
+                     .rollout_log = rollout_log};
   loop.sampling.seed = seed;
   run_rl(student, trainer, dataset, encode, detokenize, reward, loop, 0,
          [&](const RLStepResult& r) { rewards.push_back(r.train.mean_reward); });

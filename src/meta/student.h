@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "rl/evaluate.h"
+#include "rl/rl_loop.h"
 #include "rl/trainer.h"
 
 namespace soar::meta {
@@ -14,13 +15,15 @@ struct SuccessEstimate {
   std::vector<double> per_problem;   // success rate of each problem, in order
   int64_t samples = 0;
   int64_t generated_tokens = 0;
+  std::string rollouts;              // the rollout log's lines, when asked for
 };
 
 // Success of `policy` on `problems` with `samples_per_problem` samples each (seeded; temperature 0
 // is greedy decoding, as the paper measures Q_R). `correct` scores a completion 1 or 0.
+// `rollout_line`, if set, gives the lines of SuccessEstimate::rollouts (rl/rollout_log.h).
 SuccessEstimate measure_success(CausalLMImpl& policy, const std::vector<Problem>& problems, const PromptEncoder& encode,
                                 const Detokenizer& detokenize, const RewardFunction& correct, int64_t samples_per_problem,
-                                const SamplingParams& sampling);
+                                const SamplingParams& sampling, const EvalRolloutLine& rollout_line = {});
 
 // Grounded teacher reward r_i = acc_i - acc_0 on the same problems, with the standard error of the
 // paired per-problem differences (the two estimates share Q_t, so their noise is correlated).
@@ -41,8 +44,10 @@ struct InnerLoopConfig {
 // Trains `student` in place with RLOO on `dataset` for `config.steps` steps, rewarded against the
 // dataset's (the teacher's) answers, with a fresh optimizer; `reference` is the KL anchor (the
 // initial model) when config.trainer.kl_coef > 0. Returns the mean reward of each step.
+// `rollout_log`, if set, keeps the loop's completions (rl/rl_loop.h).
 std::vector<double> train_student(CausalLMImpl& student, const std::vector<Problem>& dataset, const PromptEncoder& encode,
                                   const Detokenizer& detokenize, const RewardFunction& reward,
-                                  const InnerLoopConfig& config, uint64_t seed, CausalLMImpl* reference = nullptr);
+                                  const InnerLoopConfig& config, uint64_t seed, CausalLMImpl* reference = nullptr,
+                                  const RLRolloutLog* rollout_log = nullptr);
 
 }  // namespace soar::meta

@@ -40,12 +40,15 @@ TeacherBatch sample_accepted_pairs(CausalLMImpl& teacher, const std::vector<int3
     batch.sampled += draw;
     for (Completion& c : completions) {
       ParsedRollout parsed = parse(c.text);
+      batch.samples.push_back({c.text, batch.rounds - 1, static_cast<int64_t>(c.tokens.size()), c.finish, "", -1});
       if (!parsed.problem) {
-        ++batch.rejections[parsed.rejection.empty() ? "rejected" : parsed.rejection];
+        batch.samples.back().rejection = parsed.rejection.empty() ? "rejected" : parsed.rejection;
+        ++batch.rejections[batch.samples.back().rejection];
         continue;
       }
       ++batch.acceptable;
       if (static_cast<int64_t>(batch.accepted.size()) == count) continue;  // surplus of the last round
+      batch.samples.back().accepted = static_cast<int64_t>(batch.accepted.size());
       batch.accepted.push_back({std::move(c.tokens), std::move(c.logprobs), std::move(c.text), std::move(*parsed.problem)});
     }
   }

@@ -24,8 +24,19 @@ struct TeacherRollout {
   Problem problem;
 };
 
+// Every rollout drawn, with what became of it (the teacher's rollout log).
+struct TeacherSample {
+  std::string text;
+  int64_t round = 0;
+  int64_t length = 0;                 // tokens
+  FinishReason finish = FinishReason::Length;
+  std::string rejection;              // the parser's reason; empty when it accepted the pair
+  int64_t accepted = -1;              // index into TeacherBatch::accepted; -1: rejected, or the last round's surplus
+};
+
 struct TeacherBatch {
   std::vector<TeacherRollout> accepted;        // exactly the requested count, in sampling order
+  std::vector<TeacherSample> samples;          // every rollout drawn, in sampling order
   int64_t sampled = 0;                         // rollouts drawn, over all rounds
   int64_t acceptable = 0;                      // of them accepted by the parser (surplus included)
   int64_t rounds = 0;

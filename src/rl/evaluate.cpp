@@ -55,6 +55,7 @@ std::string encode_results(const BatchResults& results) {
     put_number(out, static_cast<uint64_t>(r.successes));
     put_number(out, r.completions.size());
     for (const std::string& c : r.completions) put_text(out, c);
+    put_text(out, r.rollouts);
   }
   return out;
 }
@@ -73,6 +74,7 @@ BatchResults decode_results(const std::string& bytes, size_t problem_count) {
     r.successes = static_cast<int64_t>(in.number());
     const uint64_t completions = in.number();
     for (uint64_t c = 0; c < completions; ++c) r.completions.push_back(in.text());
+    r.rollouts = in.text();
     results.problems.emplace_back(index, std::move(r));
   }
   return results;
@@ -139,8 +141,10 @@ EvalReport evaluate(CausalLMImpl& model, const std::vector<Problem>& problems, c
         for (int64_t s = 0; s < n; ++s) {
           const Completion& c = completions[(i - first) * n + s];
           results.tokens += static_cast<int64_t>(c.tokens.size());
-          if (reward(problems[i], c.text) >= options.success_threshold) ++result.successes;
+          const double score = reward(problems[i], c.text);
+          if (score >= options.success_threshold) ++result.successes;
           if (callbacks.keep_completions) result.completions.push_back(c.text);
+          if (callbacks.rollout_line) result.rollouts += callbacks.rollout_line(i, problems[i], s, c, score);
         }
         results.problems.emplace_back(i, std::move(result));
       }

@@ -37,7 +37,13 @@ struct ProblemResult {
   int64_t samples = 0;
   int64_t successes = 0;
   std::vector<std::string> completions;  // kept only when asked for
+  std::string rollouts;                  // EvalCallbacks::rollout_line's lines for its samples
 };
+
+// One sample's rollout-log line (rl/rollout_log.h), or "" to keep none: problem `index`, sample
+// `sample` of it, scored `reward`.
+using EvalRolloutLine = std::function<std::string(size_t index, const Problem& problem, int64_t sample,
+                                                  const Completion& completion, double reward)>;
 
 struct EvalReport {
   std::vector<ProblemResult> problems;
@@ -53,6 +59,7 @@ struct EvalCallbacks {
   std::function<void(const Problem&, const ProblemResult&)> on_problem_done;
   bool keep_completions = false;
   bool show_progress = true;
+  EvalRolloutLine rollout_line;  // called on the rank that sampled; the lines reach every rank
 };
 
 // Problems are cut into fixed batches by their index, and each batch's sampling seed is derived

@@ -68,6 +68,26 @@ RewardFunction reward_by_name(const std::string& name) {
   fail("unknown reward '", name, "' (exact, math, math-shaped)");
 }
 
+JudgeFunction judge_by_name(const std::string& name) {
+  reward_by_name(name);  // the same names, refused the same way
+  if (name == "exact") {
+    return [](const Problem& problem, std::string_view completion) {
+      Judgement j{"wrong", final_answer(completion)};
+      if (j.answer.empty()) j.verdict = "no_answer";
+      else if (j.answer == trim_space(problem.answer)) j.verdict = "correct";
+      return j;
+    };
+  }
+  return [](const Problem& problem, std::string_view completion) {
+    verify::Result r = verify::verify(problem.answer, completion);
+    Judgement j{"wrong", std::move(r.extracted)};
+    if (r.verdict == verify::Verdict::Correct) j.verdict = "correct";
+    if (r.verdict == verify::Verdict::Unparseable) j.verdict = j.answer.empty() ? "no_answer" : "unparseable";
+    if (r.verdict == verify::Verdict::Undecidable) j.verdict = "undecidable";
+    return j;
+  };
+}
+
 RewardFunction correctness_by_name(const std::string& name) {
   return reward_by_name(name == "math-shaped" ? "math" : name);
 }

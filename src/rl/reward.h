@@ -33,6 +33,20 @@ RewardFunction shaped_math_reward();
 // "exact", "math" or "math-shaped".
 RewardFunction reward_by_name(const std::string& name);
 
+// What the verifier behind a reward makes of one completion, for the rollout logs
+// (rl/rollout_log.h): the answer it extracted and its verdict, one of "correct", "wrong",
+// "no_answer" (nothing to extract), "unparseable" (extracted, but not an expression the verifier
+// reads) and "undecidable" (the comparison hit a limit).
+struct Judgement {
+  const char* verdict = "wrong";
+  std::string answer;
+};
+using JudgeFunction = std::function<Judgement(const Problem& problem, std::string_view completion)>;
+
+// The judge of reward `name`: final_answer and exact comparison for "exact", the math verifier for
+// "math" and "math-shaped" (whose 10 and 20 are "wrong" answers with a box).
+JudgeFunction judge_by_name(const std::string& name);
+
 // The 1/0 reward that measures accuracy for a training reward: "math" for "math-shaped", else the same.
 RewardFunction correctness_by_name(const std::string& name);
 

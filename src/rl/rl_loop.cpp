@@ -70,10 +70,11 @@ void check_options(const std::vector<Problem>& problems, const RLLoopOptions& op
 
 // Samples and scores this process's chunks of one step: each chunk is a contiguous run of the
 // chosen problems, sampled as one batch with a seed named by (step, chunk), so which process
-// samples it does not matter. Adds the tokens generated to `generated_tokens`.
+// samples it does not matter. Adds the tokens generated to `generated_tokens`; with `kept`, keeps
+// each rollout's completion there too (its text and finish reason; the tokens moved to the rollout).
 std::vector<Rollout> sample_chunks(Sampler& sampler, const EncodedSet& set, const std::vector<size_t>& chosen,
                                    const RewardFunction& reward, const RLLoopOptions& options, dist::Group& group,
-                                   int64_t step, int64_t& generated_tokens) {
+                                   int64_t step, int64_t& generated_tokens, std::vector<Completion>* kept) {
   std::vector<Rollout> rollouts;
   const dist::ChunkRange mine = dist::chunk_range(options.chunks, group.rank(), group.world_size());
   for (int64_t chunk = mine.first; chunk < mine.first + mine.count; ++chunk) {
@@ -93,9 +94,38 @@ std::vector<Rollout> sample_chunks(Sampler& sampler, const EncodedSet& set, cons
       generated_tokens += static_cast<int64_t>(c.tokens.size());
       rollouts.push_back({prompts[i], std::move(c.tokens), std::move(c.logprobs), reward(problem, c.text), p, chunk,
                           c.finish == FinishReason::Length});
+      if (kept) kept->push_back({{}, {}, std::move(c.text), c.finish});
     }
   }
   return rollouts;
+}
+
+// The JSON lines of this process's rollouts of the kept problems; `completions` parallel to `rollouts`.
+std::string rollout_lines(const std::vector<Rollout>& rollouts, std::vector<Completion>& completions,
+                          const std::vector<double>& advantages, const EncodedSet& set, const std::vector<size_t>& chosen,
+                          const RLLoopOptions& options, int64_t step) {
+  const RLRolloutLog& log = *options.rollout_log;
+  const std::vector<bool> kept = log.select.kept_problems(step, options.prompts_per_step);
+  std::string lines;
+  for (size_t i = 0; i < rollouts.size(); ++i) {
+    const Rollout& r = rollouts[i];
+    if (!kept[static_cast<size_t>(r.group)]) continue;
+    Completion& c = completions[i];
+    c.tokens = r.completion;  // for the length: only the kept ones are copied
+    const RolloutRecord record{step, &(*set.problems)[chosen[static_cast<size_t>(r.group)]],
+                               static_cast<int64_t>(i) % options.samples_per_prompt, &c, r.reward, advantages.at(i)};
+    lines += rollout_line(rollout_json(record, log.judge));
+  }
+  return lines;
+}
+
+// Hands a kept step's lines of every process to the log on the root; the others send theirs.
+void keep_rollouts(const std::string& mine, const RLLoopOptions& options, dist::Group& group, int64_t step) {
+  if (!group.distributed()) return options.rollout_log->write(step, mine);
+  std::string all;
+  // Each process holds a contiguous run of chunks, so rank order is chunk order.
+  for (const std::string& part : group.all_gather_bytes(mine)) all += part;
+  if (group.is_root()) options.rollout_log->write(step, all);
 }
 
 }  // namespace
@@ -121,7 +151,10 @@ void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Prob
     result.from_curriculum = options.curriculum && step < options.curriculum->steps;
     const EncodedSet& set = result.from_curriculum ? first_phase : main_set;
     const std::vector<size_t> chosen = draw_problem_indices(set.prompts.size(), options.seed, step, options.prompts_per_step);
-    std::vector<Rollout> rollouts = sample_chunks(sampler, set, chosen, reward, options, group, step, result.generated_tokens);
+    const bool keep = options.rollout_log != nullptr && options.rollout_log->select.keeps_step(step + 1);
+    std::vector<Completion> completions;
+    std::vector<Rollout> rollouts =
+        sample_chunks(sampler, set, chosen, reward, options, group, step, result.generated_tokens, keep ? &completions : nullptr);
     auto t1 = clock::now();
     dist::kill_point(group.rank(), cat("rl/step/", step, "/sampled"));
     at::Tensor tokens = at::tensor({result.generated_tokens}, at::kLong);
@@ -133,6 +166,10 @@ void run_rl(CausalLMImpl& policy, PolicyTrainer& trainer, const std::vector<Prob
     auto t2 = clock::now();
     result.sample_seconds = std::chrono::duration<double>(t1 - t0).count();
     result.train_seconds = std::chrono::duration<double>(t2 - t1).count();
+    if (keep) {
+      keep_rollouts(rollout_lines(rollouts, completions, result.train.advantages, set, chosen, options, step + 1), options,
+                    group, step + 1);
+    }
     if (after_step) after_step(result);
   }
 }

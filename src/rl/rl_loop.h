@@ -8,6 +8,7 @@
 #include <string>
 
 #include "rl/evaluate.h"
+#include "rl/rollout_log.h"
 #include "rl/rollout_stats.h"
 #include "rl/trainer.h"
 
@@ -19,6 +20,15 @@ namespace soar {
 struct RLCurriculum {
   std::vector<Problem> problems;
   int64_t steps = 0;
+};
+
+// Keeping the completions of the steps `select` keeps (rl/rollout_log.h).
+struct RLRolloutLog {
+  RolloutSelection select;
+  JudgeFunction judge;
+  // Called on the group's root with a kept step's JSON lines (1-based step): every process's
+  // records, gathered in chunk order.
+  std::function<void(int64_t step, const std::string& lines)> write;
 };
 
 struct RLLoopOptions {
@@ -33,6 +43,7 @@ struct RLLoopOptions {
   int64_t chunks = 1;
   dist::Group* group = nullptr;    // nullptr: this process alone
   std::optional<RLCurriculum> curriculum;  // nullopt: every step draws from run_rl's problems
+  const RLRolloutLog* rollout_log = nullptr;  // nullptr: no completion is kept
 };
 
 struct RLStepResult {

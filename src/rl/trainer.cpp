@@ -419,6 +419,7 @@ TrainStats PolicyTrainer::step(const std::vector<Rollout>& rollouts, const StepL
   stats.mean_reward = totals.reward / totals.sequences;
   stats.mean_advantage_abs = totals.advantage_abs / totals.sequences;
   stats.tokens = static_cast<int64_t>(totals.tokens);
+  stats.advantages = held.advantages;
   const double lr = learning_rate_at(steps_done_);
   stats.learning_rate = lr;
   if (totals.tokens == 0) fail("every rollout has an empty completion: nothing to train on");

@@ -55,6 +55,7 @@ struct TrainStats {
   double clip_fraction = 0;
   double mean_advantage_abs = 0;
   int64_t tokens = 0;         // completion tokens trained on
+  std::vector<double> advantages;  // of this process's rollouts, in the order step() received them
 };
 
 // How one step's rollouts are spread over processes. The step is cut into `total_chunks` fixed

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed runs on loopback with Gloo, through `soar launch`:
-#  1. train-rl (3 steps, 4 rollout chunks) and eval give bit-identical models, metrics and results
-#     with 1, 2 and 4 processes;
+#  1. train-rl (3 steps, 4 rollout chunks) and eval give bit-identical models, metrics, results
+#     and rollout logs with 1, 2 and 4 processes;
 #  2. rank 1 killed with SIGKILL in the middle of step 3: the launcher and rank 0 exit non-zero
 #     within the timeout naming rank 1, the checkpoint of step 2 is intact, and resuming it with ONE
 #     process reproduces the uninterrupted run's steps 3-4 and final model bit for bit;
@@ -38,8 +38,9 @@ else
   bad "train-rl gradients were all zero"
 fi
 for n in 2 4; do
-  if cmp -s rl1/model/model.safetensors rl$n/model/model.safetensors && diff <(metrics rl1/metrics.jsonl) <(metrics rl$n/metrics.jsonl) > /dev/null; then
-    ok "train-rl: $n processes = 1 process (model bytes and metrics)"
+  if cmp -s rl1/model/model.safetensors rl$n/model/model.safetensors && diff <(metrics rl1/metrics.jsonl) <(metrics rl$n/metrics.jsonl) > /dev/null \
+     && diff -r rl1/rollouts rl$n/rollouts > /dev/null; then
+    ok "train-rl: $n processes = 1 process (model bytes, metrics and every process's rollouts on rank 0)"
   else
     bad "train-rl: $n processes differ from 1"; diff <(metrics rl1/metrics.jsonl) <(metrics rl$n/metrics.jsonl) | head
   fi
@@ -49,8 +50,9 @@ for n in 1 2 4; do
     --batch 8 --max-new-tokens 1 --seed 3 --out ev$n > ev$n.log 2>&1 || { bad "eval with $n processes failed"; tail ev$n.log; }
 done
 for n in 2 4; do
-  if cmp -s ev1/per_problem.jsonl ev$n/per_problem.jsonl && diff <(summary ev1) <(summary ev$n) > /dev/null; then
-    ok "eval: $n processes = 1 process"
+  if cmp -s ev1/per_problem.jsonl ev$n/per_problem.jsonl && diff <(summary ev1) <(summary ev$n) > /dev/null \
+     && cmp -s ev1/rollouts.jsonl ev$n/rollouts.jsonl; then
+    ok "eval: $n processes = 1 process (results and rollouts)"
   else
     bad "eval: $n processes differ from 1"; diff <(summary ev1) <(summary ev$n)
   fi
@@ -162,8 +164,8 @@ else
 fi
 for n in 2 4; do
   if cmp -s soar1/student/model.safetensors soar$n/student/model.safetensors && cmp -s soar1/teacher/model.safetensors soar$n/teacher/model.safetensors \
-     && diff <(outer_steps soar1) <(outer_steps soar$n) > /dev/null; then
-    ok "meta: $n processes = 1 process (teacher, student, per-step records)"
+     && diff <(outer_steps soar1) <(outer_steps soar$n) > /dev/null && diff -r soar1/rollouts soar$n/rollouts > /dev/null; then
+    ok "meta: $n processes = 1 process (teacher, student, per-step records, rollouts)"
   else
     bad "meta: $n processes differ from 1"; diff <(outer_steps soar1) <(outer_steps soar$n) | head
   fi
@@ -177,8 +179,8 @@ fi
 meta 1 3 soar-killed; rc=$?
 if [[ $rc -eq 0 ]] && cmp -s soar1/student/model.safetensors soar-killed/student/model.safetensors \
    && cmp -s soar1/teacher/model.safetensors soar-killed/teacher/model.safetensors \
-   && diff <(outer_steps soar1) <(outer_steps soar-killed) > /dev/null; then
-  ok "meta: resumed with 1 process = uninterrupted run"
+   && diff <(outer_steps soar1) <(outer_steps soar-killed) > /dev/null && diff -r soar1/rollouts soar-killed/rollouts > /dev/null; then
+  ok "meta: resumed with 1 process = uninterrupted run (rollouts of the redone step rewritten)"
 else
   bad "meta: resume after the kill differs"; diff <(outer_steps soar1) <(outer_steps soar-killed) | head
 fi

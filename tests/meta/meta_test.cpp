@@ -4,8 +4,13 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/directory.h"
 #include "core/error.h"
 #include "core/seed.h"
 #include "meta/budget.h"
@@ -322,6 +327,67 @@ TEST(MetaLoopStep, InnerLoopsAreLongerOncePromoted) {
   const std::vector<OuterStepRecord> later = run_toy(resumed, task, config, {.start_step = 1, .promotions = 1});
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].inner_steps, 3);
+}
+
+std::vector<nlohmann::json> json_lines(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// A kept step's rollout logs: every teacher rollout with its verdict (the accepted ones in their
+// datasets with R_k and the RLOO advantage), each student's inner loop and Q_R answers, the
+// baseline's, all consistent with the step's record.
+TEST(MetaRollouts, TeacherVerdictsAndStudentFilesAgreeWithTheRecord) {
+  const MetaTask task = ToyWorld::task();
+  MetaConfig config = toy_meta_config();
+  config.rollouts_dir = std::filesystem::temp_directory_path() / cat("soar_meta_rollouts_", ::getpid());
+  remove_tree(config.rollouts_dir);
+  ToyModels m;
+  const std::vector<OuterStepRecord> records = run_toy(m, task, config);
+  const OuterStepRecord& r = records.at(0);
+  const std::filesystem::path dir = config.rollouts_dir / "step_1";
+
+  const std::vector<nlohmann::json> teacher = json_lines(dir / "teacher.jsonl");
+  ASSERT_EQ(static_cast<int64_t>(teacher.size()), r.teacher.sampled);
+  std::map<std::string, int64_t> rejections;
+  int64_t accepted = 0;
+  double advantage_sum = 0;
+  for (const nlohmann::json& t : teacher) {
+    if (t["verdict"] == "rejected") {
+      ++rejections[t["reason"].get<std::string>()];
+      continue;
+    }
+    if (t["verdict"] != "accepted") continue;
+    ++accepted;
+    const size_t k = t["dataset"], position = t["position"];
+    EXPECT_EQ(t["question"], r.trained_datasets.at(k).at(position).problem);
+    EXPECT_EQ(t["completion"], r.teacher_texts.at(k).at(position));
+    EXPECT_EQ(t["reward"].get<double>(), r.datasets.at(k).teacher_reward);
+    advantage_sum += t["advantage"].get<double>();
+  }
+  EXPECT_EQ(accepted, config.datasets * config.questions);
+  EXPECT_EQ(rejections, r.teacher.rejections);
+  EXPECT_FALSE(rejections.empty());  // a random teacher writes rejected rollouts: their reasons are kept
+  EXPECT_NEAR(advantage_sum, 0.0, 1e-9);  // RLOO advantages over datasets, n rollouts each
+
+  EXPECT_EQ(static_cast<int64_t>(json_lines(dir / "baseline_measure.jsonl").size()), config.reward_problems);
+  for (const DatasetRecord& d : r.datasets) {
+    for (const StudentRecord& s : d.students) {
+      const std::filesystem::path base = dir / cat("dataset_", s.dataset);
+      const std::vector<nlohmann::json> inner = json_lines(base / cat("student_", s.student, "_inner.jsonl"));
+      EXPECT_EQ(static_cast<int64_t>(inner.size()), s.inner_samples);
+      EXPECT_EQ(inner.back()["step"], config.inner.steps);
+      const std::vector<nlohmann::json> measure = json_lines(base / cat("student_", s.student, "_measure.jsonl"));
+      ASSERT_EQ(static_cast<int64_t>(measure.size()), s.measure_samples);
+      double correct = 0;
+      for (const nlohmann::json& a : measure) correct += a["verdict"] == "correct" ? 1 : 0;
+      EXPECT_DOUBLE_EQ(correct / static_cast<double>(measure.size()), s.success);
+    }
+  }
+  remove_tree(config.rollouts_dir);
 }
 
 // The learnability teacher (B.4) is rewarded from the initial student's own success on its
