@@ -6,12 +6,13 @@
 # is refused with the file and --chat named, and --chat NAME / none override it.
 # Usage: chat_template_cli_test.sh SOAR CHAT_PROMPT_IDS PYTHON CLI_MODEL_DIR WORK_DIR
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 prompt_ids=$2 python=$3 fixture=$4 work=$5
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
 ok() { echo "ok   $1"; }
 not_ok() { echo "FAIL $1"; [[ -f out.txt ]] && cat out.txt; failures=$((failures + 1)); }
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
+write_good_problems
 
 "$soar" --threads 1 train-rl --model "$fixture/chat_model" --problems good.jsonl --steps 2 --prompts-per-step 2 -k 2 \
   --max-new-tokens 3 --checkpoint-every 1 --seed 1 --out run > out.txt 2>&1 && ok train-rl || not_ok train-rl

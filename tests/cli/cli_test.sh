@@ -5,6 +5,7 @@
 # testbed hard-level mines each level as problems + mine would.
 # Usage: cli_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 model=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
@@ -20,7 +21,7 @@ check() {  # check NAME EXPECTED_TEXT -- command...
 printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": 2, "problem": \n' > bad.jsonl
 : > empty.jsonl
 printf '{"id": "1", "problem": "%s", "answer": "c"}\n' "$(printf 'x%.0s' $(seq 100))" > long.jsonl
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
+write_good_problems
 
 check malformed-jsonl "bad.jsonl:2" -- "$soar" eval --model "$model" --problems bad.jsonl --out e1
 check empty-set "empty.jsonl" -- "$soar" eval --model "$model" --problems empty.jsonl --out e2

@@ -5,6 +5,7 @@
 # (LaTeX backslashes, quotes, '#' and newlines included).
 # Usage: recipe_test.sh SOAR_BINARY MODEL_DIR WORK_DIR
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 model=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
@@ -15,7 +16,7 @@ refused() {  # refused NAME EXPECTED_TEXT -- command...: exits non-zero with EXP
   "$@" > out.txt 2>&1; local rc=$?
   if [[ $rc -ne 0 ]] && grep -qF -- "$expected" out.txt; then pass "$name"; else echo "(exit $rc, expected '$expected')"; fail "$name"; fi
 }
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
+write_good_problems
 eval_args=(--model "$model" --problems good.jsonl)
 
 # Values from a recipe reach the options; lists may span lines, keys use '-' or '_'.

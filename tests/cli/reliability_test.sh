@@ -10,6 +10,7 @@
 # Usage: reliability_test.sh SOAR_BINARY REFERENCE_DIR WORK_DIR
 #   REFERENCE_DIR holds the cli_model fixture (model, mismatched, nan_model) and dist_model.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 reference=$2 work=$3
 model=$reference/cli_model/model learner=$reference/dist_model/model
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
@@ -31,9 +32,8 @@ usage() {
 steps() { grep -c '"event":"step"' "$1"; }
 json_lines_ok() { python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$1" 2> /dev/null; }
 
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
-for i in $(seq 1 8); do printf '{"id": "L%d", "problem": "%s", "answer": "%s"}\n' "$i" "$(echo abcd | cut -c$((i % 4 + 1)))" \
-  "$(echo bcda | cut -c$((i % 4 + 1)))"; done > letters.jsonl
+write_good_problems
+write_letter_problems
 cp good.jsonl good.before
 
 # 1. Output paths.

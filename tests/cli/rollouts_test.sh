@@ -5,14 +5,14 @@
 # eval's records agree with per_problem.jsonl, and meta keeps its inner loops and Q_R answers.
 # Usage: rollouts_test.sh SOAR_BINARY REFERENCE_DIR WORK_DIR
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 reference=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 failures=0
 result() {  # result NAME: the status of the command before it
   if [[ $? -eq 0 ]]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
 }
-for i in $(seq 1 8); do printf '{"id": "L%d", "problem": "%s", "answer": "%s"}\n' "$i" "$(echo abcd | cut -c$((i % 4 + 1)))" \
-  "$(echo bcda | cut -c$((i % 4 + 1)))"; done > letters.jsonl
+write_letter_problems
 train() {  # train OUT STEPS [options...]
   local out=$1 steps=$2; shift 2
   "$soar" --threads 1 train-rl --model "$reference/dist_model/model" --problems letters.jsonl --steps "$steps" \
@@ -92,7 +92,7 @@ result eval-rollouts-sample
 # meta (the oracle arm: no teacher rollouts): per kept outer step, the baseline's Q_R answers and per
 # student its inner loop (K x prompts x samples) and its Q_R answers; a resumed run's files equal
 # the uninterrupted run's.
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
+write_good_problems
 meta() { "$soar" --threads 1 meta --model "$reference/cli_model/model" --train good.jsonl -T "$1" -g 2 -n 2 -r 2 -K 2 \
            --teacher-reward none --oracle-levels 1-2 --student-max-tokens 4 --inner-prompts 2 --inner-samples 3 --q-size 2 \
            --tau -1 --window 1 --promoted-extra-steps 1 --seed 3 --out "$2" > "$2.log" 2>&1 || { echo "meta $2 failed"; cat "$2.log"; exit 1; }; }

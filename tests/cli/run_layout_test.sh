@@ -6,6 +6,7 @@
 # refuses a directory without a checkpoint.
 # Usage: run_layout_test.sh SOAR_BINARY REFERENCE_DIR REPOSITORY_ROOT WORK_DIR
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 reference=$2 root=$3 work=$4
 model=$reference/cli_model/model learner=$reference/dist_model/model
 doc=$root/docs/runs.md check="python3 $root/tests/python/check_run_layout.py $doc"
@@ -16,9 +17,8 @@ bad() { echo "FAIL $1"; failures=$((failures + 1)); }
 run() { local name=$1; shift; "$@" > "$name.log" 2>&1 && ok "$name ran" || { bad "$name failed"; cat "$name.log"; }; }
 layout() { local name=$1; shift; $check "$@" > layout.txt 2>&1 && ok "$name layout" || { bad "$name layout"; cat layout.txt; }; }
 
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
-for i in $(seq 1 8); do printf '{"id": "L%d", "problem": "%s", "answer": "%s"}\n' "$i" "$(echo abcd | cut -c$((i % 4 + 1)))" \
-  "$(echo bcda | cut -c$((i % 4 + 1)))"; done > letters.jsonl
+write_good_problems
+write_letter_problems
 
 run eval "$soar" --threads 1 eval --model "$model" --problems good.jsonl -n 2 --max-new-tokens 4 --out eval
 layout eval eval eval "Shared by every run"

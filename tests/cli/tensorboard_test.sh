@@ -4,12 +4,12 @@
 # number of every step record in it, and the meta run's teacher datasets as text.
 # Usage: tensorboard_test.sh SOAR_BINARY PYTHON REFERENCE_DIR WORK_DIR
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/problem_files.sh"
 soar=$1 python=$2 reference=$3 work=$4
 check=$(cd "$(dirname "$0")/../scripts" && pwd)/tensorboard_events_test.py
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-for i in $(seq 1 8); do printf '{"id": "L%d", "problem": "%s", "answer": "%s"}\n' "$i" "$(echo abcd | cut -c$((i % 4 + 1)))" \
-  "$(echo bcda | cut -c$((i % 4 + 1)))"; done > letters.jsonl
-printf '{"id": "1", "problem": "ab", "answer": "c"}\n{"id": "2", "problem": "cd", "answer": "e"}\n' > good.jsonl
+write_letter_problems
+write_good_problems
 "$soar" --threads 1 train-rl --model "$reference/dist_model/model" --problems letters.jsonl --steps 6 --prompts-per-step 4 -k 4 \
   --max-new-tokens 1 --lr 3e-3 --seed 7 --eval-problems letters.jsonl --eval-samples 2 --eval-every 2 --out rl > rl.log 2>&1 \
   || { echo "train-rl failed"; cat rl.log; exit 1; }
