@@ -142,13 +142,6 @@ constexpr std::pair<ChatFormat, const char*> kNames[] = {{ChatFormat::Llama3, "l
                                                          {ChatFormat::SmolLM2, "smollm2"}};
 }  // namespace
 
-std::string chat_format_name(ChatFormat format) {
-  for (const auto& [f, name] : kNames) {
-    if (f == format) return name;
-  }
-  fail("chat_format_name: unknown chat format");
-}
-
 std::optional<ChatFormat> chat_format_by_name(const std::string& name) {
   for (const auto& [f, n] : kNames) {
     if (n == name) return f;

@@ -1,6 +1,6 @@
 // Chat prompt formatting for the model families we serve, written out in C++ instead of running the
-// Jinja chat template. Each function reproduces its family's template (chat_template.h lists the
-// exact texts) for plain system/user/assistant messages with no tools.
+// Jinja chat template. Each function reproduces its family's template (chat_template.h recognises
+// those templates by fingerprint) for plain system/user/assistant messages with no tools.
 #pragma once
 
 #include <optional>
@@ -27,7 +27,6 @@ struct ChatMessage {
 std::string format_chat(ChatFormat format, const std::vector<ChatMessage>& messages, bool add_generation_prompt);
 
 // The names of --chat: "llama3", "chatml", "qwen3", "smollm2".
-std::string chat_format_name(ChatFormat format);
 std::optional<ChatFormat> chat_format_by_name(const std::string& name);  // nullopt for another name
 // "llama3, chatml, qwen3, smollm2", for messages.
 std::string chat_format_names();
