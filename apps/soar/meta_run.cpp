@@ -249,10 +249,9 @@ void run_meta_command(const MetaOptions& o, const meta::MetaConfig& resolved) {
   config.group = group.get();
   RunModels m = load_models(o, policy_options, config);
   const fs::path out = o.out;
-  std::set<std::string> may_differ = ResumeOptions::keys();
-  may_differ.insert({"outer-steps", "out", "device", "rollouts-every", "rollouts-sample"});
   const RunStart run = start_run(*group, out, {{"--train", o.train.path}, {"--model", o.policy.model_dir}}, o.recipe,
-                                 {.may_differ = may_differ, .allow_changes = o.resume.allow_config_change},
+                                 {.may_differ = {"outer-steps", "out", "device", "rollouts-every", "rollouts-sample"},
+                                  .allow_changes = o.resume.allow_config_change},
                                  config.outer_steps, o.resume);
   if (run.finished) {
     if (root) std::cerr << "soar: " << out.string() << " has finished its " << config.outer_steps << " outer steps already: nothing to "

@@ -49,7 +49,11 @@ RunStart start_run(dist::Group& group, const fs::path& out, const std::vector<Na
              "); leave out --resume to start a new run there");
       }
       if (!start.finished) {
-        if (start.checkpoint_step) check_resumed_recipe(recipe, out, check);
+        if (start.checkpoint_step) {
+          ResumeCheck with_resume_keys = check;
+          with_resume_keys.may_differ.merge(ResumeOptions::keys());
+          check_resumed_recipe(recipe, out, with_resume_keys);
+        }
         write_run_recipe(recipe, out);
         const int64_t from = start.checkpoint_step.value_or(0);
         if (const int64_t dropped = drop_records_after_step(out / "metrics.jsonl", from); dropped > 0) {

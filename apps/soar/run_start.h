@@ -30,13 +30,14 @@ struct ResumeOptions {
   CheckpointRetention retention;     // --keep-checkpoints, --snapshot-every
   // `step`: what the command counts ("step", "outer step").
   void add(CLI::App& command, const std::string& step);
-  // The keys of these options, which may differ between a run and its resumption.
+  // The keys of these options, which may differ between a run and its resumption (start_run allows them).
   static std::set<std::string> keys();
 };
 
 // `steps`: the steps (outer steps for meta) this invocation asks for. A finished run (finished.json
 // with at least `steps`) is reported and left alone: the caller returns without touching it.
-// `resume.required`: a run directory without a checkpoint (and not finished) is refused.
+// `resume.required`: a run directory without a checkpoint (and not finished) is refused. The keys of
+// ResumeOptions may always differ on resume, besides `check.may_differ`.
 RunStart start_run(dist::Group& group, const std::filesystem::path& out, const std::vector<NamedInput>& inputs,
                    const RunRecipe& recipe, const ResumeCheck& check, int64_t steps, const ResumeOptions& resume);
 

@@ -183,11 +183,11 @@ void run_train_rl(const TrainRlOptions& o) {
   std::vector<Problem> eval_problems;
   if (!o.eval_problems.empty()) eval_problems = ProblemOptions{o.eval_problems, job.problems.skip_bad_lines}.load();
   const std::filesystem::path out = job.out;
-  std::set<std::string> may_differ = ResumeOptions::keys();
-  may_differ.insert({"steps", "out", "device", "checkpoint-every", "eval-every", "rollouts-every", "rollouts-sample"});
   const RunStart run = start_run(*group, out, {{"--problems", job.problems.path}, {"--synthetic", o.synthetic.path},
                                                {"--eval-problems", o.eval_problems}, {"--model", job.policy.model_dir}},
-                                 o.recipe, {.may_differ = may_differ, .allow_changes = o.resume.allow_config_change},
+                                 o.recipe, {.may_differ = {"steps", "out", "device", "checkpoint-every", "eval-every",
+                                                           "rollouts-every", "rollouts-sample"},
+                                            .allow_changes = o.resume.allow_config_change},
                                  loop.steps, o.resume);
   if (run.finished) {
     if (root) std::cerr << "soar: " << out.string() << " has finished its " << loop.steps << " steps already (model in " << (out / "model").string()
