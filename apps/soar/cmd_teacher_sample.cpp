@@ -54,7 +54,7 @@ Action add_teacher_sample_command(CLI::App& app) {
       problems.back().id = cat("t", i);
     }
     write_problems(o->out, problems);
-    std::cerr << "soar: wrote " << problems.size() << " pairs to " << o->out << " (" << batch.sampled << " rollouts in "
+    std::cerr << "soar: wrote " << problems.size() << " pairs to " << o->out << " (" << batch.sampled() << " rollouts in "
               << batch.rounds << " rounds, acceptance rate " << batch.acceptance_rate()
               << "; rejected: " << meta::describe_rejections(batch.rejections) << ")\n";
   };

@@ -59,7 +59,7 @@ StepDatasets write_datasets(CausalLMImpl& teacher, const MetaTask& task, const M
     sampling.seed = derive_seed(config.seed, cat("meta/teacher/", step));
     TeacherBatch batch = sample_accepted_pairs(teacher, task.teacher_prompt, task.detokenize, task.parse, g * n, sampling,
                                                config.teacher_max_rounds);
-    out.teacher = {batch.sampled, static_cast<int64_t>(batch.accepted.size()), batch.rounds, batch.acceptance_rate(),
+    out.teacher = {batch.sampled(), static_cast<int64_t>(batch.accepted.size()), batch.rounds, batch.acceptance_rate(),
                    batch.rejections};
     out.teacher_samples = std::move(batch.samples);
     // X_k = accepted pairs k n .. k n + n - 1, in sampling order.

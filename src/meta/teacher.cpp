@@ -24,7 +24,7 @@ TeacherBatch sample_accepted_pairs(CausalLMImpl& teacher, const std::vector<int3
   while (static_cast<int64_t>(batch.accepted.size()) < count) {
     if (batch.rounds == max_rounds) {
       fail("the teacher wrote ", batch.accepted.size(), " accepted question/answer pairs of the ", count, " needed in ",
-           max_rounds, " sampling rounds (", batch.sampled, " rollouts, acceptance rate ", batch.acceptance_rate(),
+           max_rounds, " sampling rounds (", batch.sampled(), " rollouts, acceptance rate ", batch.acceptance_rate(),
            "; rejected: ", describe_rejections(batch.rejections),
            "): check the teacher prompt and format, or raise --teacher-max-rounds");
     }
@@ -37,7 +37,6 @@ TeacherBatch sample_accepted_pairs(CausalLMImpl& teacher, const std::vector<int3
     round.seed = derive_seed(sampling.seed, cat("round/", batch.rounds));
     std::vector<Completion> completions = sampler.generate(std::vector<std::vector<int32_t>>(draw, prompt), round);
     ++batch.rounds;
-    batch.sampled += draw;
     for (Completion& c : completions) {
       ParsedRollout parsed = parse(c.text);
       batch.samples.push_back({c.text, batch.rounds - 1, static_cast<int64_t>(c.tokens.size()), c.finish, "", -1});

@@ -37,11 +37,11 @@ struct TeacherSample {
 struct TeacherBatch {
   std::vector<TeacherRollout> accepted;        // exactly the requested count, in sampling order
   std::vector<TeacherSample> samples;          // every rollout drawn, in sampling order
-  int64_t sampled = 0;                         // rollouts drawn, over all rounds
   int64_t acceptable = 0;                      // of them accepted by the parser (surplus included)
   int64_t rounds = 0;
   std::map<std::string, int64_t> rejections;   // reason -> count
-  double acceptance_rate() const { return sampled == 0 ? 0.0 : static_cast<double>(acceptable) / static_cast<double>(sampled); }
+  int64_t sampled() const { return static_cast<int64_t>(samples.size()); }  // rollouts drawn, over all rounds
+  double acceptance_rate() const { return sampled() == 0 ? 0.0 : static_cast<double>(acceptable) / static_cast<double>(sampled()); }
 };
 
 // Samples rollouts of `prompt` until `count` are accepted. Round 0 draws `count`; a later round

@@ -233,8 +233,8 @@ TEST(MetaLoopStep, EveryRuleOfAlgorithmOneRecomputedIndependently) {
                                              teacher_sampling, config.teacher_max_rounds);
   ASSERT_EQ(static_cast<int64_t>(batch.accepted.size()), g * n);
   EXPECT_EQ(record.teacher.accepted, g * n);
-  EXPECT_EQ(record.teacher.sampled, batch.sampled);
-  ASSERT_GT(batch.sampled, g * n) << "a seed where some rollouts are rejected, so that resampling is tested";
+  EXPECT_EQ(record.teacher.sampled, batch.sampled());
+  ASSERT_GT(batch.sampled(), g * n) << "a seed where some rollouts are rejected, so that resampling is tested";
   EXPECT_GT(record.teacher.rounds, 1);
   for (int64_t k = 0; k < g; ++k) {
     ASSERT_EQ(static_cast<int64_t>(record.trained_datasets[k].size()), n);
