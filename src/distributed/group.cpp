@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -95,6 +96,10 @@ Group::Group() = default;
 
 Group::Group(const LaunchEnv& env, at::Device device, std::chrono::milliseconds timeout)
     : rank_(env.rank), world_size_(env.world_size), timeout_(timeout), device_(device) {
+  // A peer that dies closes its sockets; Gloo's and the store's next write to one would raise
+  // SIGPIPE and kill this rank before it can name the dead peer. Ignored (as the Python
+  // interpreter does for torch.distributed), the write fails with EPIPE and run() reports it.
+  std::signal(SIGPIPE, SIG_IGN);
   store_address_ = cat(env.master_addr, ":", env.master_port);
   c10d::TCPStoreOptions options;
   options.port = static_cast<uint16_t>(env.master_port);
