@@ -1,7 +1,10 @@
 // libFuzzer target for the testbed teacher parser: any bytes (what a model might write) must parse
 // without crashing, hanging or throwing, and every item it returns must be a well-formed problem
 // whose "correct" flag is the domain checker's verdict on the stated answer. SOAR's one-problem
-// rollout parser accepts exactly the texts that are one item and nothing malformed, with that item.
+// rollout parser accepts exactly the texts that are one item and nothing malformed (for the
+// difference task: one two-operand item), with the student's problem made from that item; the
+// pair is right (its answer is the checker's answer to its statement) exactly when the teacher's
+// sum was. Every student task is checked.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -9,21 +12,33 @@
 #include "domains/testbed/domain.h"
 #include "domains/testbed/prompts.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view text(reinterpret_cast<const char*>(data), size);
-  soar::testbed::TeacherSet set = soar::testbed::parse_teacher_set(text);
+namespace {
+
+void check(std::string_view text, soar::testbed::StudentTask task) {
+  using namespace soar::testbed;
+  const TeacherSet set = parse_teacher_set(text, task);
   for (const auto& item : set.items) {
-    auto reparsed = soar::testbed::parse_statement(item.problem.statement());
+    auto reparsed = parse_statement(item.problem.statement());
     if (!reparsed || reparsed->statement() != item.problem.statement()) std::abort();
-    if (item.correct != soar::testbed::check_answer(item.problem, item.stated_answer)) std::abort();
+    if (item.correct != check_answer(item.problem, item.stated_answer)) std::abort();
   }
   if (set.malformed_lines < 0) std::abort();
-  const soar::meta::ParsedRollout rollout = soar::testbed::parse_teacher_rollout(text);
+  const soar::meta::ParsedRollout rollout = parse_teacher_rollout(text, task);
   const bool one_item = set.items.size() == 1 && set.malformed_lines == 0;
-  if (rollout.problem.has_value() != one_item || rollout.problem.has_value() == !rollout.rejection.empty()) std::abort();
-  if (one_item && (rollout.problem->problem != set.items[0].problem.statement() ||
-                   rollout.problem->answer != set.items[0].stated_answer)) {
-    std::abort();
-  }
+  const auto student = one_item ? student_problem(set.items[0].problem, set.items[0].stated_answer, task) : std::nullopt;
+  if (rollout.problem.has_value() != student.has_value() || rollout.problem.has_value() == !rollout.rejection.empty()) std::abort();
+  if (!student) return;
+  if (rollout.problem->problem != student->statement || rollout.problem->answer != student->answer) std::abort();
+  if (!is_student_statement(student->statement, task)) std::abort();
+  if (set.items[0].correct != (true_student_answer(student->statement, task) == student->answer)) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  check(text, soar::testbed::StudentTask::sum);
+  check(text, soar::testbed::StudentTask::sum_msd);
+  check(text, soar::testbed::StudentTask::difference);
   return 0;
 }

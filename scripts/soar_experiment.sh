@@ -9,6 +9,7 @@
 #   ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
+#   STUDENT_TASK (the recipe's student-task, else lsd: format 5; msd for a format-6 base model)
 # Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; `soar report EXP_DIR...` turns them into a report
 # (scripts/soar_report; several EXP_DIRs are several seeds).
 set -euo pipefail
@@ -23,6 +24,7 @@ ARMS=${ARMS:-"soar base-teacher oracle learnability uncertainty corrupt-answers 
 recipe_value() { awk -v key="$1" '$1 == key && $2 == "=" { print $3; exit }' "$RECIPE"; }
 INNER_PROMPTS=$(recipe_value inner-prompts) INNER_SAMPLES=$(recipe_value inner-samples) STUDENT_LR=$(recipe_value student-lr)
 [[ -n $INNER_PROMPTS && -n $INNER_SAMPLES && -n $STUDENT_LR ]] || { echo "$RECIPE must set inner-prompts, inner-samples and student-lr"; exit 1; }
+STUDENT_TASK=${STUDENT_TASK:-$(recipe_value student-task | tr -d '"')}; STUDENT_TASK=${STUDENT_TASK:-lsd}
 student=$'Q:{problem}\nA:'
 generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 20)
 mkdir -p "$exp"
@@ -31,13 +33,13 @@ launch() { "$soar" --threads 1 launch --nproc "$NPROC" --master-port 0 -- "$@"; 
 
 if [[ ! -s "$exp/hard/train.jsonl" ]]; then
   step "hard set: levels $HARD_LEVELS, $POOL problems per level, fail@128"
-  "$soar" testbed problems --levels "$HARD_LEVELS" --count "$POOL" --seed "$seed" --out "$exp/pool.jsonl"
+  "$soar" testbed problems --levels "$HARD_LEVELS" --count "$POOL" --seed "$seed" --student-task "$STUDENT_TASK" --out "$exp/pool.jsonl"
   launch mine --model "$base" --problems "$exp/pool.jsonl" "${generation[@]}" -n 128 --batch 512 \
     --train-fraction 0.5 --split-seed "$seed" --seed "$seed" --out "$exp/hard"
 fi
 [[ -s "$exp/hard/train.jsonl" && -s "$exp/hard/test.jsonl" ]] || { echo "empty hard set at levels $HARD_LEVELS"; exit 1; }
 
-meta_flags=(--config "$RECIPE" --seed "$seed")
+meta_flags=(--config "$RECIPE" --seed "$seed" --student-task "$STUDENT_TASK")
 for pair in T:-T G:-g N:-n R:-r K:-K; do
   name=${pair%%:*} flag=${pair#*:}
   [[ -n ${!name:-} ]] && meta_flags+=("$flag" "${!name}")
@@ -85,7 +87,7 @@ fi
 # The intrinsic teachers are evaluated by sampling from them (the paper's Intrinsic-T: 128 accepted problems).
 for arm in learnability uncertainty; do
   [[ " $ARMS " == *" $arm "* && -d "$exp/$arm/teacher" ]] && (( rl_steps > 1 )) || continue
-  "$soar" --threads 1 teacher-sample --model "$exp/$arm/teacher" --domain testbed -n 128 --seed "$seed" \
+  "$soar" --threads 1 teacher-sample --model "$exp/$arm/teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
     --out "$exp/$arm-sampled.jsonl" 2> /dev/null
   fresh_student "$arm-t" "$exp/$arm-sampled.jsonl"
 done

@@ -96,6 +96,7 @@ void add_task_options(CLI::App& command, MetaOptions& o) {
                      "grounded (SOAR), learnability (the paper's Intrinsic-T), uncertainty (R-Zero, not in the "
                      "paper), none (base teacher)")
       ->capture_default_str();
+  add_student_task_option(command, o.student_task);
   command.add_option("--oracle-levels", o.oracle_levels,
                      "Baseline: datasets of n fresh problems at these levels (e.g. 6-10) instead of the teacher's");
   command.add_option("--corrupt", o.corrupt,
@@ -114,6 +115,7 @@ void validate(const MetaOptions& o, const CLI::App& command) {
   }
   if (o.domain == "math") {
     if (!o.oracle_levels.empty()) fail("--oracle-levels generates testbed problems: it needs --domain testbed");
+    if (command.count("--student-task") > 0) fail("--student-task is the testbed's: it needs --domain testbed");
   } else {
     for (const char* option : {"--prompt-template", "--chat", "--system", "--reward", "--teacher-prompt"}) {
       if (command.count(option) > 0) fail(option, " applies to --domain math (the testbed has its own formats)");

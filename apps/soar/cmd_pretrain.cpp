@@ -12,6 +12,7 @@
 #include "core/progress.h"
 #include "core/run_lock.h"
 #include "core/stop_signal.h"
+#include "domain_formats.h"
 #include "domains/testbed/pretrain.h"
 #include "options.h"
 
@@ -47,6 +48,13 @@ void add_corpus_options(CLI::App& command, testbed::CorpusConfig& c) {
       ->capture_default_str()->check(between(0, 1));
   command.add_option("--three-operand-solved-max-level", c.three_operand_solved_max_level,
                      "Highest level of solved three-operand problems in the corpus (0: none)")
+      ->capture_default_str()->check(at_least(0));
+  add_student_task_option(command, c.student_task);
+  command.add_option("--solved-teacher-items", c.solved_teacher_item_fraction,
+                     "Student tasks other than sum: fraction of solved problems shown as the teacher's items (its sums)")
+      ->capture_default_str()->check(between(0, 1));
+  command.add_option("--student-solved-max-level", c.student_solved_max_level,
+                     "Student tasks other than sum: highest level solved in the student's format (0: --solved-max-level)")
       ->capture_default_str()->check(at_least(0));
   command.add_option("--set-statement-weight", c.set_statement_weight, "Loss weight of the statements in teacher sets")->capture_default_str()->check(at_least(0));
 }

@@ -21,6 +21,7 @@ Action add_teacher_sample_command(CLI::App& app) {
     int64_t count = 128, max_new_tokens = 0, max_rounds = 10;
     double temperature = 1.0;
     uint64_t seed = 0;
+    testbed::StudentTask student_task = testbed::StudentTask::sum;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("teacher-sample", "Sample accepted question/answer pairs from a teacher");
@@ -28,6 +29,7 @@ Action add_teacher_sample_command(CLI::App& app) {
   o->student.add(*command);
   command->add_option("--domain", o->domain, "math or testbed")->capture_default_str();
   command->add_option("--teacher-prompt", o->teacher_prompt, "--domain math: the teacher's prompt (default: the paper's)");
+  add_student_task_option(*command, o->student_task);
   command->add_option("-n,--count", o->count, "Accepted pairs to write (the paper samples 128)")
       ->capture_default_str()->check(at_least(1));
   command->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str()->check(above(0));
@@ -41,7 +43,8 @@ Action add_teacher_sample_command(CLI::App& app) {
     if (!command->parsed()) return;
     check_output_path(o->out, OutputKind::File, {{"--model", o->policy.model_dir}});
     Policy policy = o->policy.load();
-    const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(policy), policy);
+    if (o->domain != "testbed" && command->count("--student-task") > 0) fail("--student-task is the testbed's: it needs --domain testbed");
+    const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(policy), policy, o->student_task);
     SamplingParams sampling{.temperature = o->temperature,
                             .max_new_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : teacher_token_budget(o->domain),
                             .eos_token_ids = policy.eos_token_ids(),

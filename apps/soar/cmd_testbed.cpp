@@ -14,6 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/seed.h"
+#include "domain_formats.h"
 #include "mining_run.h"
 #include "options.h"
 #include "rl/evaluate.h"
@@ -27,13 +28,16 @@ namespace {
 // Names a level of a kind in ids and seed labels: "L7" (two operands, as always), "T7" (three).
 std::string level_tag(int level, int operands) { return (operands == 3 ? "T" : "L") + std::to_string(level); }
 
-std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed, int operands) {
+// As the `task`'s student sees them, with their true answers.
+std::vector<Problem> level_problems(int level, int64_t count, uint64_t seed, int operands, testbed::StudentTask task) {
+  if (operands == 3 && task == testbed::StudentTask::difference) fail("--operands 3: the difference task has two-operand problems only");
   const std::string tag = level_tag(level, operands);
   SplitMix64 rng(derive_seed(seed, "testbed/problems/" + tag));
   std::vector<Problem> problems;
   for (int64_t i = 0; i < count; ++i) {
     const testbed::AdditionProblem p = testbed::generate_problem(level, rng, operands);
-    problems.push_back({cat(tag, "-s", seed, "-", i), p.statement(), p.answer(),
+    const testbed::StudentProblem student = testbed::true_student_problem(p, task);
+    problems.push_back({cat(tag, "-s", seed, "-", i), student.statement, student.answer,
                         operands == 3 ? cat(R"({"level":)", level, R"(,"operands":3})") : cat(R"({"level":)", level, "}")});
   }
   return problems;
@@ -51,10 +55,12 @@ Action add_problems(CLI::App& parent) {
     int64_t count = 100;
     uint64_t seed = 1;
     int operands = 2;
+    testbed::StudentTask task = testbed::StudentTask::sum;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = parent.add_subcommand("problems", "Write problems of given levels as JSONL ({id, problem, answer, level})");
   add_operands_option(*command, o->operands);
+  add_student_task_option(*command, o->task);
   command->add_option("--levels,--level", o->levels, "Levels, e.g. 7 or 5-7 or 2,4")->required();
   command->add_option("--count", o->count, "Problems per level")->capture_default_str()->check(at_least(1));
   command->add_option("--seed", o->seed, "Seed")->capture_default_str();
@@ -64,7 +70,7 @@ Action add_problems(CLI::App& parent) {
     check_output_path(o->out, OutputKind::File);
     std::vector<Problem> all;
     for (int level : testbed::parse_levels(o->levels)) {
-      auto problems = level_problems(level, o->count, o->seed, o->operands);
+      auto problems = level_problems(level, o->count, o->seed, o->operands, o->task);
       all.insert(all.end(), problems.begin(), problems.end());
     }
     write_problems(o->out, all);
@@ -80,11 +86,13 @@ Action add_levels(CLI::App& parent) {
     uint64_t seed = 1;
     double temperature = 1.0;
     int operands = 2;
+    testbed::StudentTask task = testbed::StudentTask::sum;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = parent.add_subcommand("levels", "Success of a model per level with the student prompt (fresh problems)");
   o->policy.add(*command);
   add_operands_option(*command, o->operands);
+  add_student_task_option(*command, o->task);
   command->add_option("--levels", o->levels, "Levels, e.g. 1-5 or 7")->capture_default_str();
   command->add_option("--count", o->count, "Problems per level")->capture_default_str()->check(at_least(1));
   command->add_option("-n,--samples", o->samples, "Samples per problem")->capture_default_str()->check(at_least(1));
@@ -102,7 +110,7 @@ Action add_levels(CLI::App& parent) {
     std::cout << "level  pass@1   pass@" << o->samples << "  never-solved  seconds\n";
     for (int level : testbed::parse_levels(o->levels)) {
       // Offset seed: these problems must not be the ones `problems --seed S` writes for D_train/D_test.
-      std::vector<Problem> problems = level_problems(level, o->count, o->seed + 1000, o->operands);
+      std::vector<Problem> problems = level_problems(level, o->count, o->seed + 1000, o->operands, o->task);
       EvalOptions options;
       options.samples_per_problem = o->samples;
       options.ks = {1, o->samples};
@@ -113,13 +121,14 @@ Action add_levels(CLI::App& parent) {
       options.sampling.eos_token_ids = policy.eos_token_ids();
       options.sampling.seed = derive_seed(o->seed, "testbed/levels/" + level_tag(level, o->operands));
       EvalReport report = evaluate(*policy.model, problems, policy.prompt_encoder(format), policy.detokenizer(),
-                                   testbed::checked_reward(), options, {.show_progress = false});
+                                   testbed::checked_reward(o->task), options, {.show_progress = false});
       int64_t never = 0;
       for (const auto& r : report.problems) never += r.successes == 0;
       const double p1 = report.pass_at_k.at(1).mean, pn = report.pass_at_k.at(o->samples).mean;
       std::cout << std::setw(5) << level << "  " << std::fixed << std::setprecision(4) << p1 << "  " << pn << "  " << std::setw(5)
                 << never << "/" << problems.size() << "  " << std::setprecision(1) << report.seconds << std::endl;
-      table.push_back({{"level", level}, {"operands", o->operands}, {"problems", problems.size()}, {"samples", o->samples}, {"pass@1", p1},
+      table.push_back({{"level", level}, {"operands", o->operands}, {"student_task", testbed::student_task_name(o->task)},
+                       {"problems", problems.size()}, {"samples", o->samples}, {"pass@1", p1},
                        {cat("pass@", o->samples), pn}, {"never_solved", never}, {"seconds", report.seconds}});
     }
     if (!o->out.empty()) write_text_atomically(o->out, table.dump(2) + "\n");
@@ -132,6 +141,7 @@ struct TeacherOptions {
   uint64_t seed = 1;
   double temperature = 1.0;
   int operands = 2;
+  testbed::StudentTask task = testbed::StudentTask::sum;
   std::string out;
 };
 
@@ -155,7 +165,7 @@ TeacherSetStats sample_teacher_sets(const TeacherOptions& o, Policy& policy) {
     params.eos_token_ids = policy.eos_token_ids();
     params.seed = derive_seed(o.seed, "testbed/teacher/" + std::to_string(done));
     for (const Completion& c : sampler.generate(std::vector<std::vector<int32_t>>(size, prompt), params)) {
-      const testbed::TeacherSet set = testbed::parse_teacher_set(c.text);
+      const testbed::TeacherSet set = testbed::parse_teacher_set(c.text, o.task);
       const bool complete = c.finish == FinishReason::Eos;
       stats.exact_sets += complete && set.malformed_lines == 0 && static_cast<int64_t>(set.items.size()) == o.n;
       stats.usable_sets += !set.items.empty();
@@ -185,7 +195,8 @@ void report_teacher_sets(const TeacherOptions& o, const TeacherSetStats& s) {
     levels[operands == 3 ? cat("3x", level) : std::to_string(level)] = {{"items", counts.first}, {"correct", counts.second}};
   }
   if (o.out.empty()) return;
-  nlohmann::json summary = {{"sets", o.sets}, {"n", o.n}, {"temperature", o.temperature}, {"exact_sets", s.exact_sets},
+  nlohmann::json summary = {{"student_task", testbed::student_task_name(o.task)}, {"sets", o.sets}, {"n", o.n},
+                            {"temperature", o.temperature}, {"exact_sets", s.exact_sets},
                             {"usable_sets", s.usable_sets}, {"items", s.items}, {"malformed_lines", s.malformed},
                             {"duplicate_statements", s.duplicates}, {"levels", levels}};
   write_text_atomically(o.out, summary.dump(2) + "\n");
@@ -203,6 +214,7 @@ Action add_teacher(CLI::App& parent) {
   command->add_option("--max-operands", o->operands, "Token budget for items of up to this many operands (3 for models whose corpus had three-operand sets)")
       ->check(CLI::IsMember({2, 3}))
       ->capture_default_str();
+  add_student_task_option(*command, o->task);
   command->add_option("--out", o->out, "Write the summary as JSON here");
   return [o, command] {
     if (!command->parsed()) return;
@@ -220,6 +232,7 @@ struct HardLevelOptions {
   std::string levels = "9-" + std::to_string(testbed::kMaxLevel), out;
   int64_t count = 128, max_successes = 1;
   uint64_t problem_seed = 1;
+  testbed::StudentTask task = testbed::StudentTask::sum;
 };
 
 // Writes OUT/scan.json and returns the hard level, or fails saying why none can be placed.
@@ -271,6 +284,7 @@ Action add_hard_level(CLI::App& parent) {
   o->prompt.add(*command);
   o->sampling.add(*command);
   command->add_option("--levels", o->levels, "Levels to scan (scanned from the highest down)")->capture_default_str();
+  add_student_task_option(*command, o->task);
   command->add_option("--count", o->count, "Problems per level")->capture_default_str()->check(at_least(1));
   command->add_option("--problem-seed", o->problem_seed, "Seed of the problems (as `problems --seed`)")->capture_default_str();
   command->add_option("--max-successes", o->max_successes, "Successes a level may have in its K samples per problem and still be hard")
@@ -293,7 +307,7 @@ Action add_hard_level(CLI::App& parent) {
     std::vector<std::pair<int, MiningSummary>> mined;  // per scanned level, highest first
     for (int level : levels) {
       if (group->is_root()) std::cerr << "soar testbed hard-level: level " << level << "\n";
-      mined.emplace_back(level, mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2), o->prompt,
+      mined.emplace_back(level, mine_into(*group, policy, level_problems(level, o->count, o->problem_seed, 2, o->task), o->prompt,
                                           o->sampling, o->mining, out / level_tag(level, 2)));
       if (mined.back().second.successes > o->max_successes) break;
     }

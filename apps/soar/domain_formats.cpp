@@ -1,5 +1,7 @@
 #include "domain_formats.h"
 
+#include <map>
+
 #include "core/error.h"
 #include "domains/math/math_domain.h"
 #include "domains/testbed/prompts.h"
@@ -13,16 +15,29 @@ int64_t teacher_token_budget(const std::string& domain) {
 }
 
 TeacherFormat teacher_format(const std::string& domain, const std::string& teacher_prompt, const PromptFormat& student,
-                             const Policy& policy) {
+                             const Policy& policy, testbed::StudentTask student_task) {
   if (domain == "math") {
     // The teacher's prompt goes through the same chat format (and system message) as the student's.
     const PromptFormat format{"{problem}", student.chat, student.system};
     return {policy.prompt_encoder(format)({"teacher prompt", teacher_prompt}), meta::parse_math_rollout};
   }
   if (domain == "testbed") {
-    return {policy.tokenizer->encode(testbed::teacher_prompt(1), true), testbed::parse_teacher_rollout};
+    return {policy.tokenizer->encode(testbed::teacher_prompt(1), true),
+            [student_task](std::string_view text) { return testbed::parse_teacher_rollout(text, student_task); }};
   }
   fail("--domain '", domain, "': expected testbed or math");
+}
+
+void add_student_task_option(CLI::App& command, testbed::StudentTask& task) {
+  const std::map<std::string, testbed::StudentTask> names{
+      {"sum", testbed::StudentTask::sum}, {"sum-msd", testbed::StudentTask::sum_msd}, {"difference", testbed::StudentTask::difference}};
+  command
+      .add_option("--student-task", task,
+                  "Testbed: what the student solves of the teacher's sum a+b=c: sum (format 5), sum-msd (c most "
+                  "significant digit first, format 6) or difference (c-a, format 7); the model's pretraining task")
+      ->transform(CLI::CheckedTransformer(names))
+      ->option_text("sum|sum-msd|difference")
+      ->default_str(testbed::student_task_name(task));
 }
 
 }  // namespace soar::app

@@ -3,9 +3,12 @@
 // and format-filtering as in training").
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <string>
 #include <vector>
 
+#include "domains/testbed/domain.h"
 #include "meta/rollout_parser.h"
 #include "run/policy_dir.h"
 
@@ -21,8 +24,14 @@ struct TeacherFormat {
 int64_t teacher_token_budget(const std::string& domain);
 
 // domain "math": `teacher_prompt` through the student's chat format and system message, the paper's
-// tagged format. domain "testbed": "Write 1 problems:\n" and one Q/A item. Anything else fails.
+// tagged format. domain "testbed": "Write 1 problems:\n" and one item, turned into the student's
+// problem of `student_task`. Anything else fails.
 TeacherFormat teacher_format(const std::string& domain, const std::string& teacher_prompt, const PromptFormat& student,
-                             const Policy& policy);
+                             const Policy& policy, testbed::StudentTask student_task = testbed::StudentTask::sum);
+
+// --student-task sum|sum-msd|difference: the testbed student's task (testbed/domain.h), on every
+// command that writes, measures or trains on testbed problems. A model solves the task it was
+// pretrained with.
+void add_student_task_option(CLI::App& command, testbed::StudentTask& order);
 
 }  // namespace soar::app

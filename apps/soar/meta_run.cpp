@@ -46,7 +46,7 @@ void set_math_task(meta::MetaTask& task, const MetaOptions& o, const Policy& pol
 // The testbed: one problem per teacher rollout ("Write 1 problems:"), exact match (binary: its
 // answers are digit strings with no partial form to credit), the oracle and corruption arms.
 void set_testbed_task(meta::MetaTask& task, const MetaOptions& o, int64_t n, const Policy& policy) {
-  TeacherFormat teacher = teacher_format("testbed", "", {}, policy);
+  TeacherFormat teacher = teacher_format("testbed", "", {}, policy, o.student_task);
   task.teacher_prompt = std::move(teacher.prompt);
   task.parse = std::move(teacher.parse);
   task.encode_student = policy.prompt_encoder({testbed::kStudentTemplate, std::nullopt, ""});
@@ -54,16 +54,16 @@ void set_testbed_task(meta::MetaTask& task, const MetaOptions& o, int64_t n, con
   task.judge = judge_by_name("exact");
   if (!o.oracle_levels.empty()) {
     std::vector<int> levels = testbed::parse_levels(o.oracle_levels);
-    task.oracle = [levels, n](uint64_t seed) {
+    task.oracle = [levels, n, student = o.student_task](uint64_t seed) {
       SplitMix64 rng(seed);
-      return testbed::oracle_problems(levels, n, rng);
+      return testbed::oracle_problems(levels, n, rng, student);
     };
   }
   if (o.corrupt != "none") {
     const bool answers = o.corrupt == "answers";
-    task.transform = [answers](const std::vector<Problem>& problems, uint64_t seed) {
+    task.transform = [answers, student = o.student_task](const std::vector<Problem>& problems, uint64_t seed) {
       SplitMix64 rng(seed);
-      return answers ? testbed::corrupt_answers(problems, rng) : testbed::corrupt_structure(problems, rng);
+      return answers ? testbed::corrupt_answers(problems, rng) : testbed::corrupt_structure(problems, rng, student);
     };
   }
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "domains/math/math_domain.h"
+#include "domains/testbed/domain.h"
 #include "meta/meta_loop.h"
 #include "options.h"
 #include "recipe.h"
@@ -20,6 +21,7 @@ struct MetaOptions {
   std::string teacher_prompt = std::string(meta::kMathTeacherPrompt);
   std::string out, domain = "testbed", teacher_reward = "grounded";
   std::string oracle_levels, corrupt = "none";
+  testbed::StudentTask student_task = testbed::StudentTask::sum;  // --domain testbed
   int64_t teacher_max_new_tokens = 0;  // 0: the domain's (math 512, the paper's; testbed: one item)
   int64_t student_max_tokens = 0;      // 0: the domain's (math 1,024, the paper's; testbed 16)
   double teacher_lr = 1e-5, student_lr = 1e-5, min_lr_ratio = 0.0;

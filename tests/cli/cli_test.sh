@@ -94,6 +94,28 @@ check meta-bad-corrupt "expected none, answers or structure" -- \
   "$soar" meta --domain math --model "$model" --train good.jsonl --corrupt everything --out mx5
 check meta-oracle-teacher "--oracle-levels replaces the teacher" -- \
   "$soar" meta --model "$model" --train good.jsonl --oracle-levels 1-2 --out mx6
+check meta-math-student-task "--student-task is the testbed's" -- \
+  "$soar" meta --domain math --model "$model" --train good.jsonl --student-task sum-msd --out mx9
+"$soar" testbed problems --levels 3 --count 2 --student-task product --out st.jsonl > out.txt 2>&1
+if [[ $? -ne 0 ]] && grep -q "student-task" out.txt && [[ ! -e st.jsonl ]]; then echo "ok   bad-student-task"; else
+  echo "FAIL bad-student-task"; cat out.txt; failures=$((failures + 1)); fi
+# Formats 6 and 7 (--student-task sum-msd, difference): the same sums as format 5, the student's side
+# of each: the sum most significant digit first; c - a with answer b.
+"$soar" testbed problems --levels 2-6 --count 20 --seed 4 --out sum.jsonl > /dev/null 2>&1 \
+  && "$soar" testbed problems --levels 2-6 --count 20 --seed 4 --student-task sum-msd --out msd.jsonl > /dev/null 2>&1 \
+  && "$soar" testbed problems --levels 2-6 --count 20 --seed 4 --student-task difference --out diff.jsonl > /dev/null 2>&1
+if python3 -c '
+import json, sys
+rows = lambda f: [json.loads(l) for l in open(f)]
+lsd, msd, diff = rows("sum.jsonl"), rows("msd.jsonl"), rows("diff.jsonl")
+value = lambda field: int(field.strip("_")[::-1])
+ok = len(lsd) == len(msd) == len(diff) == 100
+ok = ok and all(a["problem"] == b["problem"] and a["answer"] == b["answer"][::-1] for a, b in zip(lsd, msd))
+ok = ok and all(int(b["answer"]) == sum(value(f) for f in b["problem"].split("+")) for b in msd)
+for s, d in zip(lsd, diff):
+    a, b = s["problem"].split("+"); c, a2 = d["problem"].split("-")
+    ok = ok and len(c) == 17 and len(a2) == 16 and a2 == a and value(c) == value(a) + value(b) and int(d["answer"][::-1]) == value(b)
+sys.exit(not ok)'; then echo "ok   testbed-problems-student-tasks"; else echo "FAIL testbed-problems-student-tasks"; failures=$((failures + 1)); fi
 check meta-dry-run-bad-device "unknown device 'tpu'" -- \
   "$soar" meta --model "$model" --train good.jsonl --device tpu --dry-run --out mx8
 # --dry-run: the resolved configuration (the paper's defaults), the memory plan and one outer step's

@@ -36,26 +36,50 @@ bool solved_kind(const CorpusConfig& config, int level, int operands) {
   return level <= (operands == 3 ? config.three_operand_solved_max_level : config.solved_max_level);
 }
 
-std::string solved_sample(const CorpusConfig& config, SplitMix64& rng) {
-  // Drawn only when three-operand solved problems are on, so format 4's corpus is unchanged.
-  if (config.three_operand_solved_max_level > 0 && rng.uniform() < 0.25) {
-    return solved_document(generate_problem(uniform_level(kMinLevel, config.three_operand_solved_max_level, rng), rng, 3));
-  }
-  const int level = uniform_level(kMinLevel, config.solved_max_level, rng);
+// A solved two-operand problem of `level`; a fraction uneven_fraction of them with one operand
+// shortened (its most significant digit kept non-zero; the level is unchanged).
+AdditionProblem solved_problem(const CorpusConfig& config, int level, SplitMix64& rng) {
   AdditionProblem problem = generate_problem(level, rng);
   if (level > 1 && rng.uniform() < config.uneven_fraction) {
-    // Shorten one operand, keeping its most significant digit non-zero; the level is unchanged.
     std::string& shorter = rng.below(2) ? problem.a : problem.b;
     shorter.resize(1 + rng.below(level));
     if (shorter.size() > 1 && shorter.back() == '0') shorter.back() = static_cast<char>('1' + rng.below(9));
   }
-  return solved_document(problem);
+  return problem;
 }
 
-// One "Q:<statement>\nA:<answer>\n" item of a teacher set, by positions in the document.
+int student_max_level(const CorpusConfig& config) {
+  return config.student_solved_max_level > 0 ? config.student_solved_max_level : config.solved_max_level;
+}
+
+// A solved problem as the student's item, or (tasks other than sum, solved_teacher_item_fraction of
+// them) as the teacher's item. A problem above the student's solved levels is replaced by a fresh
+// one within them (drawn only then, so corpora whose student levels are E are unchanged).
+std::string solved_text(const CorpusConfig& config, AdditionProblem problem, SplitMix64& rng) {
+  if (config.student_task == StudentTask::sum) return solved_item(problem);
+  if (problem.operands() == 3 || rng.uniform() < config.solved_teacher_item_fraction) {
+    return teacher_item(problem, problem.answer(), config.student_task);
+  }
+  if (problem.level() > student_max_level(config)) problem = solved_problem(config, uniform_level(kMinLevel, student_max_level(config), rng), rng);
+  return solved_item(problem, config.student_task);
+}
+
+}  // namespace
+
+std::string solved_document(const CorpusConfig& config, SplitMix64& rng) {
+  // Drawn only when three-operand solved problems are on, so format 4's corpus is unchanged.
+  if (config.three_operand_solved_max_level > 0 && rng.uniform() < 0.25) {
+    return solved_text(config, generate_problem(uniform_level(kMinLevel, config.three_operand_solved_max_level, rng), rng, 3), rng);
+  }
+  return solved_text(config, solved_problem(config, uniform_level(kMinLevel, config.solved_max_level, rng), rng), rng);
+}
+
+namespace {
+
+// One "Q:<statement>\n<tag><answer>\n" item of a teacher set, by positions in the document.
 struct SetItem {
   size_t statement_at, statement_end;  // the statement, after "Q:"
-  size_t answer_at, answer_end;        // the answer, after "A:" (answer_end: its newline or the end)
+  size_t answer_at, answer_end;        // the answer, after its tag (answer_end: its newline or the end)
   std::optional<AdditionProblem> problem;
 };
 
@@ -92,13 +116,18 @@ void CorpusConfig::validate() const {
   if (!(three_operand_set_fraction >= 0 && three_operand_set_fraction <= 1)) {
     fail("corpus.three_operand_set_fraction = ", three_operand_set_fraction, " is outside [0, 1]");
   }
+  if (!(solved_teacher_item_fraction >= 0 && solved_teacher_item_fraction <= 1)) {
+    fail("corpus.solved_teacher_item_fraction = ", solved_teacher_item_fraction, " is outside [0, 1]");
+  }
+  if (student_solved_max_level < 0 || student_solved_max_level > solved_max_level) {
+    fail("corpus.student_solved_max_level = ", student_solved_max_level, " is outside [0, solved_max_level]");
+  }
+  if (student_task == StudentTask::difference && (three_operand_set_fraction > 0 || three_operand_solved_max_level > 0)) {
+    fail("corpus: the difference task has two-operand problems only (three_operand_* must be 0)");
+  }
   if (three_operand_solved_max_level < 0 || three_operand_solved_max_level > solved_max_level) {
     fail("corpus.three_operand_solved_max_level = ", three_operand_solved_max_level, " is outside [0, solved_max_level]");
   }
-}
-
-std::string solved_document(const AdditionProblem& problem) {
-  return student_prompt(problem.statement()) + problem.answer() + "\n";
 }
 
 std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng) {
@@ -111,7 +140,8 @@ std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng) {
   for (int i = 0; i < n; ++i) {
     const int level = std::clamp(center + static_cast<int>(rng.below(3)) - 1, kMinLevel, config.statement_max_level);
     const AdditionProblem problem = generate_problem(level, rng, operands);
-    text += teacher_item(problem, solved_kind(config, level, operands) ? problem.answer() : random_answer(problem, rng));
+    text += teacher_item(problem, solved_kind(config, level, operands) ? problem.answer() : random_answer(problem, rng),
+                         config.student_task);
   }
   return text;
 }
@@ -125,18 +155,19 @@ int64_t max_teacher_set_tokens(const CorpusConfig& config) {
 
 std::string sample_document(const CorpusConfig& config, SplitMix64& rng) {
   if (rng.uniform() < config.teacher_set_fraction) return teacher_set_document(config, rng);
-  return solved_sample(config, rng);
+  return solved_document(config, rng);
 }
 
 std::vector<float> document_targets(const CorpusConfig& config, std::string_view document) {
   std::vector<float> target(document.size(), 1.0f);
   if (!is_teacher_set(document)) {
-    // In a solved document the prompt ends at "A:"; everything after it is the answer.
-    const size_t answer_at = document.find("\nA:");
+    // In a solved document the prompt ends at the answer's tag ("A:", or "S:" for a teacher item);
+    // everything after it is the answer.
+    const size_t answer_at = document.find('\n');
     if (config.answer_only_loss && answer_at != std::string_view::npos) std::fill(target.begin(), target.begin() + answer_at + 3, 0);
     return target;
   }
-  // Items are "Q:<statement>\nA:<answer>\n": down-weight the statement's random choices; untrain the
+  // Items are "Q:<statement>\n<tag><answer>\n": down-weight the statement's random choices; untrain the
   // answer above level E.
   for (const SetItem& item : set_items(document)) {
     // The random choices of a statement: every digit, and where the first field ends (its first
@@ -188,7 +219,7 @@ PackedRow packed_row(const CorpusConfig& config, const CharVocab& vocab, uint64_
     const int64_t tokens = static_cast<int64_t>(doc.size()) + 2;
     if (is_teacher_set(doc)) {
       if (set_tokens + tokens > length + 1) {
-        doc = solved_sample(config, rng);  // it would be cut: a solved problem instead
+        doc = solved_document(config, rng);  // it would be cut: a solved problem instead
       } else {
         set_tokens += tokens;
         sets.push_back(std::move(doc));

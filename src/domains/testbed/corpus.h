@@ -56,20 +56,32 @@ struct CorpusConfig {
   // documents are three-operand problems of levels 1..this, and three-operand set items up to it
   // have correct, trained answers: the base model knows the three-operand circuit on short sums only.
   int three_operand_solved_max_level = 0;
+  // The student's task (domain.h). sum is format 5: the student's items are the teacher's. For the
+  // other tasks the solved problems are shown two ways: a fraction solved_teacher_item_fraction as
+  // the teacher's items (the sum least significant digit first: "S:" for sum-msd, "A:" for
+  // difference), the rest in the student's format (sum-msd: the sum most significant digit first;
+  // difference: "c-a", answer b) at levels up to student_solved_max_level (0: solved_max_level).
+  // Teacher sets are the teacher's items. So the base model learns both directions on the solved
+  // levels and, past them, extrapolates each as far as it can: the teacher's is the one format 5
+  // showed to reach several levels past E.
+  StudentTask student_task = StudentTask::sum;
+  double solved_teacher_item_fraction = 0.5;
+  int student_solved_max_level = 0;
 
   void validate() const;  // soar::Error naming the field
 };
 
-// "Q:<statement>\nA:<answer>\n"
-std::string solved_document(const AdditionProblem& problem);
-// "Write n problems:\n" then n items "Q:<statement>\nA:<answer>\n"; answers correct up to the
-// kind's solved level (E, or three_operand_solved_max_level), random (and never correct) above.
+// A solved problem: "Q:<statement>\nA:<answer>\n" in the student's format (solved_item), or, for
+// tasks other than sum, the teacher's item (teacher_item).
+std::string solved_document(const CorpusConfig& config, SplitMix64& rng);
+// "Write n problems:\n" then n teacher items (teacher_item); answers correct up to the kind's
+// solved level (E, or three_operand_solved_max_level), random (and never correct) above.
 std::string teacher_set_document(const CorpusConfig& config, SplitMix64& rng);
 bool is_teacher_set(std::string_view document);
 // Tokens of the longest teacher set the config can draw, with <|bos|> and <|eos|>.
 int64_t max_teacher_set_tokens(const CorpusConfig& config);
 
-// One document's text (without special tokens), drawn from the mixture.
+// One document's text (without special tokens), drawn from the mixture: a teacher set or a solved problem.
 std::string sample_document(const CorpusConfig& config, SplitMix64& rng);
 
 // The loss weight of every character of `document` (0 = not a prediction target): a solved

@@ -40,13 +40,14 @@ std::vector<int> parse_levels(const std::string& text) {
   return levels;
 }
 
-std::vector<Problem> oracle_problems(const std::vector<int>& levels, int64_t count, SplitMix64& rng) {
+std::vector<Problem> oracle_problems(const std::vector<int>& levels, int64_t count, SplitMix64& rng, StudentTask task) {
   if (levels.empty()) fail("oracle problems need at least one level");
   std::vector<Problem> problems;
   for (int64_t i = 0; i < count; ++i) {
     const int level = levels[rng.below(levels.size())];
     AdditionProblem p = generate_problem(level, rng);
-    problems.push_back({std::to_string(i), p.statement(), p.answer(), cat("{\"level\":", level, "}")});
+    const StudentProblem student = true_student_problem(p, task);
+    problems.push_back({std::to_string(i), student.statement, student.answer, cat("{\"level\":", level, "}")});
   }
   return problems;
 }
@@ -64,13 +65,13 @@ std::vector<Problem> corrupt_answers(const std::vector<Problem>& problems, Split
   return out;
 }
 
-std::vector<Problem> corrupt_structure(const std::vector<Problem>& problems, SplitMix64& rng) {
+std::vector<Problem> corrupt_structure(const std::vector<Problem>& problems, SplitMix64& rng, StudentTask task) {
   std::vector<Problem> out = problems;
   for (Problem& p : out) {
     // Almost every shuffle breaks the fixed-width fields; retry the rare one that still parses.
     std::string scrambled = p.problem;
-    for (int attempt = 0; attempt < 64 && parse_statement(scrambled); ++attempt) scrambled = shuffle_text(p.problem, rng);
-    if (parse_statement(scrambled)) fail("could not scramble the statement '", p.problem, "'");
+    for (int attempt = 0; attempt < 64 && is_student_statement(scrambled, task); ++attempt) scrambled = shuffle_text(p.problem, rng);
+    if (is_student_statement(scrambled, task)) fail("could not scramble the statement '", p.problem, "'");
     p.problem = scrambled;
   }
   return out;

@@ -10,23 +10,27 @@
 
 #include "core/seed.h"
 #include "data/problems.h"
+#include "domains/testbed/domain.h"
 
 namespace soar::testbed {
 
 // "3,5-7" -> {3, 5, 6, 7}; soar::Error naming the part that is not a level or range.
 std::vector<int> parse_levels(const std::string& text);
 
-// `count` problems, each at a level drawn uniformly from `levels`, with their true answers.
-std::vector<Problem> oracle_problems(const std::vector<int>& levels, int64_t count, SplitMix64& rng);
+// `count` problems, each at a level drawn uniformly from `levels`, as the task's student sees them,
+// with their true answers.
+std::vector<Problem> oracle_problems(const std::vector<int>& levels, int64_t count, SplitMix64& rng,
+                                     StudentTask task = StudentTask::sum);
 
 // Keeps each question, replaces its answer by a random digit string of the same length that is not
 // the stated answer (a plausible but wrong answer).
 std::vector<Problem> corrupt_answers(const std::vector<Problem>& problems, SplitMix64& rng);
 
 // Keeps each answer, scrambles its question: the statement's characters (digits, padding, '+') are
-// shuffled, so it has the same length and symbols but no longer states a well-formed problem
-// (checked: a shuffle that still parses is redone).
-std::vector<Problem> corrupt_structure(const std::vector<Problem>& problems, SplitMix64& rng);
+// shuffled, so it has the same length and symbols but no longer states a well-formed problem of
+// the task (checked: a shuffle that still parses is redone).
+std::vector<Problem> corrupt_structure(const std::vector<Problem>& problems, SplitMix64& rng,
+                                       StudentTask task = StudentTask::sum);
 
 // Where a base model's hard set lies (docs/testbed.md, table 9): levels mined from the highest
 // down, each with the successes of its fail@K pool. The hard level is the lowest level L such that

@@ -1,6 +1,7 @@
 #include "domains/testbed/domain.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/error.h"
 
@@ -9,6 +10,32 @@ namespace {
 
 bool all_digits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Drops high zeros of a least-significant-first digit string ("010" is 10, "0" stays "0").
+std::string without_high_zeros(std::string digits) {
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  return digits;
+}
+
+// c - a for least-significant-first digit strings, or nullopt when c < a.
+std::optional<std::string> difference_of(const std::string& c, const std::string& a) {
+  std::string result;
+  int borrow = 0;
+  for (size_t i = 0; i < std::max(c.size(), a.size()); ++i) {
+    int digit = (i < c.size() ? c[i] - '0' : 0) - (i < a.size() ? a[i] - '0' : 0) - borrow;
+    borrow = digit < 0;
+    result.push_back(static_cast<char>('0' + digit + 10 * borrow));
+  }
+  if (borrow) return std::nullopt;
+  return without_high_zeros(result);
+}
+
+// A statement's field: 1..(its width) digits, then only '_' padding.
+std::optional<std::string> parse_field(std::string_view f) {
+  const size_t pad = std::min(f.find('_'), f.size());
+  if (!all_digits(f.substr(0, pad)) || f.find_first_not_of('_', pad) != std::string_view::npos) return std::nullopt;
+  return std::string(f.substr(0, pad));
 }
 
 }  // namespace
@@ -71,21 +98,83 @@ std::optional<AdditionProblem> parse_statement(std::string_view text) {
   text = trim_spaces(text);
   const bool three = text.size() == 3 * kWidth + 2;
   if ((text.size() != 2 * kWidth + 1 && !three) || text[kWidth] != '+' || (three && text[2 * kWidth + 1] != '+')) return std::nullopt;
-  auto field = [](std::string_view f) -> std::optional<std::string> {
-    const size_t pad = std::min(f.find('_'), f.size());
-    if (!all_digits(f.substr(0, pad)) || f.find_first_not_of('_', pad) != std::string_view::npos) return std::nullopt;
-    return std::string(f.substr(0, pad));
-  };
-  auto a = field(text.substr(0, kWidth)), b = field(text.substr(kWidth + 1, kWidth));
+  auto a = parse_field(text.substr(0, kWidth)), b = parse_field(text.substr(kWidth + 1, kWidth));
   if (!a || !b) return std::nullopt;
   if (!three) return AdditionProblem{*a, *b};
-  auto c = field(text.substr(2 * kWidth + 2));
+  auto c = parse_field(text.substr(2 * kWidth + 2));
   if (!c) return std::nullopt;
   return AdditionProblem{*a, *b, *c};
 }
 
 bool check_answer(const AdditionProblem& problem, std::string_view answer) {
   return trim_spaces(answer) == problem.answer();
+}
+
+StudentTask parse_student_task(std::string_view name) {
+  if (name == "sum") return StudentTask::sum;
+  if (name == "sum-msd") return StudentTask::sum_msd;
+  if (name == "difference") return StudentTask::difference;
+  fail("student task '", name, "': expected sum (format 5), sum-msd (format 6) or difference (format 7)");
+}
+
+const char* student_task_name(StudentTask task) {
+  switch (task) {
+    case StudentTask::sum: return "sum";
+    case StudentTask::sum_msd: return "sum-msd";
+    case StudentTask::difference: return "difference";
+  }
+  return "?";
+}
+
+
+std::string difference_statement(std::string_view c, std::string_view a) {
+  if (c.size() > static_cast<size_t>(kWidth) + 1) fail("operand '", c, "' is wider than the field width ", kWidth + 1);
+  return std::string(c) + std::string(kWidth + 1 - c.size(), '_') + "-" + pad_field(std::string(a));
+}
+
+std::optional<StudentProblem> student_problem(const AdditionProblem& problem, std::string_view stated_sum, StudentTask task) {
+  if (stated_sum.empty() || stated_sum.size() > static_cast<size_t>(kWidth) + 1 || !all_digits(stated_sum)) return std::nullopt;
+  switch (task) {
+    case StudentTask::sum: return StudentProblem{problem.statement(), std::string(stated_sum)};
+    case StudentTask::sum_msd: return StudentProblem{problem.statement(), std::string(stated_sum.rbegin(), stated_sum.rend())};
+    case StudentTask::difference:
+      if (problem.operands() != 2) return std::nullopt;
+      return StudentProblem{difference_statement(stated_sum, problem.a), without_high_zeros(problem.b)};
+  }
+  return std::nullopt;
+}
+
+StudentProblem true_student_problem(const AdditionProblem& problem, StudentTask task) {
+  if (task == StudentTask::difference && problem.operands() != 2) fail("the difference task has two-operand problems only");
+  return *student_problem(problem, problem.answer(), task);
+}
+
+namespace {
+
+// The operands c and a of a difference statement "c-a", or nullopt.
+std::optional<std::pair<std::string, std::string>> parse_difference(std::string_view statement) {
+  statement = trim_spaces(statement);
+  if (statement.size() != 2 * kWidth + 2 || statement[kWidth + 1] != '-') return std::nullopt;
+  auto c = parse_field(statement.substr(0, kWidth + 1)), a = parse_field(statement.substr(kWidth + 2));
+  if (!c || !a) return std::nullopt;
+  return std::pair{std::move(*c), std::move(*a)};
+}
+
+}  // namespace
+
+bool is_student_statement(std::string_view statement, StudentTask task) {
+  return task == StudentTask::difference ? parse_difference(statement).has_value() : parse_statement(statement).has_value();
+}
+
+std::optional<std::string> true_student_answer(std::string_view statement, StudentTask task) {
+  if (task != StudentTask::difference) {
+    const auto problem = parse_statement(statement);
+    if (!problem) return std::nullopt;
+    return student_problem(*problem, problem->answer(), task)->answer;
+  }
+  const auto operands = parse_difference(statement);
+  if (!operands) return std::nullopt;
+  return difference_of(operands->first, operands->second);
 }
 
 std::string to_little_endian(uint64_t value) {

@@ -6,6 +6,10 @@
 // three-operand sums are a kind of problem the two-operand solved levels do not contain in any
 // form (docs/testbed.md, "three-operand sums"). Answers are bare digit strings, so the checker and
 // the RLVR engine's exact-match reward agree. docs/testbed.md says why this domain and format.
+//
+// The order of the student's answer is a choice (StudentTask): least significant digit first
+// (format 5), or the usual order, most significant digit first (the asymmetric variant, format 6),
+// where writing a correct problem/answer pair is easier than solving the problem.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +35,43 @@ struct AdditionProblem {
   std::string answer() const;     // the sum, least significant first, without trailing (high) zeros
 };
 
+// What the student is asked about a problem the teacher states as a sum a + b (docs/testbed.md,
+// "the student tasks"). The teacher always writes "a+b" and the sum c least significant digit first,
+// the direction its pretraining makes easy; the task decides what the student must solve:
+//   sum (format 5): "a+b", answer c least significant digit first. The teacher's item is exactly the
+//     student's prompt and answer: it can state correctly what it can solve, and no more.
+//   sum-msd (format 6): "a+b", answer c most significant digit first (the usual order), which needs
+//     every carry before the first digit. The teacher's items say "S:" before their (lsd) answer.
+//   difference (format 7): "c-a", answer b: the inverse problem of the teacher's sum. Its corpus
+//     shows differences solved only up to a lower level than sums, so the teacher constructs
+//     correct problems (by adding) past the levels where the student can solve them (by
+//     subtracting).
+enum class StudentTask { sum, sum_msd, difference };
+// "sum", "sum-msd" or "difference"; soar::Error otherwise.
+StudentTask parse_student_task(std::string_view name);
+const char* student_task_name(StudentTask task);
+
+// A problem as the student sees it: its statement and its answer in the student's format.
+struct StudentProblem {
+  std::string statement, answer;
+};
+// The student's problem made from a sum a + b whose stated sum (least significant digit first) is
+// `stated_sum`: for sum and sum-msd the statement "a+b" with the stated sum (in the task's order), for
+// difference "c-a" with c the stated sum and answer b. A wrong stated sum makes a wrong problem.
+// nullopt when the stated sum cannot be stated (not 1..kWidth + 1 digits).
+std::optional<StudentProblem> student_problem(const AdditionProblem& problem, std::string_view stated_sum, StudentTask task);
+// student_problem with the true sum; soar::Error for a three-operand problem and the difference task.
+StudentProblem true_student_problem(const AdditionProblem& problem, StudentTask task);
+// Whether `statement` is well formed in the task's format ("a+b" or "c-a").
+bool is_student_statement(std::string_view statement, StudentTask task);
+// The true answer of a student's statement in the task's format, or nullopt when it does not parse
+// (or, for a difference, when c < a: no answer is correct).
+std::optional<std::string> true_student_answer(std::string_view statement, StudentTask task);
+
+// A difference statement: "c-a" with c in a field kWidth + 1 wide (a sum of two level-16 numbers
+// has 17 digits) and a in kWidth, both least significant digit first and '_'-padded.
+std::string difference_statement(std::string_view c, std::string_view a);
+
 // `operands` (2 or 3) operands of exactly `level` digits whose most significant digit is non-zero
 // (at level 1 any digit), each digit uniform. Deterministic given the generator state.
 AdditionProblem generate_problem(int level, SplitMix64& rng, int operands = 2);
@@ -40,7 +81,8 @@ AdditionProblem generate_problem(int level, SplitMix64& rng, int operands = 2);
 // Returns nullopt for anything else, so teacher-written text can be checked without throwing.
 std::optional<AdditionProblem> parse_statement(std::string_view text);
 
-// True when `answer` (surrounding whitespace ignored) is exactly problem.answer().
+// True when `answer` (surrounding whitespace ignored) is exactly problem.answer() (least significant
+// digit first).
 bool check_answer(const AdditionProblem& problem, std::string_view answer);
 
 // Little-endian digit strings <-> numbers (for tests and docs; only when the value fits in 64 bits).

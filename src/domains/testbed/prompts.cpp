@@ -17,17 +17,24 @@ std::string student_answer(std::string_view completion) {
   return std::string(trim_spaces(completion.substr(0, completion.find('\n'))));
 }
 
-RewardFunction checked_reward() {
-  return [](const Problem& problem, std::string_view completion) {
-    const auto parsed = parse_statement(problem.problem);
-    return parsed && check_answer(*parsed, student_answer(completion)) ? 1.0 : 0.0;
+RewardFunction checked_reward(StudentTask task) {
+  return [task](const Problem& problem, std::string_view completion) {
+    const auto answer = true_student_answer(problem.problem, task);
+    return answer && student_answer(completion) == *answer ? 1.0 : 0.0;
   };
+}
+
+std::string solved_item(const AdditionProblem& problem, StudentTask task) {
+  const StudentProblem solved = true_student_problem(problem, task);
+  return student_prompt(solved.statement) + solved.answer + "\n";
 }
 
 std::string teacher_prompt(int n) { return "Write " + std::to_string(n) + " problems:\n"; }
 
-std::string teacher_item(const AdditionProblem& problem, std::string_view answer) {
-  return student_prompt(problem.statement()) + std::string(answer) + "\n";
+const char* teacher_answer_tag(StudentTask task) { return task == StudentTask::sum_msd ? "S:" : "A:"; }
+
+std::string teacher_item(const AdditionProblem& problem, std::string_view answer, StudentTask task) {
+  return "Q:" + problem.statement() + "\n" + teacher_answer_tag(task) + std::string(answer) + "\n";
 }
 
 namespace {
@@ -41,7 +48,7 @@ std::optional<std::string_view> after_tag(std::string_view line, std::string_vie
 
 }  // namespace
 
-TeacherSet parse_teacher_set(std::string_view text) {
+TeacherSet parse_teacher_set(std::string_view text, StudentTask task) {
   std::vector<std::string_view> lines;
   while (!text.empty()) {
     const size_t end = text.find('\n');
@@ -53,7 +60,7 @@ TeacherSet parse_teacher_set(std::string_view text) {
     if (trim_spaces(lines[i]).empty()) continue;
     const auto statement = after_tag(lines[i], "Q:");
     const auto problem = statement ? parse_statement(*statement) : std::nullopt;
-    const auto answer = problem && i + 1 < lines.size() ? after_tag(lines[i + 1], "A:") : std::nullopt;
+    const auto answer = problem && i + 1 < lines.size() ? after_tag(lines[i + 1], teacher_answer_tag(task)) : std::nullopt;
     const bool digits = answer && !answer->empty() && answer->size() <= kMaxLevel + 1 &&
                         std::all_of(answer->begin(), answer->end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits) {
@@ -66,14 +73,16 @@ TeacherSet parse_teacher_set(std::string_view text) {
   return set;
 }
 
-meta::ParsedRollout parse_teacher_rollout(std::string_view text) {
-  const TeacherSet set = parse_teacher_set(text);
+meta::ParsedRollout parse_teacher_rollout(std::string_view text, StudentTask task) {
+  const TeacherSet set = parse_teacher_set(text, task);
   if (set.items.empty()) return {std::nullopt, "no well-formed item"};
   if (set.items.size() > 1) return {std::nullopt, "more than one problem"};
   if (set.malformed_lines > 0) return {std::nullopt, "malformed lines"};
   const TeacherItem& item = set.items[0];
+  const auto student = student_problem(item.problem, item.stated_answer, task);
+  if (!student) return {std::nullopt, "not a two-operand sum"};  // the difference task
   const nlohmann::json extra = {{"level", item.problem.level()}, {"answer_correct", item.correct}};
-  return {Problem{"", item.problem.statement(), item.stated_answer, extra.dump()}, ""};
+  return {Problem{"", student->statement, student->answer, extra.dump()}, ""};
 }
 
 }  // namespace soar::testbed

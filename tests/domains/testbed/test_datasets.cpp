@@ -43,6 +43,13 @@ TEST(Datasets, OracleProblemsAreCorrectAndAtTheRequestedLevels) {
     seen.insert(parsed->level());
   }
   EXPECT_EQ(seen, (std::set<int>{6, 8}));
+  // Format 6: the same problems, answers most significant digit first.
+  SplitMix64 again(1);
+  const std::vector<Problem> msd = oracle_problems({6, 8}, 400, again, StudentTask::sum_msd);
+  for (size_t i = 0; i < problems.size(); ++i) {
+    ASSERT_EQ(msd[i].problem, problems[i].problem);
+    ASSERT_EQ(msd[i].answer, std::string(problems[i].answer.rbegin(), problems[i].answer.rend()));
+  }
 }
 
 TEST(Datasets, CorruptedAnswersKeepQuestionsAndAreAlwaysWrong) {

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "domains/testbed/corpus.h"
+#include "domains/testbed/datasets.h"
 #include "domains/testbed/domain.h"
 #include "domains/testbed/prompts.h"
 
@@ -114,6 +115,105 @@ TEST(Prompts, TeacherItemsUseTheStudentLayout) {
   EXPECT_EQ(teacher_max_new_tokens(4), 4 * kTeacherItemMaxChars + 1);
 }
 
+// Format 6: the student answers most significant digit first, the teacher states "S:" answers least
+// significant digit first, and its pair reaches the student reversed.
+TEST(Prompts, SumMsdStudentAndLsdTeacher) {
+  const AdditionProblem p{"74", "53"};  // 47 + 35 = 82
+  EXPECT_EQ(parse_student_task("sum-msd"), StudentTask::sum_msd);
+  EXPECT_EQ(parse_student_task("sum"), StudentTask::sum);
+  EXPECT_EQ(parse_student_task("difference"), StudentTask::difference);
+  EXPECT_THROW(parse_student_task("msd"), Error);
+  EXPECT_EQ(true_student_problem(p, StudentTask::sum_msd).answer, "82");
+  EXPECT_EQ(true_student_problem(AdditionProblem{"9", "9"}, StudentTask::sum_msd).answer, "18");
+  EXPECT_EQ(solved_item(p, StudentTask::sum_msd), "Q:" + p.statement() + "\nA:82\n");
+  EXPECT_EQ(solved_item(p), teacher_item(p, "28"));
+  const Problem problem{"x", p.statement(), "82", "{}"};
+  EXPECT_EQ(checked_reward(StudentTask::sum_msd)(problem, "82\n"), 1.0);
+  EXPECT_EQ(checked_reward(StudentTask::sum_msd)(problem, "28\n"), 0.0);
+  EXPECT_EQ(teacher_item(p, "28", StudentTask::sum_msd), "Q:" + p.statement() + "\nS:28\n");
+  const TeacherSet set = parse_teacher_set(teacher_item(p, "28", StudentTask::sum_msd), StudentTask::sum_msd);
+  ASSERT_EQ(set.items.size(), 1u);
+  EXPECT_TRUE(set.items[0].correct);
+  EXPECT_EQ(set.malformed_lines, 0);
+  // Each task reads only its own tag.
+  EXPECT_EQ(parse_teacher_set(teacher_item(p, "28"), StudentTask::sum_msd).malformed_lines, 2);
+  EXPECT_TRUE(parse_teacher_set(teacher_item(p, "28", StudentTask::sum_msd)).items.empty());
+  const meta::ParsedRollout rollout = parse_teacher_rollout(teacher_item(p, "28", StudentTask::sum_msd), StudentTask::sum_msd);
+  ASSERT_TRUE(rollout.problem.has_value()) << rollout.rejection;
+  EXPECT_EQ(rollout.problem->problem, p.statement());
+  EXPECT_EQ(rollout.problem->answer, "82") << "the teacher's pair reaches the student in the student's order";
+  EXPECT_EQ(exact_match_reward()(*rollout.problem, student_answer("82\n")), 1.0);
+}
+
+// Format 7: the teacher writes a + b = c; the student gets c - a and must answer b.
+TEST(Prompts, DifferenceStudentAndSumTeacher) {
+  const AdditionProblem p{"74", "53"};  // 47 + 35 = 82
+  const std::string statement = difference_statement("28", "74");  // 82 - 47
+  EXPECT_EQ(statement, "28_______________-74______________");
+  EXPECT_EQ(statement.size(), static_cast<size_t>(2 * kWidth + 2));
+  EXPECT_TRUE(is_student_statement(statement, StudentTask::difference));
+  EXPECT_FALSE(is_student_statement(statement, StudentTask::sum));
+  EXPECT_FALSE(is_student_statement(p.statement(), StudentTask::difference));
+  EXPECT_EQ(true_student_answer(statement, StudentTask::difference), "53");
+  EXPECT_EQ(true_student_answer(difference_statement("1", "2"), StudentTask::difference), std::nullopt) << "1 - 2 has no answer";
+  EXPECT_EQ(true_student_answer(difference_statement("55", "55"), StudentTask::difference), "0");
+  EXPECT_EQ(true_student_answer(difference_statement("01", "9"), StudentTask::difference), "1") << "10 - 9";
+  const StudentProblem solved = true_student_problem(p, StudentTask::difference);
+  EXPECT_EQ(solved.statement, statement);
+  EXPECT_EQ(solved.answer, "53");
+  EXPECT_EQ(solved_item(p, StudentTask::difference), "Q:" + statement + "\nA:53\n");
+  // A 17-digit sum fits the first field.
+  const AdditionProblem longest{std::string(kWidth, '9'), std::string(kWidth, '9')};
+  EXPECT_EQ(true_student_answer(true_student_problem(longest, StudentTask::difference).statement, StudentTask::difference),
+            std::string(kWidth, '9'));
+  EXPECT_THROW(true_student_problem(AdditionProblem{"1", "2", "3"}, StudentTask::difference), Error);
+  // The teacher's item is format 5's; a wrong sum makes a wrong problem.
+  EXPECT_EQ(teacher_item(p, "28", StudentTask::difference), teacher_item(p, "28"));
+  const meta::ParsedRollout right = parse_teacher_rollout(teacher_item(p, "28"), StudentTask::difference);
+  ASSERT_TRUE(right.problem.has_value()) << right.rejection;
+  EXPECT_EQ(right.problem->problem, statement);
+  EXPECT_EQ(right.problem->answer, "53");
+  EXPECT_EQ(checked_reward(StudentTask::difference)(*right.problem, "53\n"), 1.0);
+  const meta::ParsedRollout wrong = parse_teacher_rollout(teacher_item(p, "38"), StudentTask::difference);
+  ASSERT_TRUE(wrong.problem.has_value());
+  EXPECT_EQ(wrong.problem->answer, "53");
+  EXPECT_EQ(checked_reward(StudentTask::difference)(*wrong.problem, "53\n"), 0.0) << "83 - 47 is not 35";
+  EXPECT_EQ(parse_teacher_rollout(teacher_item(AdditionProblem{"1", "2", "3"}, "6"), StudentTask::difference).rejection,
+            "not a two-operand sum");
+  // Oracle problems are the student's.
+  SplitMix64 rng(5);
+  for (const Problem& q : oracle_problems({4, 9}, 200, rng, StudentTask::difference)) {
+    ASSERT_EQ(true_student_answer(q.problem, StudentTask::difference), q.answer) << q.problem;
+  }
+}
+
+// Differences agree with 64-bit arithmetic at every level.
+TEST(Domain, DifferencesAgreeWithIntegerArithmetic) {
+  SplitMix64 rng(21);
+  auto value = [](const std::string& lsd) {
+    uint64_t v = 0;
+    for (auto it = lsd.rbegin(); it != lsd.rend(); ++it) v = v * 10 + static_cast<uint64_t>(*it - '0');
+    return v;
+  };
+  for (int level = kMinLevel; level <= kMaxLevel; ++level) {
+    for (int i = 0; i < 500; ++i) {
+      const AdditionProblem p = generate_problem(level, rng);
+      const uint64_t a = value(p.a), b = value(p.b);
+      const StudentProblem student = true_student_problem(p, StudentTask::difference);
+      ASSERT_EQ(student.answer, to_little_endian(b));
+      ASSERT_EQ(true_student_answer(student.statement, StudentTask::difference), to_little_endian(b));
+      // Any c - a with c >= a, and nothing for c < a.
+      const uint64_t c = value(p.answer()) - rng.below(a + b + 1);  // in [0, a + b]
+      const auto answer = true_student_answer(difference_statement(to_little_endian(c), p.a), StudentTask::difference);
+      if (c >= a) {
+        ASSERT_EQ(answer, to_little_endian(c - a));
+      } else {
+        ASSERT_EQ(answer, std::nullopt);
+      }
+    }
+  }
+}
+
 TEST(Prompts, TeacherParserCountsMalformedLinesAndNeverThrows) {
   auto item = [](const char* a, const char* b, const char* c) { return teacher_item(AdditionProblem{a, b}, c); };
   const std::string q74 = "Q:" + AdditionProblem{"74", "53"}.statement() + "\n";
@@ -149,13 +249,18 @@ TEST(Prompts, TeacherParserCountsMalformedLinesAndNeverThrows) {
   }
 }
 
-// Every problem the corpus shows with its answer: solved documents carry the checker's answer; in
+// Every problem the corpus shows with its answer: solved documents carry the checker's answer (in
+// the student's order, or with msd least significant first as a teacher item "S:"); in
 // teacher-format sets answers are correct exactly at solved levels (random, and wrong, above).
-TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
+void check_corpus(StudentTask task) {
   CorpusConfig config;
+  config.student_task = task;
+  const std::string tag = teacher_answer_tag(task);
+  int solved_as_teacher_items = 0;
   config.solved_max_level = 6;
   config.statement_max_level = 12;
   config.teacher_set_fraction = 0.3;
+  if (task == StudentTask::difference) config.student_solved_max_level = 3;
   SplitMix64 rng(11);
   int solved = 0, set_items = 0, hard_items = 0, hard_correct = 0, three_operand_items = 0;
   std::vector<int> solved_levels(kMaxLevel + 1, 0), set_levels(kMaxLevel + 1, 0);
@@ -165,26 +270,49 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   };
   for (int d = 0; d < 20000; ++d) {
     config.hard_digit_positions = d % 2 == 0 ? 0 : 8;  // uncapped, and capped below the hard levels 9-12
-    config.three_operand_set_fraction = d % 3 == 0 ? 0.5 : 0.0;  // three-operand sets in a third of the draws,
-    config.three_operand_solved_max_level = d % 6 == 0 ? 2 : 0;  // solved up to level 2 in half of those
+    if (task != StudentTask::difference) {  // the difference task has two-operand problems only
+      config.three_operand_set_fraction = d % 3 == 0 ? 0.5 : 0.0;  // three-operand sets in a third of the draws,
+      config.three_operand_solved_max_level = d % 6 == 0 ? 2 : 0;  // solved up to level 2 in half of those
+    }
     const std::string doc = sample_document(config, rng);
     if (doc.rfind("Q:", 0) == 0) {
       const size_t newline = doc.find('\n');
-      const auto problem = parse_statement(doc.substr(2, newline - 2));
+      const std::string statement = doc.substr(2, newline - 2), answer = student_answer(doc.substr(newline + 3));
+      const auto problem = parse_statement(statement);
+      // Only the answer is trained.
+      const std::vector<float> target = document_targets(config, doc);
+      for (size_t i = 0; i < doc.size(); ++i) ASSERT_EQ(target[i], i >= newline + 3 ? 1.0f : 0.0f) << doc << " at " << i;
+      ++solved;
+      if (task == StudentTask::difference && !problem) {  // the student's "c-a", answer b, at its solved levels
+        ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
+        ASSERT_EQ(true_student_answer(statement, task), answer) << doc;
+        ASSERT_LE(static_cast<int>(std::max(answer.size(), statement.find('_', kWidth + 2) - kWidth - 2)), 3) << doc;
+        ASSERT_EQ(checked_reward(task)(Problem{"p", statement, "", "{}"}, answer), 1.0) << doc;
+        continue;
+      }
       ASSERT_TRUE(problem.has_value()) << doc;
-      ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
-      ASSERT_TRUE(check_answer(*problem, student_answer(doc.substr(newline + 3)))) << doc;
       ASSERT_LE(problem->level(), solved_max_level(*problem));
       ++solved_levels[problem->level()];
-      ++solved;
+      const bool teacher_item_solved = task == StudentTask::difference || doc.substr(newline + 1, 2) == "S:";
+      if (teacher_item_solved) {  // the teacher's sum, least significant digit first
+        ASSERT_NE(task, StudentTask::sum) << doc;
+        ASSERT_TRUE(check_answer(*problem, answer)) << doc;
+        ASSERT_EQ(doc, teacher_item(*problem, answer, task));
+        ++solved_as_teacher_items;
+      } else {
+        ASSERT_EQ(doc.substr(newline + 1, 2), "A:") << doc;
+        ASSERT_EQ(answer, true_student_problem(*problem, task).answer) << doc;
+        ASSERT_EQ(doc, solved_item(*problem, task));
+        ASSERT_EQ(checked_reward(task)(Problem{"p", problem->statement(), "", "{}"}, answer), 1.0) << doc;
+      }
     } else {
       ASSERT_EQ(doc.rfind("Write ", 0), 0u) << doc;
       ASSERT_TRUE(is_teacher_set(doc));
-      const TeacherSet set = parse_teacher_set(doc.substr(doc.find('\n') + 1));
+      const TeacherSet set = parse_teacher_set(doc.substr(doc.find('\n') + 1), task);
       ASSERT_LE(static_cast<int64_t>(doc.size()) + 2, max_teacher_set_tokens(config)) << doc;
       // Items are exactly the student's layout: what follows "A:" is checked like a student's answer.
       std::string items;
-      for (const auto& item : set.items) items += teacher_item(item.problem, item.stated_answer);
+      for (const auto& item : set.items) items += teacher_item(item.problem, item.stated_answer, task);
       ASSERT_EQ(doc.substr(doc.find('\n') + 1), items);
       // The answers of items above E are not trained (unless train_hard_answers); all else is.
       // Statement digits and the first field's first '_' (the random choices) have the statement weight.
@@ -195,8 +323,8 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
       for (const auto& item : set.items) {
         ASSERT_EQ(item.problem.operands(), set.items[0].problem.operands()) << "a set has one kind of problem: " << doc;
         const bool hard = item.problem.level() > solved_max_level(item.problem);
-        const std::string text = teacher_item(item.problem, item.stated_answer);
-        const size_t answer_at = text.find("\nA:") + 3, statement_end = text.find('\n');
+        const std::string text = teacher_item(item.problem, item.stated_answer, task);
+        const size_t answer_at = text.find("\n" + tag) + 3, statement_end = text.find('\n');
         for (size_t i = 0; i < text.size(); ++i) {
           const bool longest = item.stated_answer.size() == static_cast<size_t>(item.problem.level()) + 1;
           const bool hard_answer = i >= answer_at && hard && !(longest && i + 1 == text.size());  // that newline is trained
@@ -236,8 +364,18 @@ TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) {
   for (int level = 1; level <= config.solved_max_level; ++level) EXPECT_GT(solved_levels[level], 1000) << level;
   for (int level = 1; level <= config.statement_max_level; ++level) EXPECT_GT(set_levels[level], 100) << level;
   EXPECT_GT(hard_items, 1000);
-  EXPECT_GT(three_operand_items, 500);
+  if (task != StudentTask::difference) EXPECT_GT(three_operand_items, 500);
+  if (task != StudentTask::sum) {  // about half of the solved problems, as configured
+    EXPECT_GT(solved_as_teacher_items, 0.45 * solved);
+    EXPECT_LT(solved_as_teacher_items, 0.55 * solved);
+  } else {
+    EXPECT_EQ(solved_as_teacher_items, 0);
+  }
 }
+
+TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) { check_corpus(StudentTask::sum); }
+TEST(Corpus, EveryGeneratedProblemAgreesWithTheCheckerSumMsd) { check_corpus(StudentTask::sum_msd); }
+TEST(Corpus, EveryGeneratedProblemAgreesWithTheCheckerDifference) { check_corpus(StudentTask::difference); }
 
 // Rows hold teacher sets whole, first, with their <|eos|>; everything after them is solved problems.
 TEST(Corpus, PackedRowsNeverCutATeacherSet) {

@@ -109,6 +109,29 @@ TEST(Pretrain, CacheKeyCoversTheCorpusFormat) {
   other = config;
   other.corpus.teacher_set_fraction = 0.2;
   EXPECT_NE(other.cache_key(), config.cache_key());
+  // Format 6 (the student answers most significant digit first) is another model.
+  other = config;
+  other.corpus.student_task = StudentTask::sum_msd;
+  EXPECT_NE(other.cache_key(), config.cache_key());
+  EXPECT_NE(other.to_json().find("\"student_task\": \"sum-msd\""), std::string::npos);
+  PretrainConfig fraction = other;
+  fraction.corpus.solved_teacher_item_fraction = 0.25;
+  EXPECT_NE(fraction.cache_key(), other.cache_key());
+  fraction.corpus.solved_teacher_item_fraction = 1.5;
+  EXPECT_THROW(fraction.validate(), std::exception);
+  PretrainConfig difference = config;
+  difference.corpus.student_task = StudentTask::difference;
+  EXPECT_NE(difference.cache_key(), other.cache_key());
+  difference.corpus.student_solved_max_level = 3;
+  EXPECT_NO_THROW(difference.validate());
+  EXPECT_NE(difference.to_json().find("\"student_solved_max_level\": 3"), std::string::npos);
+  difference.corpus.student_solved_max_level = 9;  // above solved_max_level
+  EXPECT_THROW(difference.validate(), std::exception);
+  difference.corpus.student_solved_max_level = 3;
+  difference.corpus.three_operand_set_fraction = 0.5;  // the difference task has two operands only
+  EXPECT_THROW(difference.validate(), std::exception);
+  // Format 5's record does not mention the option, so its models keep their cache keys.
+  EXPECT_EQ(config.to_json().find("student_task"), std::string::npos);
   // A row too short for the largest teacher set is refused, not silently emptied of sets.
   other = config;
   other.corpus.max_set_size = 4;
