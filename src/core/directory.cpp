@@ -45,4 +45,16 @@ void remove_tree(const std::filesystem::path& path) {
   }
 }
 
+std::optional<int64_t> numbered_entry(std::string_view name, std::string_view prefix,
+                                      std::initializer_list<std::string_view> suffixes) {
+  if (name.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const std::string_view rest = name.substr(prefix.size());
+  const size_t digits = std::min(rest.find_first_not_of("0123456789"), rest.size());
+  if (digits == 0 || digits > 18) return std::nullopt;  // 18 digits always fit in int64_t
+  if (std::find(suffixes.begin(), suffixes.end(), rest.substr(digits)) == suffixes.end()) return std::nullopt;
+  int64_t number = 0;
+  for (char c : rest.substr(0, digits)) number = number * 10 + (c - '0');
+  return number;
+}
+
 }  // namespace soar

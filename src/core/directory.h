@@ -9,8 +9,12 @@
 // arithmetic, status, rename and create_directories ran there and are kept.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace soar {
@@ -22,5 +26,11 @@ std::vector<std::string> directory_entries(const std::filesystem::path& dir);
 // followed. Nothing happens when `path` does not exist. Fails with soar::Error naming what it could
 // not remove.
 void remove_tree(const std::filesystem::path& path);
+
+// N of an entry named <prefix><N><suffix> (N decimal digits, suffix one of `suffixes`; "" for none),
+// or nullopt for any other name, a digit run included that does not fit in int64_t. Runs number
+// their per-step entries so ("step_00000012", "step_000012.jsonl.gz").
+std::optional<int64_t> numbered_entry(std::string_view name, std::string_view prefix,
+                                      std::initializer_list<std::string_view> suffixes);
 
 }  // namespace soar

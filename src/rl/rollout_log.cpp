@@ -131,13 +131,8 @@ std::string read_rollout_file(const fs::path& path) {
 void remove_rollouts_after(const fs::path& dir, const std::string& prefix, int64_t step) {
   if (!fs::is_directory(dir)) return;
   for (const std::string& name : directory_entries(dir)) {
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string rest = name.substr(prefix.size());
-    const size_t digits = rest.find_first_not_of("0123456789");
-    if (digits == 0 || rest.empty()) continue;
-    const std::string suffix = digits == std::string::npos ? "" : rest.substr(digits);
-    if (suffix != "" && suffix != ".jsonl" && suffix != ".jsonl.gz") continue;
-    if (std::stoll(rest.substr(0, digits)) > step) remove_tree(dir / name);
+    const auto number = numbered_entry(name, prefix, {"", ".jsonl", ".jsonl.gz"});
+    if (number && *number > step) remove_tree(dir / name);
   }
 }
 

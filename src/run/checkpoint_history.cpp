@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -44,12 +43,10 @@ void add_copy(const fs::path& checkpoint, const fs::path& history_dir, int64_t s
 // The steps of history_dir's step_<S> entries, oldest first; leftovers of an interrupted copy
 // (step_<S>.tmp, .old) are not entries.
 std::vector<int64_t> history_steps(const fs::path& history_dir) {
-  static const std::regex name("step_(\\d+)");
   std::vector<int64_t> steps;
   if (!fs::exists(history_dir)) return steps;
   for (const std::string& entry : directory_entries(history_dir)) {
-    std::smatch m;
-    if (std::regex_match(entry, m, name)) steps.push_back(std::stoll(m[1]));
+    if (const auto step = numbered_entry(entry, "step_", {""})) steps.push_back(*step);
   }
   std::sort(steps.begin(), steps.end());
   return steps;

@@ -73,3 +73,15 @@ TEST(Directory, RemoveTreeOfAPathThroughAFileNamesIt) {
         << e.what();
   }
 }
+
+TEST(Directory, NumberedEntries) {
+  using soar::numbered_entry;
+  EXPECT_EQ(numbered_entry("step_00000012", "step_", {""}), 12);
+  EXPECT_EQ(numbered_entry("step_000012.jsonl.gz", "step_", {"", ".jsonl", ".jsonl.gz"}), 12);
+  EXPECT_EQ(numbered_entry("step_12.tmp", "step_", {""}), std::nullopt) << "an interrupted copy is not an entry";
+  EXPECT_EQ(numbered_entry("step_", "step_", {""}), std::nullopt);
+  EXPECT_EQ(numbered_entry("step_x1", "step_", {""}), std::nullopt);
+  EXPECT_EQ(numbered_entry("stop_1", "step_", {""}), std::nullopt);
+  EXPECT_EQ(numbered_entry("step_999999999999999999", "step_", {""}), 999999999999999999);
+  EXPECT_EQ(numbered_entry("step_99999999999999999999999", "step_", {""}), std::nullopt) << "no overflow, no throw";
+}
