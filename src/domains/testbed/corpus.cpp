@@ -57,7 +57,7 @@ int student_max_level(const CorpusConfig& config) {
 // one within them (drawn only then, so corpora whose student levels are E are unchanged).
 std::string solved_text(const CorpusConfig& config, AdditionProblem problem, SplitMix64& rng) {
   if (config.student_task == StudentTask::sum) return solved_item(problem);
-  if (problem.operands() == 3 || rng.uniform() < config.solved_teacher_item_fraction) {
+  if (rng.uniform() < config.solved_teacher_item_fraction) {  // (difference has no three-operand problems: validate())
     return teacher_item(problem, problem.answer(), config.student_task);
   }
   if (problem.level() > student_max_level(config)) problem = solved_problem(config, uniform_level(kMinLevel, student_max_level(config), rng), rng);
