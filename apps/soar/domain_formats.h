@@ -32,6 +32,6 @@ TeacherFormat teacher_format(const std::string& domain, const std::string& teach
 // --student-task sum|sum-msd|difference: the testbed student's task (testbed/domain.h), on every
 // command that writes, measures or trains on testbed problems. A model solves the task it was
 // pretrained with.
-void add_student_task_option(CLI::App& command, testbed::StudentTask& order);
+void add_student_task_option(CLI::App& command, testbed::StudentTask& task);
 
 }  // namespace soar::app

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "core/error.h"
 
@@ -71,9 +72,7 @@ std::string AdditionProblem::answer() const {
     carry = digit / 10;  // up to 2 with three operands
   }
   if (carry) sum.push_back(static_cast<char>('0' + carry));
-  // Trailing characters are the high digits: drop zeros there ("00" + "0" is "0", not "00").
-  while (sum.size() > 1 && sum.back() == '0') sum.pop_back();
-  return sum;
+  return without_high_zeros(std::move(sum));  // the trailing (high) digits: "00" + "0" is "0", not "00"
 }
 
 AdditionProblem generate_problem(int level, SplitMix64& rng, int operands) {

@@ -7,9 +7,9 @@
 // form (docs/testbed.md, "three-operand sums"). Answers are bare digit strings, so the checker and
 // the RLVR engine's exact-match reward agree. docs/testbed.md says why this domain and format.
 //
-// The order of the student's answer is a choice (StudentTask): least significant digit first
-// (format 5), or the usual order, most significant digit first (the asymmetric variant, format 6),
-// where writing a correct problem/answer pair is easier than solving the problem.
+// What the student solves of the teacher's sum is a choice (StudentTask): the sum itself (format 5),
+// the sum most significant digit first (format 6), or the difference c - a (format 7); the last two
+// are meant to make writing a correct problem/answer pair easier than solving the problem.
 #pragma once
 
 #include <cstdint>

@@ -190,20 +190,15 @@ TEST(Prompts, DifferenceStudentAndSumTeacher) {
 // Differences agree with 64-bit arithmetic at every level.
 TEST(Domain, DifferencesAgreeWithIntegerArithmetic) {
   SplitMix64 rng(21);
-  auto value = [](const std::string& lsd) {
-    uint64_t v = 0;
-    for (auto it = lsd.rbegin(); it != lsd.rend(); ++it) v = v * 10 + static_cast<uint64_t>(*it - '0');
-    return v;
-  };
   for (int level = kMinLevel; level <= kMaxLevel; ++level) {
     for (int i = 0; i < 500; ++i) {
       const AdditionProblem p = generate_problem(level, rng);
-      const uint64_t a = value(p.a), b = value(p.b);
+      const uint64_t a = from_little_endian(p.a), b = from_little_endian(p.b);
       const StudentProblem student = true_student_problem(p, StudentTask::difference);
       ASSERT_EQ(student.answer, to_little_endian(b));
       ASSERT_EQ(true_student_answer(student.statement, StudentTask::difference), to_little_endian(b));
       // Any c - a with c >= a, and nothing for c < a.
-      const uint64_t c = value(p.answer()) - rng.below(a + b + 1);  // in [0, a + b]
+      const uint64_t c = from_little_endian(p.answer()) - rng.below(a + b + 1);  // in [0, a + b]
       const auto answer = true_student_answer(difference_statement(to_little_endian(c), p.a), StudentTask::difference);
       if (c >= a) {
         ASSERT_EQ(answer, to_little_endian(c - a));
@@ -250,7 +245,7 @@ TEST(Prompts, TeacherParserCountsMalformedLinesAndNeverThrows) {
 }
 
 // Every problem the corpus shows with its answer: solved documents carry the checker's answer (in
-// the student's order, or with msd least significant first as a teacher item "S:"); in
+// the student's format, or for the other tasks as the teacher's sum, least significant first); in
 // teacher-format sets answers are correct exactly at solved levels (random, and wrong, above).
 void check_corpus(StudentTask task) {
   CorpusConfig config;
@@ -364,7 +359,9 @@ void check_corpus(StudentTask task) {
   for (int level = 1; level <= config.solved_max_level; ++level) EXPECT_GT(solved_levels[level], 1000) << level;
   for (int level = 1; level <= config.statement_max_level; ++level) EXPECT_GT(set_levels[level], 100) << level;
   EXPECT_GT(hard_items, 1000);
-  if (task != StudentTask::difference) EXPECT_GT(three_operand_items, 500);
+  if (task != StudentTask::difference) {
+    EXPECT_GT(three_operand_items, 500);
+  }
   if (task != StudentTask::sum) {  // about half of the solved problems, as configured
     EXPECT_GT(solved_as_teacher_items, 0.45 * solved);
     EXPECT_LT(solved_as_teacher_items, 0.55 * solved);
