@@ -20,6 +20,10 @@ void check(std::string_view text, soar::testbed::StudentTask task) {
   for (const auto& item : set.items) {
     auto reparsed = parse_statement(item.problem.statement());
     if (!reparsed || reparsed->statement() != item.problem.statement()) std::abort();
+    if (task == StudentTask::interleaved) {  // a sum of at most level + 1 digits, without high zeros
+      const std::string& sum = item.stated_answer;
+      if (sum.empty() || sum.size() > static_cast<size_t>(item.problem.level()) + 1 || (sum.size() > 1 && sum.back() == '0')) std::abort();
+    }
     if (item.correct != check_answer(item.problem, item.stated_answer)) std::abort();
   }
   if (set.malformed_lines < 0) std::abort();
@@ -37,8 +41,6 @@ void check(std::string_view text, soar::testbed::StudentTask task) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  check(text, soar::testbed::StudentTask::sum);
-  check(text, soar::testbed::StudentTask::sum_msd);
-  check(text, soar::testbed::StudentTask::difference);
+  for (const auto task : soar::testbed::kStudentTasks) check(text, task);
   return 0;
 }

@@ -9,7 +9,7 @@
 #   ARMS ("soar base-teacher oracle learnability uncertainty corrupt-answers corrupt-structure")
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
-#   STUDENT_TASK (the recipe's student-task, else lsd: format 5; msd for a format-6 base model)
+#   STUDENT_TASK (the recipe's student-task, else sum: format 5; the base model's pretraining task)
 # Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; `soar report EXP_DIR...` turns them into a report
 # (scripts/soar_report; several EXP_DIRs are several seeds).
 set -euo pipefail
@@ -24,7 +24,7 @@ ARMS=${ARMS:-"soar base-teacher oracle learnability uncertainty corrupt-answers 
 recipe_value() { awk -v key="$1" '$1 == key && $2 == "=" { print $3; exit }' "$RECIPE"; }
 INNER_PROMPTS=$(recipe_value inner-prompts) INNER_SAMPLES=$(recipe_value inner-samples) STUDENT_LR=$(recipe_value student-lr)
 [[ -n $INNER_PROMPTS && -n $INNER_SAMPLES && -n $STUDENT_LR ]] || { echo "$RECIPE must set inner-prompts, inner-samples and student-lr"; exit 1; }
-STUDENT_TASK=${STUDENT_TASK:-$(recipe_value student-task | tr -d '"')}; STUDENT_TASK=${STUDENT_TASK:-lsd}
+STUDENT_TASK=${STUDENT_TASK:-$(recipe_value student-task | tr -d '"')}; STUDENT_TASK=${STUDENT_TASK:-sum}
 student=$'Q:{problem}\nA:'
 generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 20)
 mkdir -p "$exp"

@@ -1,7 +1,5 @@
 #include "domain_formats.h"
 
-#include <map>
-
 #include "core/error.h"
 #include "domains/math/math_domain.h"
 #include "domains/testbed/prompts.h"
@@ -29,14 +27,20 @@ TeacherFormat teacher_format(const std::string& domain, const std::string& teach
 }
 
 void add_student_task_option(CLI::App& command, testbed::StudentTask& task) {
-  const std::map<std::string, testbed::StudentTask> names{
-      {"sum", testbed::StudentTask::sum}, {"sum-msd", testbed::StudentTask::sum_msd}, {"difference", testbed::StudentTask::difference}};
   command
-      .add_option("--student-task", task,
-                  "Testbed: what the student solves of the teacher's sum a+b=c: sum (format 5), sum-msd (c most "
-                  "significant digit first, format 6) or difference (c-a, format 7); the model's pretraining task")
-      ->transform(CLI::CheckedTransformer(names))
-      ->option_text("sum|sum-msd|difference")
+      .add_option_function<std::string>(
+          "--student-task",
+          [&task](const std::string& name) {
+            try {
+              task = testbed::parse_student_task(name);
+            } catch (const Error& e) {  // CLI11 reports its own errors; anything else would escape parse()
+              throw CLI::ValidationError("--student-task", e.what());
+            }
+          },
+          "Testbed: what the student solves of the teacher's sum a+b=c: sum (format 5), sum-msd (c most "
+          "significant digit first, format 6), difference (c-a, format 7) or interleaved (format 5's sum; "
+          "the teacher writes it digit-interleaved, format 8); the model's pretraining task")
+      ->option_text("sum|sum-msd|difference|interleaved")
       ->default_str(testbed::student_task_name(task));
 }
 

@@ -122,8 +122,9 @@ void CorpusConfig::validate() const {
   if (student_solved_max_level < 0 || student_solved_max_level > solved_max_level) {
     fail("corpus.student_solved_max_level = ", student_solved_max_level, " is outside [0, solved_max_level]");
   }
-  if (student_task == StudentTask::difference && (three_operand_set_fraction > 0 || three_operand_solved_max_level > 0)) {
-    fail("corpus: the difference task has two-operand problems only (three_operand_* must be 0)");
+  if ((student_task == StudentTask::difference || student_task == StudentTask::interleaved) &&
+      (three_operand_set_fraction > 0 || three_operand_solved_max_level > 0)) {
+    fail("corpus: the ", student_task_name(student_task), " task has two-operand problems only (three_operand_* must be 0)");
   }
   if (three_operand_solved_max_level < 0 || three_operand_solved_max_level > solved_max_level) {
     fail("corpus.three_operand_solved_max_level = ", three_operand_solved_max_level, " is outside [0, solved_max_level]");
@@ -158,8 +159,62 @@ std::string sample_document(const CorpusConfig& config, SplitMix64& rng) {
   return solved_document(config, rng);
 }
 
+namespace {
+
+// Format 8's targets of one item line "W:<triples>" at [at, end) (end: its newline or the
+// document's end), written into target / any_digit. A solved document (not in a set) trains its sum
+// digits, carry digit and newline only (with answer_only_loss). In a set: the operand slots are the
+// statement's random choices (set_statement_weight), the first '_' of the carry triple among them
+// (it ends the level); the sum and carry digits are trained at solved levels and, above them
+// (unless train_hard_answers), only as "some digit" (every slot holds one whatever the sum);
+// everything else at 1.
+void interleaved_item_targets(const CorpusConfig& config, std::string_view document, size_t at, size_t end, bool in_set,
+                              std::vector<float>& target, std::vector<uint8_t>& any_digit) {
+  if (!in_set && !config.answer_only_loss) return;
+  const auto sum = parse_interleaved_sum(document.substr(at + 2, end - at - 2));
+  if (!sum) return;  // not the corpus's own text: leave the default targets
+  const size_t slots = (end - at - 2) / 3 * 3;
+  const bool hard = in_set && !config.train_hard_answers && !solved_kind(config, sum->problem.level(), 2);
+  const size_t digits = slots / 3;  // sum digits and the carry
+  const size_t trained_digits = config.hard_digit_positions > 0 ? std::min<size_t>(digits, config.hard_digit_positions) : digits;
+  if (!in_set) std::fill(target.begin() + at, target.begin() + at + 2, 0);
+  for (size_t k = 0; k < slots; ++k) {
+    const size_t i = at + 2 + k;
+    if (k % 3 != 2) {  // an operand slot
+      const bool carry_triple = k + 3 >= slots;
+      target[i] = !in_set ? 0.0f : carry_triple && k % 3 == 1 ? 1.0f : static_cast<float>(config.set_statement_weight);
+      continue;
+    }
+    if (!hard) continue;
+    target[i] = 0;
+    any_digit[i] = k / 3 < trained_digits;
+  }
+}
+
+// Whether `document` is in format 8's teacher text: a set, or a solved problem as the teacher's item.
+bool interleaved_document(const CorpusConfig& config, std::string_view document) {
+  return config.student_task == StudentTask::interleaved && (is_teacher_set(document) || document.substr(0, 2) == "W:");
+}
+
+// The targets of every "W:" item line of a format-8 document.
+void interleaved_targets(const CorpusConfig& config, std::string_view document, std::vector<float>& target,
+                         std::vector<uint8_t>& any_digit) {
+  for (size_t at = 0; at < document.size();) {
+    const size_t end = std::min(document.find('\n', at), document.size());
+    if (document.substr(at, 2) == "W:") interleaved_item_targets(config, document, at, end, is_teacher_set(document), target, any_digit);
+    at = end + 1;
+  }
+}
+
+}  // namespace
+
 std::vector<float> document_targets(const CorpusConfig& config, std::string_view document) {
   std::vector<float> target(document.size(), 1.0f);
+  if (interleaved_document(config, document)) {
+    std::vector<uint8_t> any_digit(document.size(), 0);
+    interleaved_targets(config, document, target, any_digit);
+    return target;
+  }
   if (!is_teacher_set(document)) {
     // In a solved document the prompt ends at the answer's tag ("A:", or "S:" for a teacher item);
     // everything after it is the answer.
@@ -194,6 +249,11 @@ std::vector<float> document_targets(const CorpusConfig& config, std::string_view
 
 std::vector<uint8_t> document_digit_targets(const CorpusConfig& config, std::string_view document) {
   std::vector<uint8_t> any_digit(document.size(), 0);
+  if (interleaved_document(config, document)) {
+    std::vector<float> target(document.size(), 1.0f);
+    interleaved_targets(config, document, target, any_digit);
+    return any_digit;
+  }
   if (!is_teacher_set(document)) return any_digit;
   for (const SetItem& item : set_items(document)) {
     if (!untrained_answer(config, item)) continue;

@@ -113,7 +113,8 @@ StudentTask parse_student_task(std::string_view name) {
   if (name == "sum") return StudentTask::sum;
   if (name == "sum-msd") return StudentTask::sum_msd;
   if (name == "difference") return StudentTask::difference;
-  fail("student task '", name, "': expected sum (format 5), sum-msd (format 6) or difference (format 7)");
+  if (name == "interleaved") return StudentTask::interleaved;
+  fail("student task '", name, "': expected sum (format 5), sum-msd (format 6), difference (format 7) or interleaved (format 8)");
 }
 
 const char* student_task_name(StudentTask task) {
@@ -121,6 +122,7 @@ const char* student_task_name(StudentTask task) {
     case StudentTask::sum: return "sum";
     case StudentTask::sum_msd: return "sum-msd";
     case StudentTask::difference: return "difference";
+    case StudentTask::interleaved: return "interleaved";
   }
   return "?";
 }
@@ -134,7 +136,8 @@ std::string difference_statement(std::string_view c, std::string_view a) {
 std::optional<StudentProblem> student_problem(const AdditionProblem& problem, std::string_view stated_sum, StudentTask task) {
   if (stated_sum.empty() || stated_sum.size() > static_cast<size_t>(kWidth) + 1 || !all_digits(stated_sum)) return std::nullopt;
   switch (task) {
-    case StudentTask::sum: return StudentProblem{problem.statement(), std::string(stated_sum)};
+    case StudentTask::sum:
+    case StudentTask::interleaved: return StudentProblem{problem.statement(), std::string(stated_sum)};
     case StudentTask::sum_msd: return StudentProblem{problem.statement(), std::string(stated_sum.rbegin(), stated_sum.rend())};
     case StudentTask::difference:
       if (problem.operands() != 2) return std::nullopt;
@@ -174,6 +177,42 @@ std::optional<std::string> true_student_answer(std::string_view statement, Stude
   const auto operands = parse_difference(statement);
   if (!operands) return std::nullopt;
   return difference_of(operands->first, operands->second);
+}
+
+std::string interleaved_sum_text(const AdditionProblem& problem, std::string_view stated_sum) {
+  if (problem.operands() != 2) fail("the interleaved format has two-operand sums only");
+  const size_t level = static_cast<size_t>(problem.level());
+  if (stated_sum.size() != level && stated_sum.size() != level + 1) {
+    fail("interleaved sum: the stated sum '", stated_sum, "' of a level-", level, " problem must have ", level, " or ", level + 1, " digits");
+  }
+  auto slot = [](const std::string& number, size_t i) { return i < number.size() ? number[i] : '_'; };
+  std::string text;
+  for (size_t i = 0; i < level; ++i) text += {slot(problem.a, i), slot(problem.b, i), stated_sum[i]};
+  text += {'_', '_', stated_sum.size() > level ? stated_sum[level] : '0'};
+  return text;
+}
+
+std::optional<InterleavedSum> parse_interleaved_sum(std::string_view text) {
+  text = trim_spaces(text);
+  if (text.size() % 3 != 0 || text.size() < 6 || text.size() > 3 * (static_cast<size_t>(kWidth) + 1)) return std::nullopt;
+  const size_t triples = text.size() / 3;
+  InterleavedSum sum;
+  std::string c;
+  for (size_t i = 0; i < triples; ++i) {
+    const char a = text[3 * i], b = text[3 * i + 1], digit = text[3 * i + 2];
+    if (digit < '0' || digit > '9') return std::nullopt;
+    c.push_back(digit);
+    const bool last = i + 1 == triples;
+    if (last != (a == '_' && b == '_')) return std::nullopt;  // only the carry triple has no operand digit
+    for (auto [slot, number] : {std::pair{a, &sum.problem.a}, std::pair{b, &sum.problem.b}}) {
+      if (slot == '_') continue;
+      if (slot < '0' || slot > '9' || number->size() != i) return std::nullopt;  // a digit after the operand ended
+      number->push_back(slot);
+    }
+  }
+  if (sum.problem.a.empty() || sum.problem.b.empty()) return std::nullopt;
+  sum.stated_sum = without_high_zeros(std::move(c));
+  return sum;
 }
 
 std::string to_little_endian(uint64_t value) {

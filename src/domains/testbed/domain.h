@@ -8,8 +8,9 @@
 // the RLVR engine's exact-match reward agree. docs/testbed.md says why this domain and format.
 //
 // What the student solves of the teacher's sum is a choice (StudentTask): the sum itself (format 5),
-// the sum most significant digit first (format 6), or the difference c - a (format 7); the last two
-// are meant to make writing a correct problem/answer pair easier than solving the problem.
+// the sum most significant digit first (format 6), the difference c - a (format 7), or the sum with
+// the teacher writing it digit-interleaved (format 8); the last three are meant to make writing a
+// correct problem/answer pair easier than solving the problem.
 #pragma once
 
 #include <cstdint>
@@ -46,8 +47,15 @@ struct AdditionProblem {
 //     shows differences solved only up to a lower level than sums, so the teacher constructs
 //     correct problems (by adding) past the levels where the student can solve them (by
 //     subtracting).
-enum class StudentTask { sum, sum_msd, difference };
-// "sum", "sum-msd" or "difference"; soar::Error otherwise.
+//   interleaved (format 8): the student's task is format 5's sum, but the teacher writes its item
+//     with the digits interleaved (interleaved_sum_text): each sum digit right after the two
+//     operand digits it depends on, so the teacher computes locally what the student must compute
+//     across the fixed-width fields. The asymmetry is built into how each writes, as when a person
+//     writes a problem forwards from its construction and a solver works backwards from the statement.
+enum class StudentTask { sum, sum_msd, difference, interleaved };
+inline constexpr StudentTask kStudentTasks[] = {StudentTask::sum, StudentTask::sum_msd, StudentTask::difference,
+                                                StudentTask::interleaved};
+// "sum", "sum-msd", "difference" or "interleaved"; soar::Error otherwise.
 StudentTask parse_student_task(std::string_view name);
 const char* student_task_name(StudentTask task);
 
@@ -71,6 +79,21 @@ std::optional<std::string> true_student_answer(std::string_view statement, Stude
 // A difference statement: "c-a" with c in a field kWidth + 1 wide (a sum of two level-16 numbers
 // has 17 digits) and a in kWidth, both least significant digit first and '_'-padded.
 std::string difference_statement(std::string_view c, std::string_view a);
+
+// Format 8's teacher text of a two-operand sum a + b with stated sum c (least significant digit
+// first, L or L + 1 digits for level L): for each digit position i < L the triple a_i b_i c_i ('_'
+// where an operand has ended), then the carry triple "__" c_L ('0' when c has L digits). E.g. 47 +
+// 35 = 82: "752438__0"; 5 + 5 = 10: "550__1". soar::Error for a stated sum of another length or a
+// three-operand problem.
+std::string interleaved_sum_text(const AdditionProblem& problem, std::string_view stated_sum);
+struct InterleavedSum {
+  AdditionProblem problem;
+  std::string stated_sum;  // the c digits and the carry, without high zeros ("0" carry dropped)
+};
+// Reads interleaved_sum_text back: triples of which only the last is "__<digit>", every other with
+// a digit as its third character, each operand's slots 1.. digits then only '_', at most kWidth + 1
+// triples. nullopt for anything else; never throws.
+std::optional<InterleavedSum> parse_interleaved_sum(std::string_view text);
 
 // `operands` (2 or 3) operands of exactly `level` digits whose most significant digit is non-zero
 // (at level 1 any digit), each digit uniform. Deterministic given the generator state.

@@ -93,7 +93,7 @@ std::string PretrainConfig::to_json() const {
   if (corpus.hard_digit_positions > 0) j["corpus"]["hard_digit_positions"] = corpus.hard_digit_positions;
   if (corpus.three_operand_set_fraction > 0) j["corpus"]["three_operand_set_fraction"] = corpus.three_operand_set_fraction;
   if (corpus.three_operand_solved_max_level > 0) j["corpus"]["three_operand_solved_max_level"] = corpus.three_operand_solved_max_level;
-  if (corpus.student_task != StudentTask::sum) {  // formats 6 and 7 (docs/testbed.md, "student tasks")
+  if (corpus.student_task != StudentTask::sum) {  // formats 6-8 (docs/testbed.md, "student tasks")
     j["corpus"]["student_task"] = student_task_name(corpus.student_task);
     j["corpus"]["solved_teacher_item_fraction"] = corpus.solved_teacher_item_fraction;
     j["corpus"]["student_solved_max_level"] = corpus.student_solved_max_level;

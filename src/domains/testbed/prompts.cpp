@@ -31,9 +31,16 @@ std::string solved_item(const AdditionProblem& problem, StudentTask task) {
 
 std::string teacher_prompt(int n) { return "Write " + std::to_string(n) + " problems:\n"; }
 
-const char* teacher_answer_tag(StudentTask task) { return task == StudentTask::sum_msd ? "S:" : "A:"; }
+const char* teacher_answer_tag(StudentTask task) {
+  switch (task) {
+    case StudentTask::sum_msd: return "S:";
+    case StudentTask::interleaved: return "W:";
+    default: return "A:";
+  }
+}
 
 std::string teacher_item(const AdditionProblem& problem, std::string_view answer, StudentTask task) {
+  if (task == StudentTask::interleaved) return "W:" + interleaved_sum_text(problem, answer) + "\n";
   return "Q:" + problem.statement() + "\n" + teacher_answer_tag(task) + std::string(answer) + "\n";
 }
 
@@ -58,6 +65,16 @@ TeacherSet parse_teacher_set(std::string_view text, StudentTask task) {
   TeacherSet set;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (trim_spaces(lines[i]).empty()) continue;
+    if (task == StudentTask::interleaved) {  // one line an item
+      const auto body = after_tag(lines[i], "W:");
+      const auto sum = body ? parse_interleaved_sum(*body) : std::nullopt;
+      if (!sum) {
+        ++set.malformed_lines;
+      } else {
+        set.items.push_back({sum->problem, sum->stated_sum, check_answer(sum->problem, sum->stated_sum)});
+      }
+      continue;
+    }
     const auto statement = after_tag(lines[i], "Q:");
     const auto problem = statement ? parse_statement(*statement) : std::nullopt;
     const auto answer = problem && i + 1 < lines.size() ? after_tag(lines[i + 1], teacher_answer_tag(task)) : std::nullopt;

@@ -15,7 +15,8 @@
 // keep the answer least significant digit first and say so with another tag,
 // "Q:<statement>\nS:<answer>\n"; with difference (format 7) the student gets "Q:c-a\nA:" and
 // answers b. The teacher always writes the easy direction; its pair reaches the student as the
-// student's problem (student_problem).
+// student's problem (student_problem). With interleaved (format 8) the student's prompt is format 5's
+// and the teacher writes each item on one line, "W:<interleaved_sum_text>\n" (domain.h).
 #pragma once
 
 #include <cstdint>
@@ -45,15 +46,18 @@ RewardFunction checked_reward(StudentTask task = StudentTask::sum);
 std::string solved_item(const AdditionProblem& problem, StudentTask task = StudentTask::sum);
 
 std::string teacher_prompt(int n);
-// The tag before a teacher item's answer: "A:" (lsd: the student's own), "S:" (msd).
+// The tag before a teacher item's answer: "A:" (lsd: the student's own), "S:" (msd); for
+// interleaved the tag of the item's only line, "W:".
 const char* teacher_answer_tag(StudentTask task);
 // One item of a teacher set: "Q:<statement>\n<tag><answer>\n", the answer least significant digit
-// first (with lsd: the student's prompt and answer).
+// first (with lsd: the student's prompt and answer); for interleaved "W:<interleaved_sum_text>\n".
 std::string teacher_item(const AdditionProblem& problem, std::string_view answer, StudentTask task = StudentTask::sum);
 // The longest well-formed item: "Q:" + statement + "\n" + "A:" + (kWidth + 1 digits) + "\n",
 // with a two-operand statement, and with a three-operand one.
 inline constexpr int kTeacherItemMaxChars = 2 + (2 * kWidth + 1) + 1 + 2 + (kWidth + 1) + 1;
 inline constexpr int kTeacherItemMaxCharsThreeOperands = kTeacherItemMaxChars + kWidth + 1;
+// An interleaved item, "W:" + kWidth + 1 triples + "\n", is shorter: the bounds hold for every task.
+static_assert(2 + 3 * (kWidth + 1) + 1 <= kTeacherItemMaxChars);
 // Tokens a teacher needs to write n well-formed items of up to `operands` operands and <|eos|>
 // (one token per character).
 inline constexpr int64_t teacher_max_new_tokens(int64_t n, int operands = 2) {
@@ -69,7 +73,8 @@ struct TeacherItem {
 struct TeacherSet {
   std::vector<TeacherItem> items;
   // Non-empty lines that are not part of a well-formed item: a line "Q:<statement>" immediately
-  // followed by a line "<tag><1..kWidth+1 digits>" (spaces around either part allowed).
+  // followed by a line "<tag><1..kWidth+1 digits>" (spaces around either part allowed); for
+  // interleaved a line "W:<text parse_interleaved_sum reads>".
   int malformed_lines = 0;
 };
 

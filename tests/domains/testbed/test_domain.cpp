@@ -26,7 +26,9 @@ TEST(Domain, AnswersAgreeWithIntegerArithmetic) {
       const AdditionProblem p = generate_problem(level, rng);
       ASSERT_EQ(p.level(), level);
       ASSERT_EQ(p.a.size(), static_cast<size_t>(level));
-      if (level > 1) ASSERT_NE(p.a.back(), '0') << "leading (most significant) digit must be non-zero";
+      if (level > 1) {
+        ASSERT_NE(p.a.back(), '0') << "leading (most significant) digit must be non-zero";
+      }
       const std::string expected = to_little_endian(from_little_endian(p.a) + from_little_endian(p.b));
       ASSERT_EQ(p.answer(), expected) << p.statement();
       ASSERT_TRUE(check_answer(p, expected));
@@ -209,6 +211,77 @@ TEST(Domain, DifferencesAgreeWithIntegerArithmetic) {
   }
 }
 
+TEST(Prompts, InterleavedTeacherAndSumStudent) {
+  const AdditionProblem p{"74", "53"};  // 47 + 35 = 82
+  EXPECT_EQ(interleaved_sum_text(p, "28"), "752438__0");
+  EXPECT_EQ(interleaved_sum_text(AdditionProblem{"5", "5"}, "01"), "550__1");            // 5 + 5 = 10
+  EXPECT_EQ(interleaved_sum_text(AdditionProblem{"99", "1"}, "001"), "9109_0__1");       // 99 + 1 = 100
+  EXPECT_THROW(interleaved_sum_text(p, "2"), Error) << "a level-2 sum has 2 or 3 digits";
+  EXPECT_THROW(interleaved_sum_text(AdditionProblem{"1", "2", "3"}, "6"), Error);
+  EXPECT_EQ(teacher_item(p, "28", StudentTask::interleaved), "W:752438__0\n");
+  EXPECT_STREQ(teacher_answer_tag(StudentTask::interleaved), "W:");
+  // The student's side is format 5's.
+  EXPECT_EQ(solved_item(p, StudentTask::interleaved), solved_item(p));
+  EXPECT_EQ(true_student_answer(p.statement(), StudentTask::interleaved), "28");
+  EXPECT_TRUE(is_student_statement(p.statement(), StudentTask::interleaved));
+  EXPECT_EQ(parse_student_task("interleaved"), StudentTask::interleaved);
+  const meta::ParsedRollout right = parse_teacher_rollout("W:752438__0\n", StudentTask::interleaved);
+  ASSERT_TRUE(right.problem.has_value()) << right.rejection;
+  EXPECT_EQ(right.problem->problem, p.statement());
+  EXPECT_EQ(right.problem->answer, "28");
+  EXPECT_EQ(checked_reward(StudentTask::interleaved)(*right.problem, "28\n"), 1.0);
+  const meta::ParsedRollout wrong = parse_teacher_rollout("W:752439__0\n", StudentTask::interleaved);
+  ASSERT_TRUE(wrong.problem.has_value());
+  EXPECT_EQ(wrong.problem->answer, "29");
+  EXPECT_EQ(wrong.problem->extra_json, R"({"answer_correct":false,"level":2})");
+  EXPECT_EQ(checked_reward(StudentTask::interleaved)(*wrong.problem, "29\n"), 0.0) << "47 + 35 is not 92";
+  // The carry triple: a "0" carry is no digit of the sum, a "1" is.
+  const auto carried = parse_interleaved_sum("550__1");
+  ASSERT_TRUE(carried.has_value());
+  EXPECT_EQ(carried->stated_sum, "01");
+  EXPECT_EQ(parse_interleaved_sum(" 550__0 ")->stated_sum, "0");
+  EXPECT_EQ(parse_interleaved_sum("9109_0__1")->problem.statement(), (AdditionProblem{"99", "1"}.statement()));
+  // Malformed: no carry triple, a carry triple before the end, a digit after an operand ended, an
+  // empty operand, a non-digit sum slot, a length not in triples, too many triples.
+  for (const std::string& bad : std::vector<std::string>{"7524", "752438", "__0752438__0", "7_21_20_3__0", "7121_2_33__0", "_53__0", "5_5__0", "55x__0",
+                                "752438__0_", "", std::string(3 * kWidth, '1') + "11111__1"}) {
+    EXPECT_FALSE(parse_interleaved_sum(bad).has_value()) << bad;
+  }
+  EXPECT_TRUE(parse_interleaved_sum(std::string(3 * kWidth, '1') + "__1").has_value()) << "level 16";
+  const TeacherSet set = parse_teacher_set("W:752438__0\nQ:x\nW:550__1\nW:55\n\nA:3\n", StudentTask::interleaved);
+  ASSERT_EQ(set.items.size(), 2u);
+  EXPECT_TRUE(set.items[0].correct);
+  EXPECT_TRUE(set.items[1].correct);
+  EXPECT_EQ(set.malformed_lines, 3);
+  EXPECT_EQ(parse_teacher_rollout("W:752438__0\nW:550__1\n", StudentTask::interleaved).rejection, "more than one problem");
+  EXPECT_TRUE(parse_teacher_set(teacher_item(p, "28"), StudentTask::interleaved).items.empty()) << "format 5's item is not one";
+}
+
+// Interleaved texts read back to their problem and stated sum at every level, and a stated sum is
+// correct exactly when it is the integer sum.
+TEST(Domain, InterleavedSumsAgreeWithIntegerArithmetic) {
+  SplitMix64 rng(31);
+  for (int level = kMinLevel; level <= kMaxLevel; ++level) {
+    for (int i = 0; i < 500; ++i) {
+      AdditionProblem p = generate_problem(level, rng);
+      if (i % 2 && level > 1) p.b.resize(1 + rng.below(level - 1));  // uneven operands
+      if (p.b.size() > 1 && p.b.back() == '0') p.b.back() = '1';
+      const std::string sum = to_little_endian(from_little_endian(p.a) + from_little_endian(p.b));
+      const auto read = parse_interleaved_sum(interleaved_sum_text(p, sum));
+      ASSERT_TRUE(read.has_value()) << p.statement();
+      ASSERT_EQ(read->problem.statement(), p.statement());
+      ASSERT_EQ(read->stated_sum, sum);
+      ASSERT_TRUE(check_answer(read->problem, read->stated_sum));
+      std::string other = sum;  // one digit changed: wrong
+      const size_t at = rng.below(other.size() - (other.size() > static_cast<size_t>(level) ? 1 : 0));
+      other[at] = static_cast<char>('0' + (other[at] - '0' + 1 + rng.below(9)) % 10);
+      const auto wrong = parse_interleaved_sum(interleaved_sum_text(p, other));
+      ASSERT_TRUE(wrong.has_value());
+      ASSERT_FALSE(check_answer(wrong->problem, wrong->stated_sum)) << interleaved_sum_text(p, other);
+    }
+  }
+}
+
 TEST(Prompts, TeacherParserCountsMalformedLinesAndNeverThrows) {
   auto item = [](const char* a, const char* b, const char* c) { return teacher_item(AdditionProblem{a, b}, c); };
   const std::string q74 = "Q:" + AdditionProblem{"74", "53"}.statement() + "\n";
@@ -334,7 +407,9 @@ void check_corpus(StudentTask task) {
                                     : item.problem.level();
           const bool digit_class = hard && i >= answer_at && i < answer_at + positions;
           ASSERT_EQ(any_digit[at + i], digit_class ? 1 : 0) << doc << " at " << at + i;
-          if (digit_class) ASSERT_EQ(target[at + i], 0.0f);
+          if (digit_class) {
+            ASSERT_EQ(target[at + i], 0.0f);
+          }
         }
         at += text.size();
       }
@@ -373,6 +448,91 @@ void check_corpus(StudentTask task) {
 TEST(Corpus, EveryGeneratedProblemAgreesWithTheChecker) { check_corpus(StudentTask::sum); }
 TEST(Corpus, EveryGeneratedProblemAgreesWithTheCheckerSumMsd) { check_corpus(StudentTask::sum_msd); }
 TEST(Corpus, EveryGeneratedProblemAgreesWithTheCheckerDifference) { check_corpus(StudentTask::difference); }
+
+// Format 8's corpus: solved problems as the student's items (levels 1..E_s) or as the teacher's
+// interleaved items (levels 1..E), always correct; sets of interleaved items, correct exactly at
+// levels <= E; and the loss weights of every character as docs/testbed.md states them, recomputed
+// here from each item's triples.
+TEST(Corpus, InterleavedCorpusAgreesWithTheCheckerAndItsWeights) {
+  CorpusConfig config;
+  config.student_task = StudentTask::interleaved;
+  config.solved_max_level = 6;
+  config.student_solved_max_level = 4;
+  config.teacher_set_fraction = 0.3;
+  EXPECT_THROW(([&] { CorpusConfig three = config; three.three_operand_set_fraction = 0.5; three.validate(); })(), Error);
+  SplitMix64 rng(12);
+  int student_items = 0, teacher_items = 0, set_items = 0, hard_items = 0, hard_correct = 0;
+  std::vector<int> set_levels(kMaxLevel + 1, 0);
+  const float w = static_cast<float>(config.set_statement_weight);
+  for (int d = 0; d < 20000; ++d) {
+    config.hard_digit_positions = d % 2 == 0 ? 0 : 8;
+    const std::string doc = sample_document(config, rng);
+    const std::vector<float> target = document_targets(config, doc);
+    const std::vector<uint8_t> any_digit = document_digit_targets(config, doc);
+    ASSERT_EQ(target.size(), doc.size());
+    if (doc.rfind("Q:", 0) == 0) {  // the student's item, as in format 5
+      const size_t newline = doc.find('\n');
+      const auto problem = parse_statement(doc.substr(2, newline - 2));
+      ASSERT_TRUE(problem.has_value()) << doc;
+      ASSERT_LE(problem->level(), config.student_solved_max_level) << doc;
+      ASSERT_EQ(doc, solved_item(*problem, StudentTask::interleaved));
+      for (size_t i = 0; i < doc.size(); ++i) ASSERT_EQ(target[i], i >= newline + 3 ? 1.0f : 0.0f) << doc << " at " << i;
+      ++student_items;
+      continue;
+    }
+    const bool set = is_teacher_set(doc);
+    const size_t first = set ? doc.find('\n') + 1 : 0;
+    if (set) {
+      for (size_t i = 0; i < first; ++i) ASSERT_EQ(target[i], 1.0f);
+    } else {
+      ASSERT_EQ(doc.rfind("W:", 0), 0u) << doc;
+    }
+    const TeacherSet parsed = parse_teacher_set(doc.substr(first), StudentTask::interleaved);
+    ASSERT_EQ(parsed.malformed_lines, 0) << doc;
+    ASSERT_TRUE(set || parsed.items.size() == 1) << doc;
+    size_t at = first;
+    for (const TeacherItem& item : parsed.items) {
+      const int level = item.problem.level();
+      const bool solved = level <= config.solved_max_level;
+      ASSERT_EQ(item.correct, solved) << doc;  // hard answers are random and never right
+      const std::string text = teacher_item(item.problem, item.stated_answer, StudentTask::interleaved);
+      ASSERT_EQ(doc.substr(at, text.size()), text) << doc;
+      const bool hard = set && !solved;
+      const size_t positions = config.hard_digit_positions > 0 ? std::min<size_t>(level + 1, config.hard_digit_positions) : level + 1;
+      for (size_t k = 0; k < text.size(); ++k) {
+        const size_t slot = k - 2;  // after "W:"
+        const bool tag = k < 2, newline = k + 1 == text.size(), sum_digit = !tag && !newline && slot % 3 == 2;
+        const bool carry_b = !tag && !newline && slot == 3 * static_cast<size_t>(level) + 1;
+        float expected = 1.0f;
+        if (!set) {
+          expected = sum_digit || newline ? 1.0f : 0.0f;  // answer-only loss
+        } else if (!tag && !newline && !sum_digit) {
+          expected = carry_b ? 1.0f : w;  // operand slots are random choices; the carry triple's second '_' follows
+        } else if (sum_digit && hard) {
+          expected = 0.0f;
+        }
+        ASSERT_EQ(target[at + k], expected) << doc << " at " << at + k;
+        ASSERT_EQ(any_digit[at + k], hard && sum_digit && slot / 3 < positions ? 1 : 0) << doc << " at " << at + k;
+      }
+      at += text.size();
+      if (set) {
+        ++set_items;
+        ++set_levels[level];
+        hard_items += !solved;
+        hard_correct += !solved && item.correct;
+      } else {
+        ASSERT_TRUE(item.correct) << doc;
+        ++teacher_items;
+      }
+    }
+    ASSERT_EQ(at, doc.size()) << doc;
+  }
+  EXPECT_GT(student_items, 5000);
+  EXPECT_GT(teacher_items, 5000);
+  EXPECT_GT(hard_items, 1000);
+  EXPECT_EQ(hard_correct, 0);
+  for (int level = 1; level <= kMaxLevel; ++level) EXPECT_GT(set_levels[level], 100) << level;
+}
 
 // Rows hold teacher sets whole, first, with their <|eos|>; everything after them is solved problems.
 TEST(Corpus, PackedRowsNeverCutATeacherSet) {
