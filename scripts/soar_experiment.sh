@@ -15,7 +15,7 @@
 set -euo pipefail
 base=$1 exp=$2 seed=$3
 soar="${SOAR_BIN:-build/release/apps/soar/soar}"
-python="${SOAR_HOME:-$HOME/.cache/soar}/venv/bin/python"
+python="${SOAR_PYTHON:-${SOAR_HOME:-$HOME/.cache/soar}/venv/bin/python}"
 RECIPE=${RECIPE:-configs/testbed.toml}
 HARD_LEVELS=${HARD_LEVELS:-11} POOL=${POOL:-64} ORACLE_LEVELS=${ORACLE_LEVELS:-6-10}
 NPROC=${NPROC:-2} EVAL_SAMPLES=${EVAL_SAMPLES:-32}
