@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -174,11 +175,7 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
 }
 
 ModelConfig ModelConfig::from_file(const std::filesystem::path& config_json) {
-  std::ifstream in(config_json, std::ios::binary);
-  if (!in) fail("cannot open model config ", config_json);
-  std::stringstream text;
-  text << in.rdbuf();
-  return from_json_text(text.str(), config_json.string());
+  return from_json_text(read_whole_file(config_json), config_json.string());
 }
 
 void ModelConfig::validate(const std::string& source) const {

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
@@ -224,15 +225,6 @@ void File::parse(std::span<const std::byte> bytes) {
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path.string(), ": cannot open: ", std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) fail(path.string(), ": read failed");
-  return text.str();
-}
-
 bool stays_inside(const fs::path& relative) {
   if (relative.empty() || relative.is_absolute() || relative.has_root_name()) return false;
   for (const auto& part : relative)
@@ -270,7 +262,7 @@ Checkpoint Checkpoint::open(const fs::path& dir_or_file) {
   }
 
   const std::string index_name = index.string();
-  json root = parse_json(read_text(index), index_name, "index", kHeaderJsonRules);
+  json root = parse_json(read_whole_file(index), index_name, "index", kHeaderJsonRules);
   if (!root.is_object()) fail(index_name, ": index is a JSON ", root.type_name(), ", not an object");
   auto weight_map_it = root.find("weight_map");
   if (weight_map_it == root.end()) fail(index_name, ": missing field \"weight_map\"");

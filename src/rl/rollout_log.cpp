@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
@@ -121,11 +122,8 @@ fs::path write_rollout_file(const fs::path& path, std::string_view lines) {
 }
 
 std::string read_rollout_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot open ", path);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return path.extension() == ".gz" ? gunzip(bytes.str(), path) : bytes.str();
+  std::string bytes = read_whole_file(path);
+  return path.extension() == ".gz" ? gunzip(bytes, path) : bytes;
 }
 
 void remove_rollouts_after(const fs::path& dir, const std::string& prefix, int64_t step) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/read_file.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "tokenizer/added_tokens.h"
@@ -42,14 +43,6 @@ struct Tokenizer::Impl {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("tokenizer file ", path.string(), ": cannot open");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 tok::AddedToken parse_added_token(const Field& f) {
   tok::AddedToken t;
   t.id = f["id"].id();
@@ -73,7 +66,7 @@ Tokenizer::~Tokenizer() = default;
 Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   auto impl = std::make_unique<Impl>();
   impl->file = path;
-  const nlohmann::json json = parse_json(read_file(path), cat("tokenizer file ", path.string()));
+  const nlohmann::json json = parse_json(read_whole_file(path), cat("tokenizer file ", path.string()));
   const Field root(json, impl->file, "");
   if (!json.is_object()) root.fail("expected a JSON object");
   for (const char* unsupported : {"truncation", "padding"}) {

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/read_file.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -18,14 +19,6 @@ void copy_tokenizer_files(const std::filesystem::path& from_dir, const std::file
 }
 
 namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path.string(), ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A special token as tokenizer_config.json writes it: "text", {"content": "text", ...} or null.
 std::optional<std::string> token_text(const nlohmann::json& config, const char* field, const std::string& file) {
@@ -57,11 +50,11 @@ std::optional<ChatTemplate> read_chat_template(const std::filesystem::path& dir)
   const std::string config_name = config_file.string();
   nlohmann::json config = nlohmann::json::object();
   if (std::filesystem::exists(config_file)) {
-    config = parse_json(read_text(config_file), config_name);
+    config = parse_json(read_whole_file(config_file), config_name);
     if (!config.is_object()) fail(config_name, ": not a JSON object");
   }
   const std::optional<std::string> bos = token_text(config, "bos_token", config_name);
-  if (std::filesystem::exists(jinja_file)) return ChatTemplate{read_text(jinja_file), jinja_file.string(), bos};
+  if (std::filesystem::exists(jinja_file)) return ChatTemplate{read_whole_file(jinja_file), jinja_file.string(), bos};
   const auto it = config.find("chat_template");
   if (it == config.end() || it->is_null()) return std::nullopt;
   const std::string where = config_name + ": chat_template";

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
@@ -156,14 +157,6 @@ at::Tensor document_logits(CausalLMImpl& model, const at::Tensor& input_ids) {
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot read ", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The batch of step `step`: inputs [rows, length], next-token targets (-100 where the corpus does
 // not train the token) and each target's loss weight.
 struct Batch {
@@ -200,7 +193,7 @@ PretrainResult pretrain(const PretrainConfig& config, const fs::path& out, const
   fs::create_directories(out);
   const fs::path recorded = out / "pretrain.json", model_dir = out / "model", checkpoint = out / "checkpoint";
   if (fs::exists(recorded)) {
-    const std::string existing = read_text(recorded);
+    const std::string existing = read_whole_file(recorded);
     if (existing != config_json) {
       char existing_key[17];
       std::snprintf(existing_key, sizeof existing_key, "%016llx", static_cast<unsigned long long>(fnv1a64(existing)));
