@@ -10,7 +10,7 @@
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
 #   STUDENT_TASK (the recipe's student-task, else sum: format 5; the base model's pretraining task)
-# Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,eval-*}; `soar report EXP_DIR...` turns them into a report
+# Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,<teacher>-t,eval-*}; `soar report EXP_DIR...` turns them into a report
 # (scripts/soar_report; several EXP_DIRs are several seeds).
 set -euo pipefail
 base=$1 exp=$2 seed=$3
@@ -84,12 +84,20 @@ if [[ -s "$exp/soar/promoted_questions.jsonl" ]] && (( rl_steps > 1 )); then
 else
   echo "no promoted questions: SOAR promoted no student, so there is no PQ student" > "$exp/pq-fresh.txt"
 fi
-# The intrinsic teachers are evaluated by sampling from them (the paper's Intrinsic-T: 128 accepted problems).
-for arm in learnability uncertainty; do
-  [[ " $ARMS " == *" $arm "* && -d "$exp/$arm/teacher" ]] && (( rl_steps > 1 )) || continue
-  "$soar" --threads 1 teacher-sample --model "$exp/$arm/teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
-    --out "$exp/$arm-sampled.jsonl" 2> /dev/null
-  fresh_student "$arm-t" "$exp/$arm-sampled.jsonl"
+# Every teacher is also evaluated by sampling from it (the paper's Base-T, Grounded-T and
+# Intrinsic-T, B.6: 128 accepted problems, then a fresh student as for PQ): the base model as
+# teacher (base-t), SOAR's teacher (grounded-t), the intrinsic teachers (learnability-t, uncertainty-t).
+for arm in base-teacher soar learnability uncertainty; do
+  [[ " $ARMS " == *" $arm "* ]] && (( rl_steps > 1 )) || continue
+  case $arm in
+    base-teacher) name=base-t teacher=$base ;;  # the base-teacher arm never trains its teacher
+    soar) name=grounded-t teacher=$exp/soar/teacher ;;
+    *) name=$arm-t teacher=$exp/$arm/teacher ;;
+  esac
+  [[ -d $teacher ]] || continue
+  "$soar" --threads 1 teacher-sample --model "$teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
+    --out "$exp/$name-sampled.jsonl" 2> /dev/null
+  fresh_student "$name" "$exp/$name-sampled.jsonl"
 done
 
 step "pass@k on D_test"
@@ -98,7 +106,7 @@ evaluate() { launch eval --model "$2" --problems "$exp/hard/test.jsonl" "${gener
                --seed "$seed" --out "$exp/eval-$1" > /dev/null; }
 evaluate base "$base"
 evaluate hard-only "$exp/hard-only/model"
-for fresh in pq-fresh learnability-t uncertainty-t; do [[ -d "$exp/$fresh/model" ]] && evaluate "$fresh" "$exp/$fresh/model"; done
+for fresh in pq-fresh base-t grounded-t learnability-t uncertainty-t; do [[ -d "$exp/$fresh/model" ]] && evaluate "$fresh" "$exp/$fresh/model"; done
 for arm in $ARMS; do evaluate "$arm" "$exp/$arm/student"; done
 # PS (the paper's promoted student): the promoted student with the best greedy D_train accuracy.
 if [[ -d "$exp/soar/promoted" ]]; then

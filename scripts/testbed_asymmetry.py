@@ -7,11 +7,14 @@ Each base-model directory holds the files the measuring commands wrote:
   levels.json   soar testbed levels --out   (the student's pass@1 per level)
   teacher.json  soar testbed teacher --out  (items and correct answers per level)
   edge/scan.json, optional: soar testbed hard-level --out edge  (the hard level H)
+  edge/rl-train, edge/rl-curriculum, optional: the two RL arms of docs/testbed.md "Reproducing"
 
 Usage: testbed_asymmetry.py DIR [DIR ...] [--markdown]
 Prints one row per level: the student's pass@1 and the teacher's correct rate, mean +- sd over the
 directories, then per directory; and, where scan.json exists, the check of the premise: at H, H-1
-and H-2 the teacher is correct on >= 30 % of its problems while the student's pass@1 at H is < 1 %.
+and H-2 the teacher is correct on >= 30 % of its problems while the student's pass@1 at H is < 1 %;
+and, where the RL arms exist, the plateau and stepping-stone table: D_test pass@32 at every
+evaluation of direct RL on D_train and of the curriculum, with the steps that had any reward.
 """
 import argparse
 import json
@@ -30,7 +33,14 @@ def load(directory):
     written = {int(k): (v["items"], v["correct"]) for k, v in teacher.items() if k.isdigit()}
     scan = d / "edge" / "scan.json"
     hard = json.loads(scan.read_text()).get("hard_level") if scan.exists() else None
-    return {"name": d.name, "student": levels, "teacher": written, "hard": hard}
+    arms = {}
+    for arm in ("rl-train", "rl-curriculum"):
+        metrics = d / "edge" / arm / "metrics.jsonl"
+        if metrics.exists():
+            records = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+            arms[arm] = {"evals": [r["pass_at_k"]["pass@32"]["mean"] for r in records if r.get("event") == "eval"],
+                         "rewards": [r["reward"] for r in records if r.get("event") == "step"]}
+    return {"name": d.name, "student": levels, "teacher": written, "hard": hard, "arms": arms}
 
 
 def mean_sd(values):
@@ -76,6 +86,19 @@ def main():
         holds = m["student"].get(h, 1.0) < 0.01 and all(r is not None and r >= 0.30 for r, _ in rates)
         shown = ", ".join(f"{r:.2f} ({n})" if r is not None else "- (0)" for r, n in rates)
         print(f"| {m['name']} | {h} | {m['student'].get(h, float('nan')):.4f} | {shown} | {'yes' if holds else 'no'} |")
+    with_arms = [m for m in checked if len(m["arms"]) == 2]
+    if not with_arms:
+        return
+    print()
+    print("| base model | H | direct RL on D_train: pass@32 (steps with reward) | curriculum: pass@32 | curriculum reward, first -> last 20 steps |")
+    print("| --- | ---: | --- | --- | --- |")
+    for m in with_arms:
+        direct, curriculum = m["arms"]["rl-train"], m["arms"]["rl-curriculum"]
+        evals = lambda arm: " / ".join(f"{v:.3f}".rstrip("0").rstrip(".") if v else "0" for v in arm["evals"])
+        rewarded = sum(r > 0 for r in direct["rewards"])
+        first, last = curriculum["rewards"][:20], curriculum["rewards"][-20:]
+        trend = f"{statistics.mean(first):.2f} -> {statistics.mean(last):.2f}" if first else "-"
+        print(f"| {m['name']} | {m['hard']} | {evals(direct)} ({rewarded} of {len(direct['rewards'])}) | {evals(curriculum)} | {trend} |")
 
 
 if __name__ == "__main__":
