@@ -1,13 +1,11 @@
 #include "model/config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/read_file.h"
 
 namespace soar {
 namespace {

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iomanip>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -16,11 +15,11 @@
 #include <sstream>
 #include <utility>
 
-#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/read_file.h"
 #include "core/utf8.h"
 
 namespace soar::safetensors {

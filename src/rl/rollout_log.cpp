@@ -2,14 +2,12 @@
 
 #include <zlib.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
-#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
+#include "core/read_file.h"
 #include "core/seed.h"
 
 namespace soar {

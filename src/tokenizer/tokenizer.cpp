@@ -2,15 +2,13 @@
 // added tokens -> normalizer -> (normalized added tokens) -> pre-tokenizer -> BPE -> post-processor.
 #include "tokenizer/tokenizer.h"
 
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
-#include "core/read_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/read_file.h"
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_level.h"

@@ -1,11 +1,8 @@
 #include "tokenizer/tokenizer_files.h"
 
-#include <fstream>
-#include <sstream>
-
-#include "core/read_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/read_file.h"
 
 namespace soar {
 

@@ -6,17 +6,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "core/read_file.h"
 #include "core/atomic_file.h"
 #include "core/directory.h"
 #include "core/error.h"
 #include "core/metrics_log.h"
-#include "core/stop_signal.h"
+#include "core/read_file.h"
 #include "core/seed.h"
+#include "core/stop_signal.h"
 #include "domains/testbed/char_tokenizer.h"
 #include "model/causal_lm.h"
 #include "model/checkpoint.h"
