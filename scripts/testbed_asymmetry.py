@@ -9,7 +9,7 @@ Each base-model directory holds the files the measuring commands wrote:
   edge/scan.json, optional: soar testbed hard-level --out edge  (the hard level H)
   edge/rl-train, edge/rl-curriculum, optional: the two RL arms of docs/testbed.md "Reproducing"
 
-Usage: testbed_asymmetry.py DIR [DIR ...] [--markdown]
+Usage: testbed_asymmetry.py DIR [DIR ...]
 Prints one row per level: the student's pass@1 and the teacher's correct rate, mean +- sd over the
 directories, then per directory; and, where scan.json exists, the check of the premise: at H, H-1
 and H-2 the teacher is correct on >= 30 % of its problems while the student's pass@1 at H is < 1 %;

@@ -29,7 +29,7 @@ int64_t teacher_token_budget(const std::string& domain);
 TeacherFormat teacher_format(const std::string& domain, const std::string& teacher_prompt, const PromptFormat& student,
                              const Policy& policy, testbed::StudentTask student_task = testbed::StudentTask::sum);
 
-// --student-task sum|sum-msd|difference: the testbed student's task (testbed/domain.h), on every
+// --student-task sum|sum-msd|difference|interleaved: the testbed student's task (testbed/domain.h), on every
 // command that writes, measures or trains on testbed problems. A model solves the task it was
 // pretrained with.
 void add_student_task_option(CLI::App& command, testbed::StudentTask& task);

@@ -193,7 +193,7 @@ void interleaved_item_targets(const CorpusConfig& config, std::string_view docum
 
 // Whether `document` is in format 8's teacher text: a set, or a solved problem as the teacher's item.
 bool interleaved_document(const CorpusConfig& config, std::string_view document) {
-  return config.student_task == StudentTask::interleaved && (is_teacher_set(document) || document.substr(0, 2) == "W:");
+  return config.student_task == StudentTask::interleaved && (is_teacher_set(document) || document.substr(0, 2) == teacher_answer_tag(StudentTask::interleaved));
 }
 
 // The targets of every "W:" item line of a format-8 document.
@@ -201,7 +201,7 @@ void interleaved_targets(const CorpusConfig& config, std::string_view document, 
                          std::vector<uint8_t>& any_digit) {
   for (size_t at = 0; at < document.size();) {
     const size_t end = std::min(document.find('\n', at), document.size());
-    if (document.substr(at, 2) == "W:") interleaved_item_targets(config, document, at, end, is_teacher_set(document), target, any_digit);
+    if (document.substr(at, 2) == teacher_answer_tag(StudentTask::interleaved)) interleaved_item_targets(config, document, at, end, is_teacher_set(document), target, any_digit);
     at = end + 1;
   }
 }

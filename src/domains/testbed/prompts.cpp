@@ -40,7 +40,7 @@ const char* teacher_answer_tag(StudentTask task) {
 }
 
 std::string teacher_item(const AdditionProblem& problem, std::string_view answer, StudentTask task) {
-  if (task == StudentTask::interleaved) return "W:" + interleaved_sum_text(problem, answer) + "\n";
+  if (task == StudentTask::interleaved) return teacher_answer_tag(task) + interleaved_sum_text(problem, answer) + "\n";
   return "Q:" + problem.statement() + "\n" + teacher_answer_tag(task) + std::string(answer) + "\n";
 }
 
@@ -66,7 +66,7 @@ TeacherSet parse_teacher_set(std::string_view text, StudentTask task) {
   for (size_t i = 0; i < lines.size(); ++i) {
     if (trim_spaces(lines[i]).empty()) continue;
     if (task == StudentTask::interleaved) {  // one line an item
-      const auto body = after_tag(lines[i], "W:");
+      const auto body = after_tag(lines[i], teacher_answer_tag(task));
       const auto sum = body ? parse_interleaved_sum(*body) : std::nullopt;
       if (!sum) {
         ++set.malformed_lines;
