@@ -10,6 +10,7 @@
 #   NPROC (2: each arm runs as `soar launch --nproc NPROC`, the same result as one process)
 #   EVAL_SAMPLES (32)
 #   STUDENT_TASK (the recipe's student-task, else sum: format 5; the base model's pretraining task)
+#   TEACHERS (teachers evaluated by teacher sampling, see below)
 # Writes EXP_DIR/{hard,<arm>,hard-only,pq-fresh,<teacher>-t,eval-*}; `soar report EXP_DIR...` turns them into a report
 # (scripts/soar_report; several EXP_DIRs are several seeds).
 set -euo pipefail
@@ -87,12 +88,19 @@ fi
 # Every teacher is also evaluated by sampling from it (the paper's Base-T, Grounded-T and
 # Intrinsic-T, B.6: 128 accepted problems, then a fresh student as for PQ): the base model as
 # teacher (base-t), SOAR's teacher (grounded-t), the intrinsic teachers (learnability-t, uncertainty-t).
+# TEACHERS picks them: "base" and the teacher arms among soar, learnability, uncertainty (default:
+# base when ARMS has base-teacher, and every teacher arm that ran).
+default_teachers=""
 for arm in base-teacher soar learnability uncertainty; do
-  [[ " $ARMS " == *" $arm "* ]] && (( rl_steps > 1 )) || continue
+  [[ " $ARMS " == *" $arm "* ]] && default_teachers+=" ${arm%-teacher}"
+done
+for arm in ${TEACHERS-$default_teachers}; do
+  (( rl_steps > 1 )) || continue
   case $arm in
-    base-teacher) name=base-t teacher=$base ;;  # the base-teacher arm never trains its teacher
+    base) name=base-t teacher=$base ;;  # the base-teacher arm never trains its teacher
     soar) name=grounded-t teacher=$exp/soar/teacher ;;
-    *) name=$arm-t teacher=$exp/$arm/teacher ;;
+    learnability|uncertainty) name=$arm-t teacher=$exp/$arm/teacher ;;
+    *) echo "unknown teacher '$arm' in TEACHERS (base, soar, learnability, uncertainty)"; exit 1 ;;
   esac
   [[ -d $teacher ]] || continue
   "$soar" --threads 1 teacher-sample --model "$teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
