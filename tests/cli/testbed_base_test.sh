@@ -19,7 +19,8 @@ for f in pretrain.json done tokenizer.json model/config.json model/generation_co
 done
 # And the committed folder is a finished run that `soar pretrain` reuses instead of retraining.
 cp -r "$committed" "$work/reused"
-if "$soar" --threads 1 pretrain --out "$work/reused" --seed 1 --student-task interleaved --solved-max-level 10 \
-     --student-solved-max-level 5 2>&1 | grep -q "reusing the finished run"; then echo "ok   reused"
-else echo "FAIL the committed folder is not reused as a finished run"; failures=$((failures + 1)); fi
+reuse=$("$soar" --threads 1 pretrain --out "$work/reused" --seed 1 --student-task interleaved --solved-max-level 10 \
+          --student-solved-max-level 5 2>&1)
+if [[ $reuse == *"reusing the finished run"* ]]; then echo "ok   reused"
+else echo "FAIL the committed folder is not reused as a finished run"; echo "$reuse" | tail -5; failures=$((failures + 1)); fi
 exit $((failures > 0))
