@@ -13,9 +13,10 @@
 #   2. soar testbed levels  its success per difficulty level: easy levels solved, hard ones not
 #   3. scripts/soar_experiment.sh, on 2 processes (`soar launch`), at the hard-level rule's level H:
 #      soar mine            fail@128 hard set at level H, split into D_train / D_test
-#      soar meta            SOAR as the paper specifies it (recipe configs/testbed-interleaved.toml;
-#                           SOAR_DEMO_ARMS="soar oracle" adds the oracle curriculum, real problems
-#                           of levels 6..H-1, in the same loop: about 4 minutes more)
+#      soar meta            SOAR as the paper specifies it (recipe configs/testbed-interleaved.toml)
+#                           and the oracle curriculum (real problems of levels 6..H-1) in the same
+#                           loop: where SOAR's grounded reward stays 0, the oracle's shows that the
+#                           loop can reward useful datasets (SOAR_DEMO_ARMS="soar" to skip it)
 #      soar select-promoted the promoted student with the best greedy D_train accuracy (PS)
 #      soar train-rl        the "hard-only" baseline on D_train; fresh students on SOAR's promoted
 #                           questions (PQ) and on 128 problems sampled from the base teacher and
@@ -23,7 +24,7 @@
 #                           student samples SOAR used
 #      soar eval            pass@k on D_test of every model
 #   4. soar report          report.md + PNG plots, and report.html (the same, one self-contained page)
-# The budgets are small so that it ends in about 15 minutes on 2 cores; they are not the paper's,
+# The budgets are small so that it ends in about 10 minutes on 2 cores; they are not the paper's,
 # and one seed is a demonstration, not a result (docs/results.md has the measured findings).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -66,7 +67,7 @@ if [[ ! -s $scan ]]; then
 fi
 hard="${SOAR_DEMO_HARD_LEVELS:-$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hard_level"])' "$scan")}"
 banner "3/4 SOAR and its baselines on the level-$hard hard set (2 processes each)"
-ARMS="${SOAR_DEMO_ARMS:-soar}" TEACHERS="${SOAR_DEMO_TEACHERS-base soar}" HARD_LEVELS="$hard" \
+ARMS="${SOAR_DEMO_ARMS:-soar oracle}" TEACHERS="${SOAR_DEMO_TEACHERS-base soar}" HARD_LEVELS="$hard" \
   ORACLE_LEVELS="$((hard > 7 ? 6 : 1))-$((hard > 1 ? hard - 1 : 1))" STUDENT_TASK=interleaved \
   RECIPE=configs/testbed-interleaved.toml T="${SOAR_DEMO_T:-}" bash scripts/soar_experiment.sh "$base" "$run/experiment" "$seed"
 
