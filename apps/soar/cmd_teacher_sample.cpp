@@ -1,11 +1,14 @@
 // soar teacher-sample: N accepted question/answer pairs from a teacher checkpoint (the base model,
 // a SOAR teacher, a learnability teacher), with the same prompt and format filtering as in
 // training (the paper's teacher-sampling evaluation, B.6): the JSONL a fresh student trains on.
+// --corrupt rewrites the sampled set as `soar meta --corrupt` rewrites a dataset (finding 3 under
+// the teacher-sampling evaluation).
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/seed.h"
 #include "domain_formats.h"
 #include "domains/math/math_domain.h"
 #include "meta/teacher.h"
@@ -17,7 +20,7 @@ Action add_teacher_sample_command(CLI::App& app) {
   struct Options {
     PolicyOptions policy;
     PromptOptions student;  // only its chat format and system message (the teacher's prompt goes through them)
-    std::string domain = "math", teacher_prompt = std::string(meta::kMathTeacherPrompt), out;
+    std::string domain = "math", teacher_prompt = std::string(meta::kMathTeacherPrompt), out, corrupt = "none";
     int64_t count = 128, max_new_tokens = 0, max_rounds = 10;
     double temperature = 1.0;
     uint64_t seed = 0;
@@ -38,12 +41,17 @@ Action add_teacher_sample_command(CLI::App& app) {
   command->add_option("--teacher-max-rounds", o->max_rounds, "Rejection-sampling rounds before giving up")
       ->capture_default_str()->check(at_least(1));
   command->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
+  command->add_option("--corrupt", o->corrupt,
+                      "Ablation, as soar meta --corrupt: none, answers (wrong answers) or structure (scrambled "
+                      "questions, answers kept), applied to the sampled set")
+      ->capture_default_str();
   command->add_option("--out", o->out, "Output JSONL problem file")->required();
   return [o, command] {
     if (!command->parsed()) return;
     check_output_path(o->out, OutputKind::File, {{"--model", o->policy.model_dir}});
-    Policy policy = o->policy.load();
     if (o->domain != "testbed" && command->count("--student-task") > 0) fail("--student-task is the testbed's: it needs --domain testbed");
+    const ProblemTransform corrupt = corruption(o->domain, o->corrupt, o->student_task);  // refuses a bad name before loading
+    Policy policy = o->policy.load();
     const TeacherFormat format = teacher_format(o->domain, o->teacher_prompt, o->student.format(policy), policy, o->student_task);
     SamplingParams sampling{.temperature = o->temperature,
                             .max_new_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : teacher_token_budget(o->domain),
@@ -56,8 +64,13 @@ Action add_teacher_sample_command(CLI::App& app) {
       problems.push_back(batch.accepted[i].problem);
       problems.back().id = cat("t", i);
     }
+    if (corrupt) {
+      problems = corrupt(problems, derive_seed(o->seed, "teacher-sample/corrupt"));
+      // The parser's notes (the testbed's level and answer_correct) describe the pair before corruption.
+      for (Problem& p : problems) p.extra_json = nlohmann::json{{"corrupted", o->corrupt}}.dump();
+    }
     write_problems(o->out, problems);
-    std::cerr << "soar: wrote " << problems.size() << " pairs to " << o->out << " (" << batch.sampled() << " rollouts in "
+    std::cerr << "soar: wrote " << problems.size() << (corrupt ? cat(" pairs (corrupted: ", o->corrupt, ")") : " pairs") << " to " << o->out << " (" << batch.sampled() << " rollouts in "
               << batch.rounds << " rounds, acceptance rate " << batch.acceptance_rate()
               << "; rejected: " << meta::describe_rejections(batch.rejections) << ")\n";
   };

@@ -1,7 +1,9 @@
 #include "domain_formats.h"
 
 #include "core/error.h"
+#include "domains/math/math_corruption.h"
 #include "domains/math/math_domain.h"
+#include "domains/testbed/datasets.h"
 #include "domains/testbed/prompts.h"
 
 namespace soar::app {
@@ -42,6 +44,22 @@ void add_student_task_option(CLI::App& command, testbed::StudentTask& task) {
           "the teacher writes it digit-interleaved, format 8); the model's pretraining task")
       ->option_text("sum|sum-msd|difference|interleaved")
       ->default_str(testbed::student_task_name(task));
+}
+
+ProblemTransform corruption(const std::string& domain, const std::string& corrupt, testbed::StudentTask student_task) {
+  if (corrupt == "none") return {};
+  if (corrupt != "answers" && corrupt != "structure") fail("--corrupt '", corrupt, "': expected none, answers or structure");
+  const bool answers = corrupt == "answers";
+  if (domain == "math") {
+    return [answers](const std::vector<Problem>& problems, uint64_t seed) {
+      SplitMix64 rng(seed);
+      return answers ? meta::corrupt_math_answers(problems, rng) : meta::corrupt_math_structure(problems, rng);
+    };
+  }
+  return [answers, student_task](const std::vector<Problem>& problems, uint64_t seed) {
+    SplitMix64 rng(seed);
+    return answers ? testbed::corrupt_answers(problems, rng) : testbed::corrupt_structure(problems, rng, student_task);
+  };
 }
 
 }  // namespace soar::app

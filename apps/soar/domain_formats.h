@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,14 @@ int64_t teacher_token_budget(const std::string& domain);
 // problem of `student_task`. Anything else fails.
 TeacherFormat teacher_format(const std::string& domain, const std::string& teacher_prompt, const PromptFormat& student,
                              const Policy& policy, testbed::StudentTask student_task = testbed::StudentTask::sum);
+
+// The ablations' rewrite of a question/answer set (--corrupt answers|structure): wrong answers, or
+// scrambled questions with their answers kept, as the domain defines them (testbed/datasets.h,
+// math/math_corruption.h). Empty for "none"; another name fails. Shared by `soar meta` (each dataset
+// before its inner loops) and `soar teacher-sample` (the sampled set), so both corrupt alike.
+using ProblemTransform = std::function<std::vector<Problem>(const std::vector<Problem>&, uint64_t seed)>;
+ProblemTransform corruption(const std::string& domain, const std::string& corrupt,
+                            testbed::StudentTask student_task = testbed::StudentTask::sum);
 
 // --student-task sum|sum-msd|difference|interleaved: the testbed student's task (testbed/domain.h), on every
 // command that writes, measures or trains on testbed problems. A model solves the task it was

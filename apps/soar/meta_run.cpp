@@ -9,7 +9,6 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "domain_formats.h"
-#include "domains/math/math_corruption.h"
 #include "meta/memory_plan.h"
 #include "model/checkpoint.h"
 #include "run/meta_checkpoint.h"
@@ -34,13 +33,7 @@ void set_math_task(meta::MetaTask& task, const MetaOptions& o, const Policy& pol
   task.reward = o.student_prompt.reward_function();
   task.correct = o.student_prompt.correctness_function();
   task.judge = o.student_prompt.judge_function();
-  if (o.corrupt != "none") {
-    const bool answers = o.corrupt == "answers";
-    task.transform = [answers](const std::vector<Problem>& problems, uint64_t seed) {
-      SplitMix64 rng(seed);
-      return answers ? meta::corrupt_math_answers(problems, rng) : meta::corrupt_math_structure(problems, rng);
-    };
-  }
+  task.transform = corruption("math", o.corrupt);
 }
 
 // The testbed: one problem per teacher rollout ("Write 1 problems:"), exact match (binary: its
@@ -59,13 +52,7 @@ void set_testbed_task(meta::MetaTask& task, const MetaOptions& o, int64_t n, con
       return testbed::oracle_problems(levels, n, rng, student);
     };
   }
-  if (o.corrupt != "none") {
-    const bool answers = o.corrupt == "answers";
-    task.transform = [answers, student = o.student_task](const std::vector<Problem>& problems, uint64_t seed) {
-      SplitMix64 rng(seed);
-      return answers ? testbed::corrupt_answers(problems, rng) : testbed::corrupt_structure(problems, rng, student);
-    };
-  }
+  task.transform = corruption("testbed", o.corrupt, o.student_task);
 }
 
 nlohmann::json optional_number(const std::optional<double>& value) {
