@@ -89,32 +89,46 @@ fi
 # Intrinsic-T, B.6: 128 accepted problems, then a fresh student as for PQ): the base model as
 # teacher (base-t), SOAR's teacher (grounded-t), the intrinsic teachers (learnability-t, uncertainty-t).
 # TEACHERS picks them: "base" and the teacher arms among soar, learnability, uncertainty (default:
-# base when ARMS has base-teacher, and every teacher arm that ran).
+# base when ARMS has base-teacher, and every teacher arm that ran); NAME/answers or NAME/structure
+# trains the fresh student on the sampled set corrupted as `meta --corrupt` does (finding 3), e.g.
+# base/answers -> base-t-answers.
 default_teachers=""
 for arm in base-teacher soar learnability uncertainty; do
   [[ " $ARMS " == *" $arm "* ]] && default_teachers+=" ${arm%-teacher}"
 done
-for arm in ${TEACHERS-$default_teachers}; do
+for entry in ${TEACHERS-$default_teachers}; do
   (( rl_steps > 1 )) || continue
+  arm=${entry%%/*} corrupt=none; [[ $entry == */* ]] && corrupt=${entry#*/}
   case $arm in
     base) name=base-t teacher=$base ;;  # the base-teacher arm never trains its teacher
     soar) name=grounded-t teacher=$exp/soar/teacher ;;
     learnability|uncertainty) name=$arm-t teacher=$exp/$arm/teacher ;;
     *) echo "unknown teacher '$arm' in TEACHERS (base, soar, learnability, uncertainty)"; exit 1 ;;
   esac
+  case $corrupt in
+    none) ;;
+    answers|structure) name+=-$corrupt ;;
+    *) echo "unknown corruption '$corrupt' in TEACHERS (NAME/answers or NAME/structure)"; exit 1 ;;
+  esac
   [[ -d $teacher ]] || continue
-  "$soar" --threads 1 teacher-sample --model "$teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
-    --out "$exp/$name-sampled.jsonl" 2> /dev/null
+  [[ -s $exp/$name-sampled.jsonl ]] ||
+    "$soar" --threads 1 teacher-sample --model "$teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
+      --corrupt "$corrupt" --out "$exp/$name-sampled.jsonl" 2> /dev/null
   fresh_student "$name" "$exp/$name-sampled.jsonl"
 done
 
 step "pass@k on D_test"
 ks=1,$EVAL_SAMPLES; (( EVAL_SAMPLES > 8 )) && ks=1,8,$EVAL_SAMPLES
-evaluate() { launch eval --model "$2" --problems "$exp/hard/test.jsonl" "${generation[@]}" -n "$EVAL_SAMPLES" -k "$ks" \
-               --seed "$seed" --out "$exp/eval-$1" > /dev/null; }
+evaluate() {  # evaluate NAME MODEL: EXP/eval-NAME, kept when a finished one is there (a rerun adds arms)
+  [[ -s $exp/eval-$1/summary.json ]] && ! grep -q '"incomplete"' "$exp/eval-$1/summary.json" && return 0
+  launch eval --model "$2" --problems "$exp/hard/test.jsonl" "${generation[@]}" -n "$EVAL_SAMPLES" -k "$ks" \
+    --seed "$seed" --out "$exp/eval-$1" > /dev/null
+}
 evaluate base "$base"
 evaluate hard-only "$exp/hard-only/model"
-for fresh in pq-fresh base-t grounded-t learnability-t uncertainty-t; do [[ -d "$exp/$fresh/model" ]] && evaluate "$fresh" "$exp/$fresh/model"; done
+for fresh in "$exp"/pq-fresh "$exp"/*-t "$exp"/*-t-answers "$exp"/*-t-structure; do
+  [[ -d $fresh/model ]] && evaluate "$(basename "$fresh")" "$fresh/model"
+done
 for arm in $ARMS; do evaluate "$arm" "$exp/$arm/student"; done
 # PS (the paper's promoted student): the promoted student with the best greedy D_train accuracy.
 if [[ -d "$exp/soar/promoted" ]]; then
