@@ -28,6 +28,35 @@ INNER_PROMPTS=$(recipe_value inner-prompts) INNER_SAMPLES=$(recipe_value inner-s
 STUDENT_TASK=${STUDENT_TASK:-$(recipe_value student-task | tr -d '"')}; STUDENT_TASK=${STUDENT_TASK:-sum}
 student=$'Q:{problem}\nA:'
 generation=(--prompt-template "$student" --stop $'\n' --max-new-tokens 20)
+# Every teacher is also evaluated by sampling from it (the paper's Base-T, Grounded-T and
+# Intrinsic-T, B.6: 128 accepted problems, then a fresh student as for PQ): the base model as
+# teacher (base-t), SOAR's teacher (grounded-t), the intrinsic teachers (learnability-t, uncertainty-t).
+# TEACHERS picks them: "base" and the teacher arms among soar, learnability, uncertainty (default:
+# base when ARMS has base-teacher, and every teacher arm that ran); NAME/answers or NAME/structure
+# trains the fresh student on the sampled set corrupted as `meta --corrupt` does (finding 3), e.g.
+# base/answers -> base-t-answers.
+# Resolved here, before anything runs, so that a bad name fails at once rather than after the arms.
+default_teachers=""
+for arm in base-teacher soar learnability uncertainty; do
+  [[ " $ARMS " == *" $arm "* ]] && default_teachers+=" ${arm%-teacher}"
+done
+sampled_names=() sampled_teachers=() sampled_corruptions=()
+for entry in ${TEACHERS-$default_teachers}; do
+  arm=${entry%%/*} corrupt=none; [[ $entry == */* ]] && corrupt=${entry#*/}
+  case $arm in
+    base) name=base-t teacher=$base ;;  # the base-teacher arm never trains its teacher
+    soar) name=grounded-t teacher=$exp/soar/teacher ;;
+    learnability|uncertainty) name=$arm-t teacher=$exp/$arm/teacher ;;
+    *) echo "unknown teacher '$arm' in TEACHERS (base, soar, learnability, uncertainty)"; exit 1 ;;
+  esac
+  case $corrupt in
+    none) ;;
+    answers|structure) name+=-$corrupt ;;
+    *) echo "unknown corruption '$corrupt' in TEACHERS (NAME/answers or NAME/structure)"; exit 1 ;;
+  esac
+  sampled_names+=("$name") sampled_teachers+=("$teacher") sampled_corruptions+=("$corrupt")
+done
+
 mkdir -p "$exp"
 step() { printf '\n--- [seed %s] %s\n' "$seed" "$*"; }
 launch() { "$soar" --threads 1 launch --nproc "$NPROC" --master-port 0 -- "$@"; }
@@ -85,35 +114,13 @@ if [[ -s "$exp/soar/promoted_questions.jsonl" ]] && (( rl_steps > 1 )); then
 else
   echo "no promoted questions: SOAR promoted no student, so there is no PQ student" > "$exp/pq-fresh.txt"
 fi
-# Every teacher is also evaluated by sampling from it (the paper's Base-T, Grounded-T and
-# Intrinsic-T, B.6: 128 accepted problems, then a fresh student as for PQ): the base model as
-# teacher (base-t), SOAR's teacher (grounded-t), the intrinsic teachers (learnability-t, uncertainty-t).
-# TEACHERS picks them: "base" and the teacher arms among soar, learnability, uncertainty (default:
-# base when ARMS has base-teacher, and every teacher arm that ran); NAME/answers or NAME/structure
-# trains the fresh student on the sampled set corrupted as `meta --corrupt` does (finding 3), e.g.
-# base/answers -> base-t-answers.
-default_teachers=""
-for arm in base-teacher soar learnability uncertainty; do
-  [[ " $ARMS " == *" $arm "* ]] && default_teachers+=" ${arm%-teacher}"
-done
-for entry in ${TEACHERS-$default_teachers}; do
-  (( rl_steps > 1 )) || continue
-  arm=${entry%%/*} corrupt=none; [[ $entry == */* ]] && corrupt=${entry#*/}
-  case $arm in
-    base) name=base-t teacher=$base ;;  # the base-teacher arm never trains its teacher
-    soar) name=grounded-t teacher=$exp/soar/teacher ;;
-    learnability|uncertainty) name=$arm-t teacher=$exp/$arm/teacher ;;
-    *) echo "unknown teacher '$arm' in TEACHERS (base, soar, learnability, uncertainty)"; exit 1 ;;
-  esac
-  case $corrupt in
-    none) ;;
-    answers|structure) name+=-$corrupt ;;
-    *) echo "unknown corruption '$corrupt' in TEACHERS (NAME/answers or NAME/structure)"; exit 1 ;;
-  esac
-  [[ -d $teacher ]] || continue
+# The teachers evaluated by sampling (TEACHERS, resolved at the top).
+for i in "${!sampled_names[@]}"; do
+  name=${sampled_names[i]} teacher=${sampled_teachers[i]}
+  (( rl_steps > 1 )) && [[ -d $teacher ]] || continue
   [[ -s $exp/$name-sampled.jsonl ]] ||
     "$soar" --threads 1 teacher-sample --model "$teacher" --domain testbed --student-task "$STUDENT_TASK" -n 128 --seed "$seed" \
-      --corrupt "$corrupt" --out "$exp/$name-sampled.jsonl" 2> /dev/null
+      --corrupt "${sampled_corruptions[i]}" --out "$exp/$name-sampled.jsonl" 2> /dev/null
   fresh_student "$name" "$exp/$name-sampled.jsonl"
 done
 

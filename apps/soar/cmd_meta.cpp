@@ -110,9 +110,7 @@ void add_task_options(CLI::App& command, MetaOptions& o) {
 // Options that contradict each other or the domain, refused before anything loads.
 void validate(const MetaOptions& o, const CLI::App& command) {
   if (o.domain != "math" && o.domain != "testbed") fail("--domain '", o.domain, "': expected testbed or math");
-  if (o.corrupt != "none" && o.corrupt != "answers" && o.corrupt != "structure") {
-    fail("--corrupt '", o.corrupt, "': expected none, answers or structure");
-  }
+  corruption(o.domain, o.corrupt);  // refuses an unknown --corrupt name (the list is corruption()'s)
   if (o.domain == "math") {
     if (!o.oracle_levels.empty()) fail("--oracle-levels generates testbed problems: it needs --domain testbed");
     if (command.count("--student-task") > 0) fail("--student-task is the testbed's: it needs --domain testbed");

@@ -34,15 +34,17 @@ for task in "" interleaved; do
   if (( ${#missing[@]} )); then echo "FAIL ${task:-default}: missing ${missing[*]}"; ls -R "$exp" | head -40; failures=$((failures + 1))
   else echo "ok   soar_experiment.sh ${task:-(default task)}"; fi
 done
-# A teacher or corruption the script cannot evaluate by sampling is refused by name (the run above
-# is reused).
+# A teacher or corruption the script cannot evaluate by sampling is refused by name, before anything
+# runs (no experiment folder is made).
 for teachers in "oracle:unknown teacher 'oracle' in TEACHERS" "base/scrambled:unknown corruption 'scrambled' in TEACHERS"; do
   if out=$(cd "$source" && SOAR_BIN=$soar SOAR_PYTHON=$python RECIPE=$work/tiny.toml STUDENT_TASK=interleaved HARD_LEVELS=3 POOL=4 \
              ORACLE_LEVELS=1-2 NPROC=1 EVAL_SAMPLES=2 ARMS=oracle TEACHERS=${teachers%%:*} \
-             bash scripts/soar_experiment.sh "$work/base-interleaved/model" "$work/exp-interleaved" 3 2>&1); then
+             bash scripts/soar_experiment.sh "$work/base-interleaved/model" "$work/exp-refused" 3 2>&1); then
     echo "FAIL TEACHERS=${teachers%%:*} was accepted"; failures=$((failures + 1))
   elif [[ $out != *"${teachers#*:}"* ]]; then
     echo "FAIL TEACHERS=${teachers%%:*}: unexpected error"; echo "$out" | tail -5; failures=$((failures + 1))
+  elif [[ -e $work/exp-refused ]]; then
+    echo "FAIL TEACHERS=${teachers%%:*} was refused only after the run started"; failures=$((failures + 1))
   else echo "ok   TEACHERS=${teachers%%:*} refused"; fi
 done
 exit $((failures > 0))
