@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .runs import outer_step_records, read_jsonl
 from .stats import fmt, mean_sd, pass_at_k
-from .testbed import checkout_field_width, dataset_pairs, trained_problems
+from .testbed import checkout_field_width, dataset_pairs, dataset_steps, trained_problems
 
 
 def arms_of(seeds):
@@ -132,7 +132,8 @@ def outer_step_values(r):
 
 
 def meta_series(seeds, meta_arms, width):
-    """arm -> metric -> step -> [value per seed]; arm -> [(level, correct)]; arm -> [samples per seed]."""
+    """arm -> metric -> step -> [value per seed]; arm -> step -> [(level, correct)] over seeds;
+    arm -> [samples per seed]."""
     series, levels, totals = {}, {}, {}
     for arm in meta_arms:
         for exp in seeds:
@@ -148,7 +149,9 @@ def meta_series(seeds, meta_arms, width):
                 for metric, value in values.items():
                     series.setdefault(arm, {}).setdefault(metric, {}).setdefault(r["step"], []).append(value)
             totals.setdefault(arm, []).append(samples)
-            levels.setdefault(arm, []).extend(trained_problems(os.path.join(exp, arm), width, read_jsonl) if width else [])
+            run = os.path.join(exp, arm)
+            for t in dataset_steps(run) if width else []:
+                levels.setdefault(arm, {}).setdefault(t, []).extend(trained_problems(run, width, read_jsonl, t))
     return series, levels, totals
 
 
@@ -197,11 +200,23 @@ def same_as_base_teacher_notes(doc, seeds, series, meta_arms):
                      f"sampled token under the same seeds, so the two arms' students trained on the same data.")
 
 
+def level_cells(items, width):
+    """problems, share well-formed, and correct/written per level 1..width of [(level, correct)]."""
+    cells = []
+    for L in range(1, width + 1):
+        at = [c for level, c in items if level == L]
+        cells.append(f"{sum(at)}/{len(at)}" if at else "–")
+    well = sum(1 for level, _ in items if level is not None)
+    return [len(items), f"{well / len(items):.2f}"] + cells
+
+
 def levels_section(doc, levels, meta_arms, width, heading_level):
+    """levels: arm -> outer step -> [(level, correct)] over seeds."""
+    every_step = {arm: [item for items in levels.get(arm, {}).values() for item in items] for arm in meta_arms}
     names = ["bad"] + [str(level) for level in range(1, width + 1)]
     groups = []
     for arm in meta_arms:
-        items = levels.get(arm, [])
+        items = every_step[arm]
         counts = [sum(1 for level, _ in items if level is None)] + \
                  [sum(1 for level, _ in items if level == L) for L in range(1, width + 1)]
         groups.append((arm, [c / max(1, sum(counts)) for c in counts]))
@@ -217,18 +232,13 @@ def levels_section(doc, levels, meta_arms, width, heading_level):
     doc.figure(fig, "trained_levels.png", "levels")
     doc.para("Per arm: problems, share that are well-formed, and the share of correct answers per level "
              "(checked with the testbed's exact arithmetic):")
-    rows = []
-    for arm in meta_arms:
-        items = levels.get(arm, [])
-        if not items:
-            continue
-        cells = []
-        for L in range(1, width + 1):
-            at = [c for level, c in items if level == L]
-            cells.append(f"{sum(at)}/{len(at)}" if at else "–")
-        well = sum(1 for level, _ in items if level is not None)
-        rows.append([arm, len(items), f"{well / len(items):.2f}"] + cells)
-    doc.table(["arm", "problems", "well-formed"] + [f"L{L}" for L in range(1, width + 1)], rows)
+    levels_header = [f"L{L}" for L in range(1, width + 1)]
+    doc.table(["arm", "problems", "well-formed"] + levels_header,
+              [[arm] + level_cells(every_step[arm], width) for arm in meta_arms if every_step[arm]])
+    doc.para("The same per outer step (all seeds): whether a teacher moved across levels as the loop went on.")
+    doc.table(["arm", "outer step", "problems", "well-formed"] + levels_header,
+              [[arm, t] + level_cells(items, width) for arm in meta_arms
+               for t, items in sorted(levels.get(arm, {}).items()) if items])
 
 
 def wall_times(seeds):

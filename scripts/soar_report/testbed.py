@@ -33,13 +33,26 @@ def little_endian_sum(statement):
     return str(int(a[::-1]) + int(b[::-1]))[::-1]
 
 
-def dataset_pairs(run_dir, read_jsonl):
-    """(problem, answer) of every item a student of a meta run trained on: datasets/step_*.jsonl (the
-    parsed, possibly corrupted datasets), or for older runs the 'Q:'/'A:' lines of datasets/*.txt."""
+STEP_FILE = re.compile(r"^step_(\d+)\.(jsonl|txt)$")
+
+
+def dataset_steps(run_dir):
+    """The outer steps whose datasets a meta run wrote (datasets/step_<t>.jsonl or .txt), sorted."""
+    folder = os.path.join(run_dir, "datasets")
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    return sorted({int(m.group(1)) for m in map(STEP_FILE.match, names) if m})
+
+
+def dataset_pairs(run_dir, read_jsonl, step=None):
+    """(problem, answer) of every item a student of a meta run trained on (only outer step `step`'s when
+    given): datasets/step_*.jsonl (the parsed, possibly corrupted datasets), or for older runs the
+    'Q:'/'A:' lines of datasets/*.txt."""
     folder = os.path.join(run_dir, "datasets")
     if not os.path.isdir(folder):
         return []
     names = sorted(os.listdir(folder))
+    if step is not None:
+        names = [n for n in names if (m := STEP_FILE.match(n)) and int(m.group(1)) == step]
     if any(name.endswith(".jsonl") for name in names):
         return [(item.get("problem", ""), item.get("answer", "")) for name in names if name.endswith(".jsonl")
                 for item in read_jsonl(os.path.join(folder, name))]
@@ -50,10 +63,11 @@ def dataset_pairs(run_dir, read_jsonl):
     return pairs
 
 
-def trained_problems(run_dir, width, read_jsonl):
-    """(level or None, answer correct) of every problem a student trained on; None = not well-formed."""
+def trained_problems(run_dir, width, read_jsonl, step=None):
+    """(level or None, answer correct) of every problem a student trained on (in outer step `step`
+    when given); None = not well-formed."""
     out = []
-    for problem, answer in dataset_pairs(run_dir, read_jsonl):
+    for problem, answer in dataset_pairs(run_dir, read_jsonl, step):
         level = statement_level(problem, width)
         out.append((level, level is not None and little_endian_sum(problem) == str(answer).strip()))
     return out

@@ -1,6 +1,6 @@
 """scripts/soar_report (the experiment kind) on two hand-made experiment seeds: its pass@k table equals the closed form
 (math.comb) averaged over problems then over seeds, its meta-loop table the per-seed means of the
-metrics, and its level table the exact sums; the three plots are written. An arm that wrote exactly
+metrics, and its level tables (all steps, and per outer step) the exact sums; the three plots are written. An arm that wrote exactly
 the base teacher's datasets is named as such, and only then; a hard-only run that found rewards and
 lifted D_test is called out (with its rewarded steps per seed), and only then."""
 import json
@@ -67,6 +67,10 @@ def main():
             write_jsonl(os.path.join(exp, "base-teacher", "metrics.jsonl"),
                         [{"event": "config"}] + [step(t + 1, [0.0, 0.0], promoted=False) for t in range(2)])
             write_jsonl(os.path.join(exp, "base-teacher", "datasets", "step_1.jsonl"), written)
+            if seed == "s1":  # a second outer step in one seed only: 321 + 4 = 325, level 3, correct
+                later = [{"problem": field("123") + "+" + field("4"), "answer": "523"}]
+                for arm in ("soar", "base-teacher"):
+                    write_jsonl(os.path.join(exp, arm, "datasets", "step_2.jsonl"), later)
         out = os.path.join(root, "report")
         subprocess.run([sys.executable, REPORT, "--out", out] + seeds, check=True, stdout=subprocess.DEVNULL)
         text = open(os.path.join(out, "report.md")).read()
@@ -93,18 +97,24 @@ def main():
         assert cells[1] == expected(best_reward), (cells[1], expected(best_reward))
         assert cells[2] == "1.0 ± 0.0", cells[2]            # one promotion per seed
         assert cells[6] == "240 ± 0", cells[6]              # 2 steps x 120 samples
-        levels = [line for line in text.splitlines() if line.startswith("| soar | 8 |")]
+        levels = [line for line in text.splitlines() if line.startswith("| soar | 9 |")]
         assert levels, text
         cells = [c.strip() for c in levels[0].split("|")[2:-1]]
-        assert cells[1] == "0.50", cells                    # 4 of 8 well-formed
-        assert cells[2] == "–" and cells[3] == "2/4", cells  # level 2: the correct item of each seed
+        assert cells[1] == "0.56", cells                    # 5 of 9 well-formed
+        assert cells[2] == "–" and cells[3] == "2/4" and cells[4] == "1/1", cells  # level 2: the correct item of each seed
         assert len(cells) == 2 + WIDTH, cells               # a column per level of this checkout's width
+        # Per outer step: step 1 of both seeds, step 2 of seed 1 only.
+        step_rows = {line.split("|")[2].strip(): [c.strip() for c in line.split("|")[3:-1]]
+                     for line in lines if line.startswith("| soar | ") and line.count("|") == 5 + WIDTH}
+        assert sorted(step_rows) == ["1", "2"], step_rows
+        assert step_rows["1"][:2] == ["8", "0.50"] and step_rows["1"][3:5] == ["2/4", "–"], step_rows["1"]
+        assert step_rows["2"][:2] == ["1", "1.00"] and step_rows["2"][2:5] == ["–", "–", "1/1"], step_rows["2"]
         # Runs of another format are read with their own width.
         subprocess.run([sys.executable, REPORT, "--out", out + "-w", "--field-width", str(WIDTH + 3)] + seeds, check=True,
                        stdout=subprocess.DEVNULL)
-        other = [line for line in open(os.path.join(out + "-w", "report.md")) if line.startswith("| soar | 8 |")]
+        other = [line for line in open(os.path.join(out + "-w", "report.md")) if line.startswith("| soar | 9 |")]
         cells = [c.strip() for c in other[0].split("|")[2:-1]]
-        assert cells[1] == "0.25" and cells[3] == "2/2", cells  # only the two wider statements parse (both right)
+        assert cells[1] == "0.22" and cells[3] == "2/2", cells  # only the two wider statements parse (both right)
         wall = [line for line in lines if line.startswith("| soar | ") and line.count("|") == 3]
         assert wall == ["| soar | 8 ± 0 |"], wall                # 2 steps x 4 s
         for png in ("pass_at_k.png", "outer_steps.png", "trained_levels.png"):
