@@ -133,8 +133,8 @@ def outer_step_values(r):
 
 def meta_series(seeds, meta_arms, width):
     """arm -> metric -> step -> [value per seed]; arm -> step -> [(level, correct)] over seeds;
-    arm -> [samples per seed]."""
-    series, levels, totals = {}, {}, {}
+    arm -> [samples per seed]; arm -> [datasets with R_k > 0, = 0, < 0] over seeds and steps."""
+    series, levels, totals, signs = {}, {}, {}, {}
     for arm in meta_arms:
         for exp in seeds:
             path = os.path.join(exp, arm, "metrics.jsonl")
@@ -145,6 +145,11 @@ def meta_series(seeds, meta_arms, width):
                 promoted += int(r["promoted"])
                 samples += sum(r.get("samples", {}).values())
                 values = outer_step_values(r)
+                for d in r["datasets"]:
+                    if d.get("grounded_reward") is not None:
+                        reward = d["grounded_reward"]
+                        counts = signs.setdefault(arm, [0, 0, 0])
+                        counts[0 if reward > 0 else 1 if reward == 0 else 2] += 1
                 values["promotions (cumulative)"] = promoted
                 for metric, value in values.items():
                     series.setdefault(arm, {}).setdefault(metric, {}).setdefault(r["step"], []).append(value)
@@ -152,7 +157,7 @@ def meta_series(seeds, meta_arms, width):
             run = os.path.join(exp, arm)
             for t in dataset_steps(run) if width else []:
                 levels.setdefault(arm, {}).setdefault(t, []).extend(trained_problems(run, width, read_jsonl, t))
-    return series, levels, totals
+    return series, levels, totals, signs
 
 
 def outer_steps_figure(series, meta_arms):
@@ -171,7 +176,7 @@ def outer_steps_figure(series, meta_arms):
     return fig
 
 
-def arm_row(arm, s, totals):
+def arm_row(arm, s, totals, signs):
     def per_seed(metric, reduce=statistics.mean):
         if not s.get(metric):
             return []
@@ -182,7 +187,8 @@ def arm_row(arm, s, totals):
         return statistics.mean([x for x in values if x is not None] or [0])
 
     last = max(s.get("promotions (cumulative)", {0: [0]}))
-    return [arm, fmt(per_seed("mean grounded reward")), fmt(per_seed("best grounded reward")),
+    sign_counts = " / ".join(map(str, signs[arm])) if arm in signs else "–"
+    return [arm, fmt(per_seed("mean grounded reward")), fmt(per_seed("best grounded reward")), sign_counts,
             fmt(s.get("promotions (cumulative)", {}).get(last, []), 1), fmt(per_seed("distinct-bigram ratio", mean_or_zero)),
             fmt(per_seed("duplicate rate", mean_or_zero)), fmt(per_seed("questions parsed per dataset"), 1),
             fmt(totals.get(arm, []), 0)]
@@ -299,12 +305,13 @@ def report(doc, seeds, width=None, level=1):
     doc.figure(pass_figure(curves, arms), "pass_at_k.png", "pass@k", dpi=120)
     direct_rl_note(doc, seeds, curves, ks)
     if meta_arms:
-        series, levels, totals = meta_series(seeds, meta_arms, width)
+        series, levels, totals, signs = meta_series(seeds, meta_arms, width)
         doc.heading(level + 1, "Meta-loop arms, per outer step")
         doc.figure(outer_steps_figure(series, meta_arms), "outer_steps.png", "outer steps")
-        doc.table(["arm", "mean grounded reward (all steps)", "best grounded reward", "promotions", "distinct bigrams",
-                   "duplicates", "questions / dataset", "samples per run"],
-                  [arm_row(arm, series.get(arm, {}), totals) for arm in meta_arms])
+        doc.table(["arm", "mean grounded reward (all steps)", "best grounded reward",
+                   "datasets with R > 0 / = 0 / < 0 (all)", "promotions", "distinct bigrams", "duplicates",
+                   "questions / dataset", "samples per run"],
+                  [arm_row(arm, series.get(arm, {}), totals, signs) for arm in meta_arms])
         same_as_base_teacher_notes(doc, seeds, series, meta_arms)
         if width and any(levels.values()):
             levels_section(doc, levels, meta_arms, width, level)

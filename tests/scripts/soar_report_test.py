@@ -95,8 +95,11 @@ def main():
         cells = [c.strip() for c in meta[-1].split("|")[2:-1]]
         assert cells[0] == expected(mean_reward), (cells[0], expected(mean_reward))
         assert cells[1] == expected(best_reward), (cells[1], expected(best_reward))
-        assert cells[2] == "1.0 ± 0.0", cells[2]            # one promotion per seed
-        assert cells[6] == "240 ± 0", cells[6]              # 2 steps x 120 samples
+        every = [x for s in rewards for step_rewards in rewards[s] for x in step_rewards]
+        signs = f"{sum(x > 0 for x in every)} / {sum(x == 0 for x in every)} / {sum(x < 0 for x in every)}"
+        assert cells[2] == signs == "3 / 4 / 1", (cells[2], signs)  # R_k signs over every dataset of both seeds
+        assert cells[3] == "1.0 ± 0.0", cells[3]            # one promotion per seed
+        assert cells[7] == "240 ± 0", cells[7]              # 2 steps x 120 samples
         levels = [line for line in text.splitlines() if line.startswith("| soar | 9 |")]
         assert levels, text
         cells = [c.strip() for c in levels[0].split("|")[2:-1]]
