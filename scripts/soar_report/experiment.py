@@ -115,10 +115,15 @@ def same_datasets(seeds, arm, other):
     return compared > 0
 
 
+def grounded_rewards(r):
+    """R_k of each dataset of one outer-step record that has one: intrinsic teachers (learnability,
+    uncertainty) run no inner loop, so their datasets have no grounded reward."""
+    return [d["grounded_reward"] for d in r["datasets"] if d.get("grounded_reward") is not None]
+
+
 def outer_step_values(r):
     """The per-outer-step numbers of one metrics record that the arms are compared on."""
-    # Intrinsic teachers (learnability, uncertainty) run no inner loop: no grounded reward.
-    rewards = [d["grounded_reward"] for d in r["datasets"] if d.get("grounded_reward") is not None]
+    rewards = grounded_rewards(r)
     questions = [d for d in r["datasets"] if d.get("questions", 0) > 0]
     return {
         "mean grounded reward": statistics.mean(rewards) if rewards else None,
@@ -145,11 +150,8 @@ def meta_series(seeds, meta_arms, width):
                 promoted += int(r["promoted"])
                 samples += sum(r.get("samples", {}).values())
                 values = outer_step_values(r)
-                for d in r["datasets"]:
-                    if d.get("grounded_reward") is not None:
-                        reward = d["grounded_reward"]
-                        counts = signs.setdefault(arm, [0, 0, 0])
-                        counts[0 if reward > 0 else 1 if reward == 0 else 2] += 1
+                for reward in grounded_rewards(r):
+                    signs.setdefault(arm, [0, 0, 0])[0 if reward > 0 else 1 if reward == 0 else 2] += 1
                 values["promotions (cumulative)"] = promoted
                 for metric, value in values.items():
                     series.setdefault(arm, {}).setdefault(metric, {}).setdefault(r["step"], []).append(value)

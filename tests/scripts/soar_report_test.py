@@ -1,8 +1,9 @@
 """scripts/soar_report (the experiment kind) on two hand-made experiment seeds: its pass@k table equals the closed form
 (math.comb) averaged over problems then over seeds, its meta-loop table the per-seed means of the
-metrics, and its level tables (all steps, and per outer step) the exact sums; the three plots are written. An arm that wrote exactly
-the base teacher's datasets is named as such, and only then; a hard-only run that found rewards and
-lifted D_test is called out (with its rewarded steps per seed), and only then."""
+metrics with the grounded rewards' sign counts, and its level tables (all steps, and per outer step)
+the exact sums; the three plots are written. An arm that wrote exactly the base teacher's datasets is
+named as such, and only then; a hard-only run that found rewards and lifted D_test is called out
+(with its rewarded steps per seed), and only then."""
 import json
 import math
 import os
@@ -104,7 +105,7 @@ def main():
         assert levels, text
         cells = [c.strip() for c in levels[0].split("|")[2:-1]]
         assert cells[1] == "0.56", cells                    # 5 of 9 well-formed
-        assert cells[2] == "–" and cells[3] == "2/4" and cells[4] == "1/1", cells  # level 2: the correct item of each seed
+        assert cells[2] == "–" and cells[3] == "2/4" and cells[4] == "1/1", cells  # level 2: the correct item of each seed; level 3: seed 1's step 2
         assert len(cells) == 2 + WIDTH, cells               # a column per level of this checkout's width
         # Per outer step: step 1 of both seeds, step 2 of seed 1 only.
         step_rows = {line.split("|")[2].strip(): [c.strip() for c in line.split("|")[3:-1]]
