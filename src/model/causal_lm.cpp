@@ -135,7 +135,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> AttentionImpl::project_and_rotate
   bool rotated = false;  // q, k already [B, heads, T, D] with RoPE applied
   if (!at::GradMode::is_enabled() && is_stacked(qkv_weight_, {q_proj->weight, k_proj->weight, v_proj->weight})) {
     // One matmul over the stacked weights (the biases are stacked with them or absent).
-    at::Tensor qkv = at::linear(x, qkv_weight_, qkv_bias_);
+    at::Tensor qkv = soar::linear(x, qkv_weight_, qkv_bias_);
     v = qkv.narrow(-1, (heads_ + kv_heads_) * head_dim_, kv_heads_ * head_dim_).view({batch, length, kv_heads_, head_dim_});
     if (!q_norm) {
       // q and k are adjacent: one rotation over both head groups.
@@ -178,7 +178,7 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   at::Tensor q, k, v;
   if (fused_decode || (fused_cache_write && !access.slot_index.defined())) {
     KVCache& cache = *access.cache;
-    at::Tensor qkv = at::linear(x, qkv_weight_, qkv_bias_);
+    at::Tensor qkv = soar::linear(x, qkv_weight_, qkv_bias_);
     q = fused::rope_cache_write(qkv, rope, cache.keys(layer), cache.values(layer), access.slot_index, access.slot, heads_, kv_heads_);
     if (fused_decode) {
       at::Tensor out = fused::decode_attention(q.view({batch, heads_, head_dim_}), cache.keys(layer), cache.values(layer),
@@ -234,7 +234,7 @@ bool MlpImpl::stack_projections() { return restack(gate_up_weight_, gate_up_bias
 
 at::Tensor MlpImpl::forward(const at::Tensor& x, bool fused) {
   if (!at::GradMode::is_enabled() && is_stacked(gate_up_weight_, {gate_proj->weight, up_proj->weight})) {
-    at::Tensor gate_up = at::linear(x, gate_up_weight_, gate_up_bias_);
+    at::Tensor gate_up = soar::linear(x, gate_up_weight_, gate_up_bias_);
     if (fused) return down_proj->forward(fused::silu_mul(gate_up));
     const int64_t size = gate_up.size(-1) / 2;
     return down_proj->forward(at::silu(gate_up.narrow(-1, 0, size)) * gate_up.narrow(-1, size, size));
@@ -289,7 +289,7 @@ at::Tensor CausalLMImpl::output_weight() const {
 }
 
 at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
-  return at::linear(hidden, output_weight());
+  return soar::linear(hidden, output_weight());
 }
 
 at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,

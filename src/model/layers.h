@@ -12,12 +12,14 @@
 
 #include <cstdint>
 
+#include "model/streaming_linear.h"
+
 namespace soar {
 
 class LinearImpl : public torch::nn::Module {
  public:
   LinearImpl(int64_t in, int64_t out, bool bias, const at::TensorOptions& options);
-  at::Tensor forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
+  at::Tensor forward(const at::Tensor& x) { return soar::linear(x, weight, bias); }
   at::Tensor weight;  // [out, in]
   at::Tensor bias;    // [out], or undefined
 };
