@@ -11,6 +11,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "model/fused_ops.h"
+#include "sampling/token_draw.h"
 #ifdef SOAR_CUDA
 #include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <ATen/cuda/CUDAEvent.h>
@@ -178,11 +179,20 @@ std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const 
                                                 at::Generator& generator) {
   const bool greedy = params.temperature <= 0.0;
   at::Tensor scaled = greedy || params.temperature == 1.0 ? logits : logits / params.temperature;
+  if (!greedy && logits.device().is_cpu()) {
+    // One pass per row, the CUDA kernel's draw (token_draw.h); the log-probability is of the
+    // untruncated distribution, as below.
+    const int64_t seed = at::randint(std::numeric_limits<int64_t>::max(), {1}, generator, at::TensorOptions().dtype(at::kLong)).item<int64_t>();
+    at::Tensor tokens = draw_tokens(truncate_distribution(scaled, params), static_cast<uint64_t>(seed));
+    at::Tensor chosen = scaled.gather(-1, tokens.unsqueeze(-1)).squeeze(-1);
+    return {tokens, chosen - at::logsumexp(scaled, -1)};
+  }
   at::Tensor logprobs = scaled.log_softmax(-1);
   at::Tensor tokens;
   if (greedy) {
     tokens = logits.argmax(-1);
   } else {
+    // A GPU without the fused draw (top-k/top-p, or fused kernels off): the exponential race.
     at::Tensor probs = truncate_distribution(scaled, params).softmax(-1);
     at::Tensor race = at::empty_like(probs).exponential_(1.0, generator);
     tokens = (probs / race).argmax(-1);

@@ -106,8 +106,9 @@ class Sampler {
 };
 
 // Draws one token per row from logits [B, V] (float32) and returns {tokens [B] int64, logprobs [B]}.
-// Exposed for tests; uses the exponential-race form of sampling (argmax p / E, E ~ Exp(1)), which
-// needs no cumulative sum and no host synchronisation.
+// Exposed for tests. On the CPU, the one-pass Gumbel-max draw of token_draw.h, keyed by a seed
+// taken from the generator; elsewhere the exponential race (argmax p / E, E ~ Exp(1)), which needs
+// no cumulative sum and no host synchronisation.
 std::pair<at::Tensor, at::Tensor> sample_tokens(const at::Tensor& logits, const SamplingParams& params, at::Generator& generator);
 
 }  // namespace soar

@@ -337,6 +337,11 @@ std::vector<nlohmann::json> json_lines(const std::filesystem::path& path) {
   return lines;
 }
 
+// Text as a JSON log keeps it: each ill-formed UTF-8 sequence replaced by U+FFFD (nlohmann's writer).
+std::string as_logged(const std::string& text) {
+  return nlohmann::json::parse(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).get<std::string>();
+}
+
 // A kept step's rollout logs: every teacher rollout with its verdict (the accepted ones in their
 // datasets with R_k and the RLOO advantage), each student's inner loop and Q_R answers, the
 // baseline's, all consistent with the step's record.
@@ -364,7 +369,8 @@ TEST(MetaRollouts, TeacherVerdictsAndStudentFilesAgreeWithTheRecord) {
     ++accepted;
     const size_t k = t["dataset"], position = t["position"];
     EXPECT_EQ(t["question"], r.trained_datasets.at(k).at(position).problem);
-    EXPECT_EQ(t["completion"], r.teacher_texts.at(k).at(position));
+    // The log is JSON: invalid UTF-8 a random teacher writes is replaced (U+FFFD), as JSON's writer does.
+    EXPECT_EQ(t["completion"], as_logged(r.teacher_texts.at(k).at(position)));
     EXPECT_EQ(t["reward"].get<double>(), r.datasets.at(k).teacher_reward);
     advantage_sum += t["advantage"].get<double>();
   }

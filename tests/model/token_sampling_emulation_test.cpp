@@ -17,6 +17,10 @@
 #include <string>
 #include <vector>
 
+#include <ATen/ATen.h>
+
+#include "sampling/token_draw.h"
+
 namespace {
 
 namespace sampling = soar::kernels::sampling;
@@ -111,6 +115,30 @@ TEST(TokenSamplingEmulation, DrawEqualsThePlainLoop) {
   check<float>("float32");
   check<__nv_bfloat16>("bf16");
   check<__half>("fp16");
+}
+
+// The CPU draw (src/sampling/token_draw.h) on the kernel's scaled logits: the same tokens, so a seed
+// draws the same on both devices.
+TEST(TokenSamplingEmulation, CpuDrawIsTheKernelsDraw) {
+  std::mt19937 rng(11);
+  for (int64_t vocab : {int64_t{49152}, int64_t{1003}, int64_t{50}}) {
+    for (bool peaked : {false, true}) {
+      const int64_t rows = 8;
+      std::vector<float> logits = make_logits<float>(rows, vocab, peaked, rng);
+      for (float inverse_temperature : {1.0f, 1.0f / 0.7f}) {
+        const int64_t seed = 777 + vocab;
+        const Result kernel = vocab % 4 == 0 ? run_kernel<float, 4>(logits, rows, vocab, inverse_temperature, seed)
+                                             : run_kernel<float, 1>(logits, rows, vocab, inverse_temperature, seed);
+        // The kernel's scaling, x = logit * (1/T) in float32 (the float widens to double exactly).
+        const at::Tensor scaled = at::from_blob(logits.data(), {rows, vocab}).mul(static_cast<double>(inverse_temperature));
+        const at::Tensor tokens = soar::draw_tokens(scaled, static_cast<uint64_t>(seed));
+        for (int64_t r = 0; r < rows; ++r) {
+          EXPECT_EQ(tokens[r].item<int64_t>(), kernel.tokens[static_cast<size_t>(r)])
+              << "vocab " << vocab << (peaked ? " peaked" : " flat") << " 1/T " << inverse_temperature << " row " << r;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
