@@ -112,7 +112,7 @@ bool streams(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bi
     return false;
   }
   const int64_t rows = x.numel() / x.size(-1);
-  return rows >= 1 && rows <= kStreamingRows;
+  return rows >= 1 && rows <= kStreamingRows && rows * weight.size(1) <= kStreamingFloats;
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {

@@ -1,6 +1,6 @@
 // The model's projections, y = x Wᵀ + b, with a CPU kernel of its own for the few rows of a
 // decoding step. There ATen's float32 GEMM reads a [N, K] weight at 5-11 GB/s for 1-16 rows of x
-// (bench/real_model_bench, docs/benchmarks.md), under half this machine's memory bandwidth; a
+// (bench/streaming_linear_bench, docs/benchmarks.md), under half this machine's memory bandwidth; a
 // decoding step is bound by that read (all weights once per token). The streaming kernel reads
 // each weight row once for all rows of x, 16 floats at a time, with the rows of x in L1.
 #pragma once
@@ -11,12 +11,16 @@
 
 namespace soar {
 
-// The most rows of x the streaming kernel takes; above it ATen's GEMM is faster (measured).
+// The most rows of x the streaming kernel takes, and the most floats of x (rows x k): the rows of x
+// stay in half the 32 KB L1 while a weight row streams past them. Beyond either, ATen's GEMM was as
+// fast or faster (bench/streaming_linear_bench: SmolLM2's down projection, k = 1536, at 4 rows 0.8x;
+// 8 rows of any shape 0.5-1.1x).
 constexpr int64_t kStreamingRows = 4;
+constexpr int64_t kStreamingFloats = 4096;
 
 // Whether linear() below runs the streaming kernel for these operands: CPU, float32, no autograd
-// recording, at most kStreamingRows rows (the product of x's leading dimensions), a contiguous
-// weight and bias.
+// recording, at most kStreamingRows rows (the product of x's leading dimensions) holding at most
+// kStreamingFloats, a contiguous weight and bias.
 bool streams(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
 // at::linear(x, weight, bias) (bias may be undefined). Through the streaming kernel where

@@ -24,7 +24,7 @@ TEST(StreamingLinear, MatchesFloat64ReferenceOnEveryRowCountAndShape) {
   at::manual_seed(7);
   // (n, k): k a multiple of 16 (SmolLM2's 576 and 1536), k with a tail, k below one vector.
   for (auto [n, k] : {std::tuple<int64_t, int64_t>{960, 576}, {576, 1536}, {37, 100}, {5, 7}, {1, 1}}) {
-    for (int64_t rows = 1; rows <= soar::kStreamingRows; ++rows) {
+    for (int64_t rows = 1; rows <= soar::kStreamingRows && rows * k <= soar::kStreamingFloats; ++rows) {
       for (bool with_bias : {false, true}) {
         const at::Tensor x = at::randn({rows, k}), w = at::randn({n, k});
         const at::Tensor b = with_bias ? at::randn({n}) : at::Tensor();
@@ -70,6 +70,7 @@ TEST(StreamingLinear, LeavesToATenWhatItDoesNotTake) {
   {
     at::InferenceMode inference;
     EXPECT_FALSE(soar::streams(at::randn({soar::kStreamingRows + 1, 32}), w, {}));  // too many rows
+    EXPECT_FALSE(soar::streams(at::randn({3, 1536}), at::randn({8, 1536}), {}));     // rows too long for L1
     EXPECT_FALSE(soar::streams(at::randn({2, 32}, at::kBFloat16), w.to(at::kBFloat16), {}));
     EXPECT_FALSE(soar::streams(at::randn({2, 8}), at::randn({32, 8}).t(), {}));  // weight not contiguous
     EXPECT_FALSE(soar::streams(at::randn({2, 32}), w, at::randn({16}).narrow(0, 0, 8).as_strided({8}, {2})));
