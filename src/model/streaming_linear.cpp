@@ -104,21 +104,44 @@ ProjectOutputs pick_kernel() {
 
 }  // namespace
 
-bool streams(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
-  if (weight.dim() != 2 || !weight.is_contiguous() || x.dim() < 1 || x.size(-1) != weight.size(1) || weight.size(1) == 0) return false;
-  if (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous() || bias.numel() != weight.size(0))) return false;
+namespace {
+
+// The rows of x when the operands are ones linear() treats apart (CPU float32, shapes that agree,
+// no autograd recording), else 0.
+int64_t few_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return 0;
+  if (weight.dim() != 2 || !weight.is_contiguous() || x.dim() < 1 || x.size(-1) != weight.size(1) || weight.size(1) == 0) return 0;
+  if (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous() || bias.numel() != weight.size(0))) return 0;
   if (at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()))) {
-    return false;
+    return 0;
   }
-  const int64_t rows = x.numel() / x.size(-1);
+  return x.numel() / x.size(-1);
+}
+
+}  // namespace
+
+bool streams(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  const int64_t rows = few_rows(x, weight, bias);
   return rows >= 1 && rows <= kStreamingRows && rows * weight.size(1) <= kStreamingFloats;
 }
 
+bool swaps(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  const int64_t rows = few_rows(x, weight, bias);
+  const bool one_position = x.dim() == 2 || (x.dim() >= 3 && x.size(-2) == 1);
+  return rows > kStreamingRows && rows <= kSwappedRows && weight.size(1) <= kSwappedMaxK && one_position;
+}
+
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  if (!streams(x, weight, bias)) return at::linear(x, weight, bias);
+  const bool stream = streams(x, weight, bias);
+  if (!stream && !swaps(x, weight, bias)) return at::linear(x, weight, bias);
   const int64_t k = weight.size(1), n = weight.size(0);
   const at::Tensor rows = x.reshape({-1, k}).contiguous();
+  std::vector<int64_t> shape = x.sizes().vec();
+  shape.back() = n;
+  if (!stream) {
+    at::Tensor y_t = bias.defined() ? at::addmm(bias.unsqueeze(1), weight, rows.t()) : at::mm(weight, rows.t());
+    return y_t.t().contiguous().view(shape);
+  }
   at::Tensor y = at::empty({rows.size(0), n}, x.options());
   const Operands a{rows.data_ptr<float>(), k, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
                    y.data_ptr<float>(), rows.size(0), n, k};
@@ -128,8 +151,6 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   at::parallel_for(0, n, grain, [&](int64_t first, int64_t last) {
     project(a, first, last);
   });
-  std::vector<int64_t> shape = x.sizes().vec();
-  shape.back() = n;
   return y.view(shape);
 }
 

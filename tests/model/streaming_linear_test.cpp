@@ -1,7 +1,7 @@
-// The decoding step's streaming projection (src/model/streaming_linear.h) against a float64
-// reference and ATen's at::linear: every row count it takes, weight shapes with and without a
-// k % 16 tail, with and without bias; the same bits at any thread count; and the operands it
-// must leave to ATen.
+// The decoding step's few-row projections (src/model/streaming_linear.h) against a float64
+// reference and ATen's at::linear: every row count the streaming kernel takes, weight shapes with
+// and without a k % 16 tail, with and without bias; the swapped-operand GEMM for a few more rows;
+// the same bits at any thread count; and the operands both must leave to ATen.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -39,6 +39,28 @@ TEST(StreamingLinear, MatchesFloat64ReferenceOnEveryRowCountAndShape) {
       }
     }
   }
+}
+
+TEST(StreamingLinear, SwappedOperandsMatchFloat64Reference) {
+  at::InferenceMode inference;
+  at::manual_seed(8);
+  for (int64_t rows = soar::kStreamingRows + 1; rows <= soar::kSwappedRows; ++rows) {
+    for (bool with_bias : {false, true}) {
+      const at::Tensor x = at::randn({rows, 1, 576}), w = at::randn({960, 576});
+      const at::Tensor b = with_bias ? at::randn({960}) : at::Tensor();
+      ASSERT_TRUE(soar::swaps(x, w, b));
+      ASSERT_FALSE(soar::streams(x, w, b));
+      const at::Tensor y = soar::linear(x, w, b);
+      ASSERT_EQ(y.sizes(), (std::vector<int64_t>{rows, 1, 960}));
+      EXPECT_TRUE(y.is_contiguous());
+      EXPECT_LE((y - reference(x, w, b)).abs().max().item<double>(), 1e-6 * 576) << "rows " << rows;
+    }
+  }
+  EXPECT_FALSE(soar::swaps(at::randn({8, 1536}), at::randn({16, 1536}), {}));  // k above kSwappedMaxK
+  EXPECT_FALSE(soar::swaps(at::randn({soar::kSwappedRows + 1, 64}), at::randn({16, 64}), {}));
+  EXPECT_FALSE(soar::swaps(at::randn({2, 64}), at::randn({16, 64}), {}));  // streamed instead
+  EXPECT_FALSE(soar::swaps(at::randn({1, 6, 64}), at::randn({16, 64}), {}));  // a prompt's positions
+  EXPECT_TRUE(soar::swaps(at::randn({6, 64}), at::randn({16, 64}), {}));      // the output layer's rows
 }
 
 TEST(StreamingLinear, KeepsLeadingDimensionsAndTakesStridedRows) {
