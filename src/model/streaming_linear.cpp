@@ -102,10 +102,6 @@ ProjectOutputs pick_kernel() {
   return project_outputs_baseline;
 }
 
-}  // namespace
-
-namespace {
-
 // The rows of x when the operands are ones linear() treats apart (CPU float32, shapes that agree,
 // no autograd recording), else 0.
 int64_t few_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
