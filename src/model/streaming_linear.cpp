@@ -18,7 +18,6 @@ namespace {
 using Floats = float __attribute__((vector_size(64)));
 using UnalignedFloats = float __attribute__((vector_size(64), aligned(4)));
 constexpr int64_t kLanes = 16;
-constexpr int64_t kRowBlock = 4;  // rows of x per pass over a weight row (4 accumulators)
 
 struct Operands {
   const float* x;  // [rows, k], rows x_stride apart
@@ -38,14 +37,14 @@ inline __attribute__((always_inline)) float lane_sum(Floats v) {
   return s;
 }
 
-// y[r0 .. r0+R, j0]: weight row j0 streamed once (in order: one stream, which the hardware
-// prefetcher follows; four interleaved weight rows ran at half the rate), each 16-float slice multiplied
-// into R rows of x (which stay in L1). The k % 16 tail is summed after the lanes.
+// y[0 .. R, j0]: weight row j0 streamed once (in order: one stream, which the hardware prefetcher
+// follows; four interleaved weight rows ran at half the rate), each 16-float slice multiplied into
+// the R rows of x (which stay in L1). The k % 16 tail is summed after the lanes.
 template <int R>
-inline __attribute__((always_inline)) void tile(const Operands& a, int64_t r0, int64_t j0) {
+inline __attribute__((always_inline)) void tile(const Operands& a, int64_t j0) {
   Floats acc[R] = {};
   const float* w = a.weight + j0 * a.k;
-  const float* x = a.x + r0 * a.x_stride;
+  const float* x = a.x;
   const int64_t body = a.k / kLanes * kLanes;
   for (int64_t i = 0; i < body; i += kLanes) {
     const Floats wv = load(w + i);
@@ -57,20 +56,19 @@ inline __attribute__((always_inline)) void tile(const Operands& a, int64_t r0, i
     float s = lane_sum(acc[r]);
     for (int64_t i = body; i < a.k; ++i) s += x[r * a.x_stride + i] * w[i];
     if (a.bias != nullptr) s += a.bias[j0];
-    a.y[(r0 + r) * a.n + j0] = s;
+    a.y[r * a.n + j0] = s;
   }
 }
 
-// Outputs [begin, end) for every row of x, in groups of kRowBlock rows.
+// Outputs [begin, end) for every row of x (at most kStreamingRows = 4: one pass over each weight row).
+static_assert(kStreamingRows <= 4, "one tile holds every row of x");
 inline __attribute__((always_inline)) void project_outputs(const Operands& a, int64_t begin, int64_t end) {
   for (int64_t j = begin; j < end; ++j) {
-    for (int64_t r0 = 0; r0 < a.rows; r0 += kRowBlock) {
-      switch (std::min(kRowBlock, a.rows - r0)) {
-        case 4: tile<4>(a, r0, j); break;
-        case 3: tile<3>(a, r0, j); break;
-        case 2: tile<2>(a, r0, j); break;
-        default: tile<1>(a, r0, j); break;
-      }
+    switch (a.rows) {
+      case 4: tile<4>(a, j); break;
+      case 3: tile<3>(a, j); break;
+      case 2: tile<2>(a, j); break;
+      default: tile<1>(a, j); break;
     }
   }
 }
@@ -102,39 +100,46 @@ ProjectOutputs pick_kernel() {
   return project_outputs_baseline;
 }
 
-// The rows of x when the operands are ones linear() treats apart (CPU float32, shapes that agree,
-// no autograd recording), else 0.
-int64_t few_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return 0;
-  if (weight.dim() != 2 || !weight.is_contiguous() || x.dim() < 1 || x.size(-1) != weight.size(1) || weight.size(1) == 0) return 0;
-  if (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous() || bias.numel() != weight.size(0))) return 0;
-  if (at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()))) {
-    return 0;
+// How linear() computes a projection: ATen's at::linear, the streaming kernel, or ATen's GEMM
+// with the operands swapped (the conditions are streams()' and swaps()' in the header).
+enum class Path { aten, stream, swap };
+
+Path choose_path(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return Path::aten;
+  if (weight.dim() != 2 || !weight.is_contiguous() || x.dim() < 1 || x.size(-1) != weight.size(1) || weight.size(1) == 0) {
+    return Path::aten;
   }
-  return x.numel() / x.size(-1);
+  if (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous() || bias.numel() != weight.size(0))) {
+    return Path::aten;
+  }
+  if (at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()))) {
+    return Path::aten;
+  }
+  const int64_t rows = x.numel() / x.size(-1), k = weight.size(1);
+  if (rows >= 1 && rows <= kStreamingRows && rows * k <= kStreamingFloats) return Path::stream;
+  const bool one_position = x.dim() == 2 || (x.dim() >= 3 && x.size(-2) == 1);
+  if (rows > kStreamingRows && rows <= kSwappedRows && k <= kSwappedMaxK && one_position) return Path::swap;
+  return Path::aten;
 }
 
 }  // namespace
 
 bool streams(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  const int64_t rows = few_rows(x, weight, bias);
-  return rows >= 1 && rows <= kStreamingRows && rows * weight.size(1) <= kStreamingFloats;
+  return choose_path(x, weight, bias) == Path::stream;
 }
 
 bool swaps(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  const int64_t rows = few_rows(x, weight, bias);
-  const bool one_position = x.dim() == 2 || (x.dim() >= 3 && x.size(-2) == 1);
-  return rows > kStreamingRows && rows <= kSwappedRows && weight.size(1) <= kSwappedMaxK && one_position;
+  return choose_path(x, weight, bias) == Path::swap;
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  const bool stream = streams(x, weight, bias);
-  if (!stream && !swaps(x, weight, bias)) return at::linear(x, weight, bias);
+  const Path path = choose_path(x, weight, bias);
+  if (path == Path::aten) return at::linear(x, weight, bias);
   const int64_t k = weight.size(1), n = weight.size(0);
   const at::Tensor rows = x.reshape({-1, k}).contiguous();
   std::vector<int64_t> shape = x.sizes().vec();
   shape.back() = n;
-  if (!stream) {
+  if (path == Path::swap) {
     at::Tensor y_t = bias.defined() ? at::addmm(bias.unsqueeze(1), weight, rows.t()) : at::mm(weight, rows.t());
     return y_t.t().contiguous().view(shape);
   }
