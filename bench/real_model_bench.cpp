@@ -6,6 +6,10 @@
 //
 //   build/release/bench/real_model_bench --model DIR --gguf FILE [--threads 2] [--batches 1,8,64]
 //       [--prompt 100] [--new 128] [--train-batch 8] [--engines transformers,llama-f32,llama-q4_1]
+//       [--fused 1]
+//
+// --engines none measures soar alone; --train-batch 0 skips the training step; --fused 0 runs the
+// model's ATen path instead of its fused CPU kernels.
 //
 // DIR is the GGUF converted by `soar convert --gguf FILE --out DIR` (scripts/real-model.sh does it).
 #include <ATen/ATen.h>
@@ -73,7 +77,7 @@ int main(int argc, char** argv) {
   soar::keep_freed_memory();  // as the soar binary does
   std::map<std::string, std::string> args = {{"--threads", "2"}, {"--batches", "1,8,64"}, {"--prompt", "100"},
                                              {"--new", "128"}, {"--train-batch", "8"},
-                                             {"--engines", "transformers,llama-f32,llama-q4_1"}};
+                                             {"--engines", "transformers,llama-f32,llama-q4_1"}, {"--fused", "1"}};
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   if (!args.count("--model") || !args.count("--gguf")) {
     std::cerr << "usage: real_model_bench --model CONVERTED_DIR --gguf FILE [--threads N] [--batches 1,8,64] ...\n";
@@ -100,6 +104,8 @@ int main(int argc, char** argv) {
               config.parameter_count() / 1e6, static_cast<long long>(prompt_length), static_cast<long long>(new_tokens),
               threads, peak / 1e9);
 
+  // --fused 0: the model's ATen path (no fused CPU kernels), to compare within one run.
+  model->set_fused_kernels(args["--fused"] != "0");
   soar::Sampler sampler(*model, {}, {.profile = true});
   const soar::SamplingParams params{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 3};
   nlohmann::json soar_result;
@@ -124,15 +130,18 @@ int main(int argc, char** argv) {
   }
 
   // The RL training step on train_batch sampled sequences (forward, log-probs, backward, clip, AdamW).
-  const std::vector<std::vector<int32_t>> train_prompts(prompts.begin(), prompts.begin() + train_batch);
-  completions = sampler.generate(train_prompts, params);
-  std::vector<soar::Rollout> rollouts;
-  for (int64_t i = 0; i < train_batch; ++i) {
-    rollouts.push_back({train_prompts[i], completions[i].tokens, completions[i].logprobs, static_cast<double>(i % 2), i / 4});
+  double train_tps = 0;
+  if (train_batch > 0) {
+    const std::vector<std::vector<int32_t>> train_prompts(prompts.begin(), prompts.begin() + train_batch);
+    completions = sampler.generate(train_prompts, params);
+    std::vector<soar::Rollout> rollouts;
+    for (int64_t i = 0; i < train_batch; ++i) {
+      rollouts.push_back({train_prompts[i], completions[i].tokens, completions[i].logprobs, static_cast<double>(i % 2), i / 4});
+    }
+    soar::PolicyTrainer trainer(*model, {.learning_rate = 1e-6, .micro_batch_size = train_batch});
+    const double train_seconds = best_of(3, [&] { trainer.step(rollouts); });
+    train_tps = static_cast<double>(train_batch * (prompt_length + new_tokens)) / train_seconds;
   }
-  soar::PolicyTrainer trainer(*model, {.learning_rate = 1e-6, .micro_batch_size = train_batch});
-  const double train_seconds = best_of(3, [&] { trainer.step(rollouts); });
-  const double train_tps = static_cast<double>(train_batch * (prompt_length + new_tokens)) / train_seconds;
 
   const std::filesystem::path prompts_file = std::filesystem::temp_directory_path() / "soar_real_model_bench_prompts.json";
   std::ofstream(prompts_file) << nlohmann::json{{"batches", batches}, {"prompts", prompts}}.dump();
@@ -140,7 +149,10 @@ int main(int argc, char** argv) {
   command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/real_model_reference.py " << args["--model"] << " "
           << args["--gguf"] << " " << prompts_file << " " << threads << " " << new_tokens << " " << train_batch << " "
           << args["--engines"];
-  const nlohmann::json reference = nlohmann::json::parse(soar::bench::last_line(soar::bench::run_command(command.str())));
+  // --engines none: soar alone.
+  const nlohmann::json reference = args["--engines"] == "none"
+                                       ? nlohmann::json::object()
+                                       : nlohmann::json::parse(soar::bench::last_line(soar::bench::run_command(command.str())));
 
   std::printf("\n| batch | soar tok/s (prefill / decode / draw s) | %% of roofline |");
   for (const auto& [engine, result] : reference.items()) std::printf(" %s tok/s | soar ratio |", engine.c_str());
@@ -162,11 +174,13 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
   }
-  std::printf("\nRL training step, batch %lld x %lld tokens: soar %.0f tok/s", static_cast<long long>(train_batch),
-              static_cast<long long>(prompt_length + new_tokens), train_tps);
-  if (reference.contains("transformers") && reference["transformers"].contains("train")) {
-    const double eager = reference["transformers"]["train"];
-    std::printf(", PyTorch eager %.0f tok/s, ratio %.2fx", eager, train_tps / eager);
+  if (train_batch > 0) {
+    std::printf("\nRL training step, batch %lld x %lld tokens: soar %.0f tok/s", static_cast<long long>(train_batch),
+                static_cast<long long>(prompt_length + new_tokens), train_tps);
+    if (reference.contains("transformers") && reference["transformers"].contains("train")) {
+      const double eager = reference["transformers"]["train"];
+      std::printf(", PyTorch eager %.0f tok/s, ratio %.2fx", eager, train_tps / eager);
+    }
   }
   std::printf("\nversions: ");
   for (const auto& [engine, result] : reference.items()) {

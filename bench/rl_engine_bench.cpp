@@ -2,7 +2,9 @@
 // PyTorch eager (transformers' generate and a hand-written training step), measured in the same run
 // by bench/rl_engine_reference.py. Prints a table; docs/benchmarks.md records the latest figures.
 //
-//   build/release/bench/rl_engine_bench [--threads N] [--batch 64] [--prompt 32] [--new 64]
+//   build/release/bench/rl_engine_bench [--threads N] [--batch 64] [--prompt 32] [--new 64] [--profile-sampler 0]
+//
+// --profile-sampler R: only R generate() calls of the fused sampler, nothing else (to run under perf).
 #include <ATen/ATen.h>
 
 #include <chrono>
@@ -34,7 +36,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int main(int argc, char** argv) {
   soar::keep_freed_memory();  // as the soar binary does
   int threads = 2;
-  int64_t batch = 64, prompt_length = 32, new_tokens = 64;
+  int64_t batch = 64, prompt_length = 32, new_tokens = 64, profile_sampler = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     int64_t value = std::stoll(argv[i + 1]);
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
     if (flag == "--batch") batch = value;
     if (flag == "--prompt") prompt_length = value;
     if (flag == "--new") new_tokens = value;
+    if (flag == "--profile-sampler") profile_sampler = value;
   }
   soar::configure_threads(threads);
 
@@ -59,17 +62,32 @@ int main(int argc, char** argv) {
   std::vector<std::vector<int32_t>> prompts(batch, std::vector<int32_t>(prompt_length));
   for (auto& p : prompts) for (auto& t : p) t = static_cast<int32_t>(rng() % config.vocab_size);
 
-  soar::Sampler sampler(*model);
+  // The sampler with the model's fused CPU kernels (the default) and on its ATen path, alternating,
+  // so that both see the same machine (single runs here vary by up to 2x).
   soar::SamplingParams params{.temperature = 1.0, .max_new_tokens = new_tokens, .seed = 3};
-  sampler.generate(prompts, params);  // warm-up
-  double best_sample = 1e30;
+  double best_sample[2] = {1e30, 1e30};  // [ATen path, fused]
   std::vector<soar::Completion> completions;
-  for (int rep = 0; rep < 3; ++rep) {
-    auto start = std::chrono::steady_clock::now();
-    completions = sampler.generate(prompts, params);
-    best_sample = std::min(best_sample, seconds_since(start));
+  if (profile_sampler > 0) {
+    soar::Sampler sampler(*model);
+    for (int64_t rep = 0; rep < profile_sampler; ++rep) sampler.generate(prompts, params);
+    return 0;
   }
-  const double sample_tps = static_cast<double>(batch * new_tokens) / best_sample;
+  // Each sampler picks its decoding step (static where the fused kernels run) when constructed.
+  model->set_fused_kernels(false);
+  soar::Sampler aten_sampler(*model);
+  model->set_fused_kernels(true);
+  soar::Sampler fused_sampler(*model);
+  for (int rep = 0; rep < 4; ++rep) {  // the first round warms up
+    for (int fused : {1, 0}) {
+      model->set_fused_kernels(fused == 1);
+      auto start = std::chrono::steady_clock::now();
+      completions = (fused == 1 ? fused_sampler : aten_sampler).generate(prompts, params);
+      if (rep > 0) best_sample[fused] = std::min(best_sample[fused], seconds_since(start));
+    }
+  }
+  model->set_fused_kernels(true);
+  const double sample_tps = static_cast<double>(batch * new_tokens) / best_sample[1];
+  const double aten_sample_tps = static_cast<double>(batch * new_tokens) / best_sample[0];
 
   soar::PolicyTrainer trainer(*model, {.learning_rate = 1e-4, .micro_batch_size = batch});
   std::vector<soar::Rollout> rollouts;
@@ -97,6 +115,8 @@ int main(int argc, char** argv) {
   std::printf("| what | soar | PyTorch eager (transformers %s) | ratio |\n|---|---|---|---|\n",
               reference["transformers"].get<std::string>().c_str());
   std::printf("| sampler, new tokens/s | %.0f | %.0f | %.2fx |\n", sample_tps, ref_sample, sample_tps / ref_sample);
+  std::printf("| sampler on the ATen path (no fused CPU kernels), new tokens/s | %.0f | %.0f | %.2fx |\n", aten_sample_tps,
+              ref_sample, aten_sample_tps / ref_sample);
   std::printf("| trainer step, tokens/s | %.0f | %.0f | %.2fx |\n", train_tps, ref_train, train_tps / ref_train);
   return 0;
 }

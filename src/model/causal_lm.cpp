@@ -174,7 +174,7 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   // query group).
   const bool fused_cache_write = fused && access.cache != nullptr && !q_norm && stacked;
   const bool fused_decode = fused_cache_write && length == 1 && access.slot_index.defined() &&
-                            fused::decode_attention_supports(head_dim_);
+                            fused::decode_attention_supports(head_dim_, x.device());
   at::Tensor q, k, v;
   if (fused_decode || (fused_cache_write && !access.slot_index.defined())) {
     KVCache& cache = *access.cache;

@@ -59,7 +59,7 @@ TORCH_MODULE(Attention);
 class MlpImpl : public torch::nn::Module {
  public:
   MlpImpl(const ModelConfig& config, const at::TensorOptions& options);
-  // `fused`: without grad, on stacked projections, the SiLU gate is one CUDA kernel.
+  // `fused`: without grad, on stacked projections, the SiLU gate is one fused kernel.
   at::Tensor forward(const at::Tensor& x, bool fused = false);
   bool stack_projections();  // gate_proj and up_proj, as AttentionImpl::stack_projections
   Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
@@ -139,9 +139,10 @@ class CausalLMImpl : public torch::nn::Module {
   void set_activation_checkpointing(bool enabled) { activation_checkpointing_ = enabled; }
   bool activation_checkpointing() const { return activation_checkpointing_; }
 
-  // Forwards without grad on a CUDA device run fused kernels (model/fused_ops.h): residual add +
-  // RMSNorm across layer boundaries, the SiLU gate, and in decode_static RoPE + cache write and
-  // grouped-query attention over only the filled slots. On by default; off = the ATen path.
+  // Forwards without grad on a CUDA device, or in float32 on the CPU, run fused kernels
+  // (model/fused_ops.h): residual add + RMSNorm across layer boundaries, the SiLU gate, and in
+  // decode_static RoPE + cache write and grouped-query attention over only the filled slots. On by
+  // default; off = the ATen path.
   void set_fused_kernels(bool enabled) { fused_kernels_ = enabled; }
   bool fused_kernels() const { return fused_kernels_; }
 

@@ -6,18 +6,14 @@
 #include <algorithm>
 #include <vector>
 
-// The vector helpers below are always inlined into the kernel's clones, so no 64-byte vector
-// crosses a call boundary whose ABI the instruction set would change (GCC warns regardless).
-#pragma GCC diagnostic ignored "-Wpsabi"
+#include "model/cpu_vectors.h"
 
 namespace soar {
 namespace {
 
-// GCC vector extensions: 16 floats, one AVX-512 register (two AVX2 ones, four SSE ones), so
-// that the kernel below is compiled once per instruction set from one source.
-using Floats = float __attribute__((vector_size(64)));
-using UnalignedFloats = float __attribute__((vector_size(64), aligned(4)));
-constexpr int64_t kLanes = 16;
+using cpu::Floats;
+using cpu::kLanes;
+using cpu::load;
 
 struct Operands {
   const float* x;  // [rows, k], rows x_stride apart
@@ -28,20 +24,11 @@ struct Operands {
   int64_t rows, n, k;
 };
 
-inline __attribute__((always_inline)) Floats load(const float* p) { return *reinterpret_cast<const UnalignedFloats*>(p); }
-
-// The lanes summed in a fixed order, so a result does not depend on which thread computed it.
-inline __attribute__((always_inline)) float lane_sum(Floats v) {
-  float s = 0.0f;
-  for (int64_t i = 0; i < kLanes; ++i) s += v[i];
-  return s;
-}
-
 // y[0 .. R, j0]: weight row j0 streamed once (in order: one stream, which the hardware prefetcher
 // follows; four interleaved weight rows ran at half the rate), each 16-float slice multiplied into
 // the R rows of x (which stay in L1). The k % 16 tail is summed after the lanes.
 template <int R>
-inline __attribute__((always_inline)) void tile(const Operands& a, int64_t j0) {
+SOAR_INLINE void tile(const Operands& a, int64_t j0) {
   Floats acc[R] = {};
   const float* w = a.weight + j0 * a.k;
   const float* x = a.x;
@@ -53,7 +40,7 @@ inline __attribute__((always_inline)) void tile(const Operands& a, int64_t j0) {
   }
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
-    float s = lane_sum(acc[r]);
+    float s = cpu::lane_sum(acc[r]);
     for (int64_t i = body; i < a.k; ++i) s += x[r * a.x_stride + i] * w[i];
     if (a.bias != nullptr) s += a.bias[j0];
     a.y[r * a.n + j0] = s;
@@ -62,7 +49,7 @@ inline __attribute__((always_inline)) void tile(const Operands& a, int64_t j0) {
 
 // Outputs [begin, end) for every row of x (at most kStreamingRows = 4: one pass over each weight row).
 static_assert(kStreamingRows <= 4, "one tile holds every row of x");
-inline __attribute__((always_inline)) void project_outputs(const Operands& a, int64_t begin, int64_t end) {
+SOAR_INLINE void project_outputs(const Operands& a, int64_t begin, int64_t end) {
   for (int64_t j = begin; j < end; ++j) {
     switch (a.rows) {
       case 4: tile<4>(a, j); break;
@@ -73,32 +60,7 @@ inline __attribute__((always_inline)) void project_outputs(const Operands& a, in
   }
 }
 
-using ProjectOutputs = void (*)(const Operands&, int64_t, int64_t);
-
-// The same source compiled per instruction set, picked once at run time (GCC 12's target_clones
-// resolver never picked its "arch=x86-64-v4" clone on this machine's Zen 4, measured with perf).
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma"))) void project_outputs_avx512(const Operands& a, int64_t begin,
-                                                                                                  int64_t end) {
-  project_outputs(a, begin, end);
-}
-__attribute__((target("avx2,fma"))) void project_outputs_avx2(const Operands& a, int64_t begin, int64_t end) {
-  project_outputs(a, begin, end);
-}
-#endif
-void project_outputs_baseline(const Operands& a, int64_t begin, int64_t end) { project_outputs(a, begin, end); }
-
-ProjectOutputs pick_kernel() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vl")) {
-    return project_outputs_avx512;
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return project_outputs_avx2;
-#endif
-  return project_outputs_baseline;
-}
+SOAR_CPU_CLONES(project_task, project_outputs, (const Operands& a, int64_t begin, int64_t end), (a, begin, end))
 
 // How linear() computes a projection: ATen's at::linear, the streaming kernel, or ATen's GEMM
 // with the operands swapped (the conditions are streams()' and swaps()' in the header).
@@ -148,7 +110,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
                    y.data_ptr<float>(), rows.size(0), n, k};
   // Chunks of at least ~256 KB of weights, so that small projections do not pay for a thread hand-off.
   const int64_t grain = std::max<int64_t>(1, (int64_t{64} << 10) / k);
-  static const ProjectOutputs project = pick_kernel();
+  static const auto project = cpu::pick(project_task_avx512, project_task_avx2, project_task_baseline);
   at::parallel_for(0, n, grain, [&](int64_t first, int64_t last) {
     project(a, first, last);
   });

@@ -208,7 +208,7 @@ namespace {
 // on float32 logits.
 std::pair<at::Tensor, at::Tensor> draw_next_tokens(CausalLMImpl& model, const at::Tensor& logits, const SamplingParams& params,
                                                    at::Generator& generator) {
-  if (model.fused_kernels() && fused::available(logits) && params.top_k <= 0 && params.top_p >= 1.0) {
+  if (model.fused_kernels() && logits.is_cuda() && fused::available(logits) && params.top_k <= 0 && params.top_p >= 1.0) {
     at::Tensor seed;
     if (params.temperature > 0.0) {
       seed = at::randint(std::numeric_limits<int64_t>::max(), {1}, generator, logits.options().dtype(at::kLong));
@@ -471,7 +471,8 @@ class DecodeLoop {
 Sampler::Sampler(CausalLMImpl& model, Detokenizer detokenize, SamplerOptions options)
     : model_(model), detokenize_(std::move(detokenize)) {
   const bool on_gpu = model_.device().is_cuda();
-  static_decode_ = options.static_decode.value_or(on_gpu);
+  const bool fused_on_cpu = !on_gpu && model_.fused_kernels() && fused::available(model_.output_weight());
+  static_decode_ = options.static_decode.value_or(on_gpu || fused_on_cpu);
   cuda_graphs_ = options.cuda_graphs.value_or(on_gpu) && static_decode_ && on_gpu;
 #ifndef SOAR_CUDA
   cuda_graphs_ = false;

@@ -39,9 +39,10 @@ struct Completion {
 using Detokenizer = std::function<std::string(std::span<const int32_t>)>;
 
 // How the decoding loop runs. Defaults depend on the model's device: on a GPU every step has static
-// shapes (attention over the whole preallocated cache), is replayed as a CUDA graph, and the host
-// looks at the generated tokens only every `sync_interval` steps; on the CPU each step attends only
-// over the filled part of the cache and the host checks every step.
+// shapes (the cache's slot on the device), is replayed as a CUDA graph, and the host looks at the
+// generated tokens only every `sync_interval` steps; on the CPU the host checks every step, and the
+// step is static too where the model's fused kernels run (float32), so that the fused attention
+// reads the filled slots only; elsewhere each step attends over the filled part of the cache.
 struct SamplerOptions {
   std::optional<bool> static_decode;
   std::optional<bool> cuda_graphs;  // needs static_decode and a CUDA build
