@@ -48,6 +48,12 @@ endif()
 # torch's config adds flags meant for its own build; keep only the targets.
 add_library(soar_torch INTERFACE)
 target_link_libraries(soar_torch INTERFACE ${TORCH_LIBRARIES})
+# at::parallel_for is a header template: without OpenMP in the code that calls it, it runs every
+# loop on the calling thread (ATen/Parallel-inl.h: INTRA_OP_PARALLEL needs _OPENMP); found
+# 2026-12-07 (docs/journal/2026-12-07-cpu-real-model-engine.md). The wheel's libgomp.so.1 (torch/lib, on the rpath) is then the one OpenMP
+# runtime in the process, the one whose thread count at::set_num_threads sets.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+target_link_libraries(soar_torch INTERFACE OpenMP::OpenMP_CXX)
 target_include_directories(soar_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 # SOAR_CUDA is defined only in the few files with CUDA-specific code (see soar_cuda_code()), so every
 # other object is identical in the CPU and CUDA builds and ccache serves both.
