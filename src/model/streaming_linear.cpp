@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "model/cpu_vectors.h"
-#include "model/packed_gemm.h"
 
 namespace soar {
 namespace {
@@ -63,10 +62,9 @@ SOAR_INLINE void project_outputs(const Operands& a, int64_t begin, int64_t end) 
 
 SOAR_CPU_CLONES(project_task, project_outputs, (const Operands& a, int64_t begin, int64_t end), (a, begin, end))
 
-// How linear() computes a projection: ATen's at::linear, the streaming kernel, ATen's GEMM with
-// the operands swapped, or MKL's GEMM on a packed weight (the conditions are streams()', swaps()'
-// and packs()' in the header).
-enum class Path { aten, stream, swap, packed };
+// How linear() computes a projection: ATen's at::linear, the streaming kernel, or ATen's GEMM
+// with the operands swapped (the conditions are streams()' and swaps()' in the header).
+enum class Path { aten, stream, swap };
 
 Path choose_path(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return Path::aten;
@@ -83,7 +81,6 @@ Path choose_path(const at::Tensor& x, const at::Tensor& weight, const at::Tensor
   if (rows >= 1 && rows <= kStreamingRows && rows * k <= kStreamingFloats) return Path::stream;
   const bool one_position = x.dim() == 2 || (x.dim() >= 3 && x.size(-2) == 1);
   if (rows > kStreamingRows && rows <= kSwappedRows && k <= kSwappedMaxK && one_position) return Path::swap;
-  if (rows > kStreamingRows && one_position && active_weight_packs() != nullptr) return Path::packed;
   return Path::aten;
 }
 
@@ -97,10 +94,6 @@ bool swaps(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias
   return choose_path(x, weight, bias) == Path::swap;
 }
 
-bool packs(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  return choose_path(x, weight, bias) == Path::packed;
-}
-
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   const Path path = choose_path(x, weight, bias);
   if (path == Path::aten) return at::linear(x, weight, bias);
@@ -108,7 +101,6 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   const at::Tensor rows = x.reshape({-1, k}).contiguous();
   std::vector<int64_t> shape = x.sizes().vec();
   shape.back() = n;
-  if (path == Path::packed) return active_weight_packs()->linear(rows.data_ptr<float>(), k, rows.size(0), weight, bias).view(shape);
   if (path == Path::swap) {
     at::Tensor y_t = bias.defined() ? at::addmm(bias.unsqueeze(1), weight, rows.t()) : at::mm(weight, rows.t());
     return y_t.t().contiguous().view(shape);

@@ -37,16 +37,10 @@ bool streams(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bi
 // 1.4e-4 from transformers', over the 1e-4 that gguf_smollm2_test holds them to.
 bool swaps(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
-// Whether linear() runs MKL's GEMM on a packed copy of the weight (packed_gemm.h): as swaps(), for
-// more than kStreamingRows rows that swaps() leaves to ATen, while a PackedDecodingScope is open on
-// this thread and MKL's packed GEMM is present.
-bool packs(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
-
 // at::linear(x, weight, bias) (bias may be undefined). Through the streaming kernel where
 // streams() says so: each output is summed in a fixed order by one thread, so the result does
 // not depend on the thread count; it differs from ATen's in float rounding only. Where swaps()
-// says so, through ATen's GEMM with the operands swapped; where packs() says so, through the packed
-// weight.
+// says so, through ATen's GEMM with the operands swapped.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {});
 
 }  // namespace soar

@@ -11,7 +11,6 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "model/fused_ops.h"
-#include "model/packed_gemm.h"
 #include "sampling/token_draw.h"
 #ifdef SOAR_CUDA
 #include <ATen/cuda/CUDAGeneratorImpl.h>
@@ -525,9 +524,6 @@ std::vector<Completion> Sampler::generate(const std::vector<std::vector<int32_t>
   }
 
   at::InferenceMode inference;
-  // On the CPU, decoding steps of more than a few rows reuse one packed copy of each weight.
-  std::optional<PackedDecodingScope> packed_weights;
-  if (device.is_cpu()) packed_weights.emplace();
 #ifdef SOAR_CUDA
   std::optional<c10::cuda::CUDAStreamGuard> side_stream;
   if (cuda_graphs_) enter_side_stream(side_stream, device);

@@ -1,8 +1,7 @@
 // The decoding step's few-row projections (src/model/streaming_linear.h) against a float64
 // reference and ATen's at::linear: every row count the streaming kernel takes, weight shapes with
 // and without a k % 16 tail, with and without bias; the swapped-operand GEMM for a few more rows;
-// MKL's GEMM on packed weights (packed_gemm.h) for more rows; the same bits at any thread count;
-// and the operands all must leave to ATen.
+// the same bits at any thread count; and the operands both must leave to ATen.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -11,7 +10,6 @@
 
 #include <tuple>
 
-#include "model/packed_gemm.h"
 #include "model/streaming_linear.h"
 
 namespace {
@@ -63,45 +61,6 @@ TEST(StreamingLinear, SwappedOperandsMatchFloat64Reference) {
   EXPECT_FALSE(soar::swaps(at::randn({2, 64}), at::randn({16, 64}), {}));  // streamed instead
   EXPECT_FALSE(soar::swaps(at::randn({1, 6, 64}), at::randn({16, 64}), {}));  // a prompt's positions
   EXPECT_TRUE(soar::swaps(at::randn({6, 64}), at::randn({16, 64}), {}));      // the output layer's rows
-}
-
-TEST(StreamingLinear, PackedWeightsMatchFloat64ReferenceWhileAScopeIsOpen) {
-  if (!soar::packed_gemm_available()) GTEST_SKIP() << "MKL's packed GEMM is not in this PyTorch build";
-  at::InferenceMode inference;
-  at::manual_seed(9);
-  const at::Tensor w = at::randn({960, 576}), b = at::randn({960});
-  const at::Tensor x64 = at::randn({64, 1, 576});
-  EXPECT_FALSE(soar::packs(x64, w, {}));  // no scope open: ATen's GEMM
-  {
-    soar::PackedDecodingScope scope;
-    soar::WeightPacks* packs = soar::active_weight_packs();
-    ASSERT_NE(packs, nullptr);
-    EXPECT_TRUE(soar::packs(x64, w, {}));
-    EXPECT_FALSE(soar::packs(at::randn({4, 576}), w, {}));      // streamed
-    EXPECT_FALSE(soar::packs(at::randn({6, 576}), w, {}));      // swapped
-    EXPECT_TRUE(soar::packs(at::randn({6, 1536}), at::randn({8, 1536}), {}));  // k too long to swap
-    EXPECT_FALSE(soar::packs(at::randn({2, 20, 576}), w, {}));  // a prompt's positions
-    int64_t first_held = 0;
-    for (int64_t rows : {64, 17, 9, 64}) {
-      for (bool with_bias : {false, true}) {
-        const at::Tensor x = at::randn({rows, 1, 576});
-        const at::Tensor bias = with_bias ? b : at::Tensor();
-        const at::Tensor y = soar::linear(x, w, bias);
-        ASSERT_EQ(y.sizes(), (std::vector<int64_t>{rows, 1, 960}));
-        EXPECT_LE((y - reference(x, w, bias)).abs().max().item<double>(), 1e-6 * 576) << "rows " << rows;
-      }
-      // One packed copy per weight (MKL's layout is larger than the weight), repacked in place
-      // when the row count changes.
-      const int64_t held = packs->bytes();
-      EXPECT_GE(held, w.numel() * 4);
-      if (first_held == 0) first_held = held;
-      EXPECT_EQ(held, first_held) << "rows " << rows;
-    }
-    const at::Tensor strided = at::randn({12, 700}).narrow(1, 50, 576);  // rows 700 floats apart
-    EXPECT_LE((soar::linear(strided, w) - reference(strided, w, {})).abs().max().item<double>(), 1e-6 * 576);
-  }
-  EXPECT_EQ(soar::active_weight_packs(), nullptr);
-  EXPECT_FALSE(soar::packs(x64, w, {}));
 }
 
 TEST(StreamingLinear, KeepsLeadingDimensionsAndTakesStridedRows) {
