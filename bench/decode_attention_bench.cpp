@@ -48,8 +48,6 @@ int main(int argc, char** argv) {
   at::InferenceMode inference;
   const Shape shapes[] = {
       {"testbed, batch 64", 64, 4, 4, 32, 96, 64},
-      {"testbed full", 64, 4, 4, 32, 96, 96},
-      {"testbed small", 8, 4, 4, 32, 96, 96},
       {"SmolLM2-135M, batch 64", 64, 9, 3, 64, 228, 164},
       {"SmolLM2-135M, batch 8", 8, 9, 3, 64, 228, 164},
       {"SmolLM2-135M, batch 1", 1, 9, 3, 64, 228, 164},
