@@ -16,21 +16,9 @@
 #include <vector>
 
 #include "model/fused_ops.h"
+#include "timing.h"
 
 namespace {
-
-double seconds_per_call(const std::function<void()>& call, double budget) {
-  call();
-  int calls = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0.0;
-  do {
-    call();
-    ++calls;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < budget);
-  return elapsed / calls;
-}
 
 struct Shape {
   const char* name;
@@ -70,14 +58,14 @@ int main(int argc, char** argv) {
     at::Tensor bias = at::zeros({s.batch, 1, 1, s.filled}).masked_fill_(valid.narrow(1, 0, s.filled).logical_not().view({s.batch, 1, 1, s.filled}),
                                                                         -INFINITY);
     int64_t layer = 0;
-    const double fused = seconds_per_call(
+    const double fused = soar::bench::seconds_per_call(
         [&] {
           soar::fused::decode_attention(q, keys[layer], values[layer], valid, slot, 0);
           layer = (layer + 1) % layers;
         },
         1.0);
     const at::Tensor grouped = q.view({s.batch, s.kv_heads, group, s.head_dim});
-    const double aten = seconds_per_call(
+    const double aten = soar::bench::seconds_per_call(
         [&] {
           at::scaled_dot_product_attention(grouped, keys[layer].narrow(2, 0, s.filled), values[layer].narrow(2, 0, s.filled), bias);
           layer = (layer + 1) % layers;

@@ -17,23 +17,7 @@
 #include <vector>
 
 #include "model/streaming_linear.h"
-
-namespace {
-
-double seconds_per_call(const std::function<void()>& call, double budget) {
-  call();
-  int calls = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0.0;
-  do {
-    call();
-    ++calls;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < budget);
-  return elapsed / calls;
-}
-
-}  // namespace
+#include "timing.h"
 
 int main(int argc, char** argv) {
   int threads = 2;
@@ -65,8 +49,8 @@ int main(int argc, char** argv) {
     const double bytes = static_cast<double>(s.n * s.k * 4 * s.copies);
     for (int64_t rows : row_counts) {
       const at::Tensor x = at::randn({rows, s.k});
-      const double aten = seconds_per_call([&] { for (const auto& w : weights) at::linear(x, w); }, 1.0);
-      const double soar = seconds_per_call([&] { for (const auto& w : weights) soar::linear(x, w); }, 1.0);
+      const double aten = soar::bench::seconds_per_call([&] { for (const auto& w : weights) at::linear(x, w); }, 1.0);
+      const double soar = soar::bench::seconds_per_call([&] { for (const auto& w : weights) soar::linear(x, w); }, 1.0);
       std::printf("%-8s %5lld %12.3f %12.3f %10.1f %10.1f %6.2fx\n", s.name, static_cast<long long>(rows), aten * 1e3, soar * 1e3,
                   bytes / aten / 1e9, bytes / soar / 1e9, aten / soar);
     }

@@ -214,32 +214,6 @@ TEST_F(Gpu, RopeCacheWriteEqualsAtenRope) {
   }
 }
 
-// Logits of a left-padded prefill and then of decoding steps on forced tokens (so that every variant
-// sees the same sequence), through the cache and decode_static exactly as the sampler runs them:
-// [1 + steps, batch, vocab] float32 on the CPU.
-at::Tensor cached_decode_logits(CausalLMImpl& model, bool fused, const std::vector<std::vector<int64_t>>& prompts,
-                                const at::Tensor& forced) {
-  model.set_fused_kernels(fused);
-  model.stack_projections();
-  at::InferenceMode inference;
-  const int64_t batch = static_cast<int64_t>(prompts.size()), steps = forced.size(1);
-  int64_t longest = 0;
-  for (const auto& p : prompts) longest = std::max<int64_t>(longest, p.size());
-  at::Tensor ids = at::zeros({batch, longest}, at::kLong), mask = at::zeros({batch, longest}, at::kLong);
-  for (int64_t row = 0; row < batch; ++row) {
-    const int64_t offset = longest - static_cast<int64_t>(prompts[row].size());
-    for (size_t j = 0; j < prompts[row].size(); ++j) ids[row][offset + j] = prompts[row][j], mask[row][offset + j] = 1;
-  }
-  KVCache cache(model.config(), batch, longest + steps + 5, model.dtype(), at::kCUDA);
-  std::vector<at::Tensor> logits = {model.logits(model.hidden_states_cached(ids.cuda(), cache, mask.cuda()).select(1, -1))};
-  cache.sync_slot_tensor();
-  for (int64_t t = 0; t < steps; ++t) {
-    cache.claim_slots(1);
-    logits.push_back(model.logits(model.decode_static(forced.select(1, t).unsqueeze(1).cuda(), cache).select(1, -1)));
-  }
-  return at::stack(logits).to(at::kFloat).cpu();
-}
-
 // The fused no-grad kernels (model/fused_ops.h: residual add + RMSNorm, SiLU gate, RoPE + cache
 // write, grouped-query decode attention) against the ATen path, whose parity with transformers the
 // tests above show, on the same weights: head sizes 64/128/256, query groups of 1, 3 and 7 (two
@@ -266,12 +240,12 @@ TEST_F(Gpu, FusedKernelsMatchTheAtenPath) {
     at::Tensor forced = at::randint(config.vocab_size, {3, 40}, at::TensorOptions().dtype(at::kLong));
     const std::string name = std::to_string(shape.heads) + "/" + std::to_string(shape.kv_heads) + " heads, head_dim " +
                              std::to_string(shape.head_dim);
-    at::Tensor aten_f32 = cached_decode_logits(*model, false, prompts, forced);
-    at::Tensor fused_f32 = cached_decode_logits(*model, true, prompts, forced);
+    at::Tensor aten_f32 = test::cached_decode_logits(*model, false, prompts, forced, at::kCUDA);
+    at::Tensor fused_f32 = test::cached_decode_logits(*model, true, prompts, forced, at::kCUDA);
     const double f32_diff = (fused_f32 - aten_f32).abs().max().item<double>();
     model->to(at::kCUDA, at::kBFloat16);
-    at::Tensor aten_bf16 = cached_decode_logits(*model, false, prompts, forced);
-    at::Tensor fused_bf16 = cached_decode_logits(*model, true, prompts, forced);
+    at::Tensor aten_bf16 = test::cached_decode_logits(*model, false, prompts, forced, at::kCUDA);
+    at::Tensor fused_bf16 = test::cached_decode_logits(*model, true, prompts, forced, at::kCUDA);
     const double gap = (aten_bf16 - aten_f32).abs().max().item<double>();
     const double bf16_diff = (fused_bf16 - aten_f32).abs().max().item<double>();
     std::cout << name << ": fp32 fused vs ATen " << f32_diff << " (logits up to " << aten_f32.abs().max().item<double>()

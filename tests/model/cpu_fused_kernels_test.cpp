@@ -20,6 +20,7 @@
 #include "model/fused_ops.h"
 #include "model/kv_cache.h"
 #include "model/rope.h"
+#include "model_test_support.h"
 
 namespace {
 
@@ -217,31 +218,6 @@ TEST(CpuFused, RefusesBadOperandsByName) {
             std::string::npos);
 }
 
-// Logits of a left-padded prefill, then of decoding steps on forced tokens, through the cache and
-// decode_static as the sampler runs them: [1 + steps, batch, vocab].
-at::Tensor cached_decode_logits(CausalLMImpl& model, bool fused, const std::vector<std::vector<int64_t>>& prompts,
-                                const at::Tensor& forced) {
-  model.set_fused_kernels(fused);
-  model.stack_projections();
-  at::InferenceMode inference;
-  const int64_t batch = static_cast<int64_t>(prompts.size()), steps = forced.size(1);
-  int64_t longest = 0;
-  for (const auto& p : prompts) longest = std::max<int64_t>(longest, p.size());
-  at::Tensor ids = at::zeros({batch, longest}, at::kLong), mask = at::zeros({batch, longest}, at::kLong);
-  for (int64_t row = 0; row < batch; ++row) {
-    const int64_t offset = longest - static_cast<int64_t>(prompts[row].size());
-    for (size_t j = 0; j < prompts[row].size(); ++j) ids[row][offset + j] = prompts[row][j], mask[row][offset + j] = 1;
-  }
-  KVCache cache(model.config(), batch, longest + steps + 5, model.dtype(), at::kCPU);
-  std::vector<at::Tensor> logits = {model.logits(model.hidden_states_cached(ids, cache, mask).select(1, -1))};
-  cache.sync_slot_tensor();
-  for (int64_t t = 0; t < steps; ++t) {
-    cache.claim_slots(1);
-    logits.push_back(model.logits(model.decode_static(forced.select(1, t).unsqueeze(1), cache).select(1, -1)));
-  }
-  return at::stack(logits);
-}
-
 // The fused kernels against the ATen path on the same weights (whose parity with transformers
 // model_parity_test shows): query groups of 1, 3 and 7, head sizes 32, 64 and 128, left padding,
 // 30 decoding steps; also a forward without cache (the fused norms and SiLU gate).
@@ -266,8 +242,8 @@ TEST(CpuFused, ModelLogitsMatchTheAtenPath) {
     at::Tensor forced = at::randint(config.vocab_size, {3, 30}, at::kLong);
     const std::string name = std::to_string(shape.heads) + "/" + std::to_string(shape.kv_heads) + " heads, head_dim " +
                              std::to_string(shape.head_dim);
-    at::Tensor aten = cached_decode_logits(*model, false, prompts, forced);
-    at::Tensor fused = cached_decode_logits(*model, true, prompts, forced);
+    at::Tensor aten = test::cached_decode_logits(*model, false, prompts, forced, at::kCPU);
+    at::Tensor fused = test::cached_decode_logits(*model, true, prompts, forced, at::kCPU);
     EXPECT_LE((fused - aten).abs().max().item<double>(), 1e-4) << name << " (logits up to " << aten.abs().max().item<double>() << ")";
     EXPECT_GT(aten.abs().max().item<double>(), 1.0) << name;  // logits large enough for the bound to mean something
 
