@@ -50,8 +50,9 @@ add_library(soar_torch INTERFACE)
 target_link_libraries(soar_torch INTERFACE ${TORCH_LIBRARIES})
 # at::parallel_for is a header template: without OpenMP in the code that calls it, it runs every
 # loop on the calling thread (ATen/Parallel-inl.h: INTRA_OP_PARALLEL needs _OPENMP); found
-# 2026-12-07 (docs/journal/2026-12-07-cpu-real-model-engine.md). The wheel's libgomp.so.1 (torch/lib, on the rpath) is then the one OpenMP
-# runtime in the process, the one whose thread count at::set_num_threads sets.
+# 2026-12-07 (docs/journal/2026-12-07-cpu-real-model-engine.md). The wheel's libgomp.so.1
+# (torch/lib, on the rpath) is then the one OpenMP runtime in the process, the one whose thread
+# count at::set_num_threads sets.
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 target_link_libraries(soar_torch INTERFACE OpenMP::OpenMP_CXX)
 target_include_directories(soar_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})

@@ -32,12 +32,6 @@ SOAR_INLINE float lane_sum(Floats v) {
   return (f[0] + f[2]) + (f[1] + f[3]);
 }
 
-SOAR_INLINE float lane_max(Floats v) {
-  float m = v[0];
-  for (int64_t i = 1; i < kLanes; ++i) m = v[i] > m ? v[i] : m;
-  return m;
-}
-
 // e^x per lane, within 2 ulp of expf for x in [-87, 88] (Cody-Waite reduction by ln 2, then
 // Cephes' expf polynomial on [-ln2 / 2, ln2 / 2]); below -87 it returns e^-87 (≈ 1.6e-38), above 88
 // e^88: callers never rely on the extremes. NaN in, NaN out.
