@@ -5,11 +5,14 @@
 // docs/benchmarks.md, "CPU, a real model", records the latest figures.
 //
 //   build/release/bench/real_model_bench --model DIR --gguf FILE [--threads 2] [--batches 1,8,64]
-//       [--prompt 100] [--new 128] [--train-batch 8] [--engines transformers,llama-f32,llama-q4_1]
-//       [--fused 1]
+//       [--prompt 100] [--new 128] [--train-batch 8] [--train-group 1]
+//       [--engines transformers,llama-f32,llama-q4_1] [--fused 1]
 //
 // --engines none measures soar alone; --train-batch 0 skips the training step; --fused 0 runs the
-// model's ATen path instead of its fused CPU kernels.
+// model's ATen path instead of its fused CPU kernels. --train-group G: the training step's
+// sequences are G samples of each prompt (an RL group; the paper's students take 32 samples per
+// question, so a micro-batch of 8 holds samples of one prompt: G = 8). soar's step is measured
+// with and without sharing each prompt's forward among its samples (TrainerConfig::share_prompts).
 //
 // DIR is the GGUF converted by `soar convert --gguf FILE --out DIR` (scripts/real-model.sh does it).
 #include <ATen/ATen.h>
@@ -36,14 +39,16 @@
 
 namespace {
 
+double seconds_of(const std::function<void()>& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 double best_of(int repeats, const std::function<void()>& fn) {
   fn();  // warm-up
   double best = 1e30;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+  for (int i = 0; i < repeats; ++i) best = std::min(best, seconds_of(fn));
   return best;
 }
 
@@ -76,7 +81,7 @@ std::vector<int64_t> parse_list(const std::string& text) {
 int main(int argc, char** argv) {
   soar::keep_freed_memory();  // as the soar binary does
   std::map<std::string, std::string> args = {{"--threads", "2"}, {"--batches", "1,8,64"}, {"--prompt", "100"},
-                                             {"--new", "128"}, {"--train-batch", "8"},
+                                             {"--new", "128"}, {"--train-batch", "8"}, {"--train-group", "1"},
                                              {"--engines", "transformers,llama-f32,llama-q4_1"}, {"--fused", "1"}};
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   if (!args.count("--model") || !args.count("--gguf")) {
@@ -85,7 +90,11 @@ int main(int argc, char** argv) {
   }
   const int threads = std::stoi(args["--threads"]);
   const int64_t prompt_length = std::stoll(args["--prompt"]), new_tokens = std::stoll(args["--new"]);
-  const int64_t train_batch = std::stoll(args["--train-batch"]);
+  const int64_t train_batch = std::stoll(args["--train-batch"]), train_group = std::stoll(args["--train-group"]);
+  if (train_group < 1 || (train_batch > 0 && train_batch % train_group != 0)) {
+    std::cerr << "--train-group must divide --train-batch\n";
+    return 2;
+  }
   const std::vector<int64_t> batches = parse_list(args["--batches"]);
   soar::configure_threads(threads);
 
@@ -129,22 +138,30 @@ int main(int argc, char** argv) {
                                       {"sample_s", best_profile.sample_s}, {"roofline", flops / best / peak}};
   }
 
-  // The RL training step on train_batch sampled sequences (forward, log-probs, backward, clip, AdamW).
-  double train_tps = 0;
+  // The RL training step on train_batch sampled sequences (forward, log-probs, backward, clip, AdamW),
+  // groups of train_group samples of one prompt, with and without shared prompts, alternating.
+  double train_tps = 0, train_whole_tps = 0;
+  std::vector<std::vector<int32_t>> train_prompts;
+  for (int64_t i = 0; i < train_batch; ++i) train_prompts.push_back(prompts[i / train_group]);
   if (train_batch > 0) {
-    const std::vector<std::vector<int32_t>> train_prompts(prompts.begin(), prompts.begin() + train_batch);
     completions = sampler.generate(train_prompts, params);
     std::vector<soar::Rollout> rollouts;
     for (int64_t i = 0; i < train_batch; ++i) {
-      rollouts.push_back({train_prompts[i], completions[i].tokens, completions[i].logprobs, static_cast<double>(i % 2), i / 4});
+      rollouts.push_back({train_prompts[i], completions[i].tokens, completions[i].logprobs, static_cast<double>(i % 2), i / train_group});
     }
-    soar::PolicyTrainer trainer(*model, {.learning_rate = 1e-6, .micro_batch_size = train_batch});
-    const double train_seconds = best_of(3, [&] { trainer.step(rollouts); });
-    train_tps = static_cast<double>(train_batch * (prompt_length + new_tokens)) / train_seconds;
+    soar::PolicyTrainer shared(*model, {.learning_rate = 1e-6, .micro_batch_size = train_batch, .share_prompts = true});
+    soar::PolicyTrainer whole(*model, {.learning_rate = 1e-6, .micro_batch_size = train_batch, .share_prompts = false});
+    double shared_seconds = 1e30, whole_seconds = 1e30;
+    for (int round = 0; round < 4; ++round) {  // the first round warms up
+      const double a = seconds_of([&] { shared.step(rollouts); }), b = seconds_of([&] { whole.step(rollouts); });
+      if (round > 0) shared_seconds = std::min(shared_seconds, a), whole_seconds = std::min(whole_seconds, b);
+    }
+    train_tps = static_cast<double>(train_batch * (prompt_length + new_tokens)) / shared_seconds;
+    train_whole_tps = static_cast<double>(train_batch * (prompt_length + new_tokens)) / whole_seconds;
   }
 
   const std::filesystem::path prompts_file = std::filesystem::temp_directory_path() / "soar_real_model_bench_prompts.json";
-  std::ofstream(prompts_file) << nlohmann::json{{"batches", batches}, {"prompts", prompts}}.dump();
+  std::ofstream(prompts_file) << nlohmann::json{{"batches", batches}, {"prompts", prompts}, {"train_prompts", train_prompts}}.dump();
   std::ostringstream command;
   command << SOAR_PYTHON << " " << SOAR_SOURCE_DIR << "/bench/real_model_reference.py " << args["--model"] << " "
           << args["--gguf"] << " " << prompts_file << " " << threads << " " << new_tokens << " " << train_batch << " "
@@ -175,11 +192,13 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
   if (train_batch > 0) {
-    std::printf("\nRL training step, batch %lld x %lld tokens: soar %.0f tok/s", static_cast<long long>(train_batch),
-                static_cast<long long>(prompt_length + new_tokens), train_tps);
+    std::printf("\nRL training step, batch %lld x %lld tokens, %lld sample(s) per prompt: soar %.0f tok/s, "
+                "without shared prompts %.0f tok/s", static_cast<long long>(train_batch),
+                static_cast<long long>(prompt_length + new_tokens), static_cast<long long>(train_group), train_tps,
+                train_whole_tps);
     if (reference.contains("transformers") && reference["transformers"].contains("train")) {
       const double eager = reference["transformers"]["train"];
-      std::printf(", PyTorch eager %.0f tok/s, ratio %.2fx", eager, train_tps / eager);
+      std::printf(", PyTorch eager %.0f tok/s, ratio %.2fx (%.2fx without)", eager, train_tps / eager, train_whole_tps / eager);
     }
   }
   std::printf("\nversions: ");

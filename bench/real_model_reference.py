@@ -13,8 +13,9 @@ same run on the same prompts and threads:
 
     real_model_reference.py MODEL_DIR GGUF PROMPTS_JSON THREADS NEW TRAIN_BATCH ENGINES
 
-PROMPTS_JSON holds {"batches": [1, 8, 64], "prompts": [[ids...], ...]} (at least max(batches)
-prompts; batch b uses the first b). ENGINES is a comma list of transformers, llama-f32, llama-q4_1.
+PROMPTS_JSON holds {"batches": [1, 8, 64], "prompts": [[ids...], ...], "train_prompts": [[ids...], ...]}
+(at least max(batches) prompts; batch b uses the first b; the training step samples one sequence
+per train prompt, the first TRAIN_BATCH prompts where train_prompts is absent). ENGINES is a comma list of transformers, llama-f32, llama-q4_1.
 Prints one JSON line: tokens/s per engine and batch (best of 3 after a warm-up), versions; an engine
 that is not installed is reported as {"missing": why}.
 """
@@ -35,7 +36,7 @@ def best_of(fn, repeats=3):
     return best
 
 
-def transformers_engine(model_dir, prompts, batches, threads, new_tokens, train_batch):
+def transformers_engine(model_dir, prompts, batches, threads, new_tokens, train_prompts):
     import torch
     import transformers
 
@@ -56,7 +57,8 @@ def transformers_engine(model_dir, prompts, batches, threads, new_tokens, train_
 
         result["sample"][str(b)] = b * new_tokens / best_of(generate)
     model.train()
-    ids = torch.tensor(prompts[:train_batch])
+    ids = torch.tensor(train_prompts)
+    train_batch = len(train_prompts)
     with torch.no_grad():
         sequences = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=True, max_new_tokens=new_tokens,
                                    min_new_tokens=new_tokens, top_k=0, pad_token_id=0)
@@ -185,7 +187,8 @@ def main():
     for engine in engines:
         try:
             if engine == "transformers":
-                out[engine] = transformers_engine(model_dir, prompts, batches, threads, new_tokens, train_batch)
+                out[engine] = transformers_engine(model_dir, prompts, batches, threads, new_tokens,
+                                                  spec.get("train_prompts", prompts[:train_batch]))
             elif engine == "llama-q4_1":
                 out[engine] = llama_engine(gguf_path, prompts, batches, threads, new_tokens)
             elif engine == "llama-f32":

@@ -7,22 +7,11 @@
 #include <limits>
 
 #include "core/error.h"
+#include "model/attention_ops.h"
 #include "model/fused_ops.h"
 
 namespace soar {
 namespace {
-
-// [B, kv_heads, S, D] -> [B, kv_heads * repeats, S, D], head h reading kv head h / repeats (HF repeat_kv).
-// Always a real copy: with one kv head the reshape of the expanded view would be a view with head
-// stride 0, and CUDA's fused attention returned wrong results on such keys at key lengths 64k + 1
-// (seen on an H200 with torch 2.11: tests/gpu/gpu_test.cpp, qwen2 reference model).
-at::Tensor repeat_kv(const at::Tensor& x, int64_t repeats) {
-  if (repeats == 1) return x;
-  auto sizes = x.sizes();
-  return x.unsqueeze(2).expand({sizes[0], sizes[1], repeats, sizes[2], sizes[3]})
-      .reshape({sizes[0], sizes[1] * repeats, sizes[2], sizes[3]})
-      .contiguous();
-}
 
 // Makes the parameters `parts` (same dtype and device, same trailing shape) views into one new
 // tensor stacked along dim 0, keeping their values, and returns it. set_data keeps each
@@ -206,13 +195,7 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
   const int64_t repeats = heads_ / kv_heads_;
   at::Tensor out;
   if (!mask.defined()) {
-    // Every token real, no cache: plain causal attention, which the fused (flash) kernels take.
-    // On a GPU in bf16/fp16 the flash kernel reads grouped kv heads itself (enable_gqa); other
-    // backends need the copies.
-    const bool flash_gqa = x.is_cuda() && (x.scalar_type() == at::kBFloat16 || x.scalar_type() == at::kHalf) &&
-                           head_dim_ <= 256 && repeats > 1;
-    out = flash_gqa ? at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, std::nullopt, /*enable_gqa=*/true)
-                    : at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), {}, 0.0, /*is_causal=*/true);
+    out = causal_attention(q, k, v);  // every token real, no cache: the fused (flash) kernels
   } else if (length == 1 && repeats > 1) {
     // One query per row: the `repeats` query heads sharing a kv head attend as a group of queries
     // to that head's keys, so the cache is never copied to repeat it (the mask broadcasts).
@@ -222,6 +205,11 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const RopeTables& rope, c
     out = at::scaled_dot_product_attention(q, repeat_kv(k, repeats), repeat_kv(v, repeats), mask);
   }
   return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
+}
+
+at::Tensor AttentionImpl::forward_shared_prefix(const at::Tensor& x, const RopeTables& rope, const SharedPrefixLayout& layout) {
+  auto [q, k, v] = project_and_rotate(x, rope);
+  return o_proj->forward(shared_prefix_attention(q, k, v, layout));
 }
 
 MlpImpl::MlpImpl(const ModelConfig& c, const at::TensorOptions& options) {
@@ -252,6 +240,12 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c, const at::TensorOptions
 at::Tensor DecoderLayerImpl::forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask,
                                      const CacheAccess& access, int64_t layer) {
   at::Tensor h = x + self_attn->forward(input_layernorm->forward(x), rope, mask, access, layer);
+  return h + mlp->forward(post_attention_layernorm->forward(h));
+}
+
+at::Tensor DecoderLayerImpl::forward_shared_prefix(const at::Tensor& x, const RopeTables& rope,
+                                                   const SharedPrefixLayout& layout) {
+  at::Tensor h = x + self_attn->forward_shared_prefix(input_layernorm->forward(x), rope, layout);
   return h + mlp->forward(post_attention_layernorm->forward(h));
 }
 
@@ -354,6 +348,20 @@ at::Tensor CausalLMImpl::hidden_states(const at::Tensor& input_ids, const at::Te
   at::Tensor diagonal = at::eye(length, at::TensorOptions().dtype(at::kBool).device(device));
   at::Tensor mask = (causal.unsqueeze(0) & valid.unsqueeze(1)) | diagonal.unsqueeze(0);
   return run_layers(model->embed_tokens->forward(input_ids), pos, mask.unsqueeze(1), {});
+}
+
+at::Tensor CausalLMImpl::hidden_states_shared_prefix(const SharedPrefixBatch& batch) {
+  SharedPrefixInput input = flatten_shared_prefix(batch, dtype());
+  const SharedPrefixLayout& layout = input.layout;
+  at::Tensor x = model->embed_tokens->forward(input.tokens);
+  if (inverse_frequencies_.device() != x.device()) inverse_frequencies_ = inverse_frequencies_.to(x.device());
+  RopeTables rope = rope_tables(inverse_frequencies_, input.positions, x.scalar_type());
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    x = model->layers->ptr<DecoderLayerImpl>(i)->forward_shared_prefix(x, rope, layout);
+  }
+  const int64_t prefix_tokens = layout.prefixes * layout.prefix_length;
+  return model->norm->forward(x.narrow(1, prefix_tokens, layout.rows * layout.suffix_length))
+      .view({layout.rows, layout.suffix_length, config_.hidden_size});
 }
 
 at::Tensor CausalLMImpl::hidden_states_cached(const at::Tensor& input_ids, KVCache& cache, const at::Tensor& new_mask) {

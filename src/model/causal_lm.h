@@ -15,6 +15,7 @@
 #include "model/kv_cache.h"
 #include "model/layers.h"
 #include "model/rope.h"
+#include "model/shared_prefix.h"
 
 namespace soar {
 
@@ -39,6 +40,8 @@ class AttentionImpl : public torch::nn::Module {
   // slot) also its attention.
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
                      int64_t layer, bool fused = false);
+  // x [1, T, H]: the flattened tokens of a SharedPrefixBatch (model/shared_prefix.h).
+  at::Tensor forward_shared_prefix(const at::Tensor& x, const RopeTables& rope, const SharedPrefixLayout& layout);
 
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
@@ -74,6 +77,7 @@ class DecoderLayerImpl : public torch::nn::Module {
   DecoderLayerImpl(const ModelConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access,
                      int64_t layer);
+  at::Tensor forward_shared_prefix(const at::Tensor& x, const RopeTables& rope, const SharedPrefixLayout& layout);
   Attention self_attn{nullptr};
   Mlp mlp{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
@@ -108,6 +112,10 @@ class CausalLMImpl : public torch::nn::Module {
   // Returns the final normalised hidden states [B, T, hidden].
   at::Tensor hidden_states(const at::Tensor& input_ids, const at::Tensor& attention_mask = {},
                            const at::Tensor& positions = {});
+  // The same for rows that continue shared prefixes (an RL group's samples of one prompt), each
+  // prefix computed once: the final normalised hidden states of the suffix tokens [N, S, hidden].
+  // Grad or not; ATen operations only (no fused kernels, no activation checkpointing).
+  at::Tensor hidden_states_shared_prefix(const SharedPrefixBatch& batch);
   // Projects hidden states to vocabulary logits (in the model's dtype).
   at::Tensor logits(const at::Tensor& hidden);
   at::Tensor forward(const at::Tensor& input_ids, const at::Tensor& attention_mask = {},

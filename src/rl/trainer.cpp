@@ -340,7 +340,7 @@ std::vector<std::vector<MicroBatch>> build_micro_batches(const StepRollouts& ste
         mb.rollouts.push_back(&step.rollouts[members[j]]);
         adv.push_back(step.advantages[members[j]]);
       }
-      mb.packed = pack_rollouts(mb.rollouts, device);
+      mb.packed = pack_rollouts(mb.rollouts, device, config.share_prompts);
       mb.advantages = at::tensor(adv, at::kDouble).to(at::kFloat).to(device);
       bool have_sampler_logprobs = true;
       for (const Rollout* r : mb.rollouts) have_sampler_logprobs = have_sampler_logprobs && r->sampler_logprobs.size() == r->completion.size();

@@ -29,6 +29,10 @@ struct TrainerConfig {
   int64_t total_steps = 0;      // cosine decay to min_lr_ratio over total_steps; 0 = constant
   double min_lr_ratio = 0.1;
   int64_t micro_batch_size = 16;
+  // Rows of a micro-batch with the same prompt (an RL group's samples) compute that prompt once
+  // (model/shared_prefix.h): the same log-probs and gradients up to float summation order, for
+  // fewer tokens. false = every row whole, as before.
+  bool share_prompts = true;
   int64_t ppo_epochs = 1;       // > 1: several optimiser steps on the same rollouts (clipped ratio)
   double clip_epsilon = 0.2;
   double kl_coef = 0.0;         // needs a reference model

@@ -18,6 +18,7 @@
 #include "model/fused_ops.h"
 #include "model/kv_cache.h"
 #include "model/rope.h"
+#include "rl/logprobs.h"
 #include "rl/master_adamw.h"
 #include "../model/model_test_support.h"
 #include "../rl/toy_task.h"
@@ -254,6 +255,45 @@ TEST_F(Gpu, FusedKernelsMatchTheAtenPath) {
     EXPECT_LE(bf16_diff, 1.5 * gap) << name;
     EXPECT_GT(gap, 0.0) << name;  // the bf16 run really was bf16
   }
+}
+
+// The training forward with shared prompts (model/shared_prefix.h: a masked SDPA for the rows'
+// suffixes) against every row run whole (plain causal attention), in float32 and bf16.
+TEST_F(Gpu, SharedPromptLogProbsMatchWholeRows) {
+  ModelConfig config;
+  config.vocab_size = 512, config.hidden_size = 256, config.intermediate_size = 384, config.num_hidden_layers = 3;
+  config.num_attention_heads = 8, config.num_key_value_heads = 2, config.head_dim = 32, config.max_position_embeddings = 1024;
+  CausalLM model(config);
+  model->initialize_weights(4);
+  std::vector<Rollout> rollouts;
+  for (int i = 0; i < 12; ++i) {
+    std::vector<int32_t> prompt(20 + 7 * (i % 3)), completion(30 + 5 * i);
+    for (size_t t = 0; t < prompt.size(); ++t) prompt[t] = static_cast<int32_t>((31 * t + 17 * (i % 3)) % 512);
+    for (size_t t = 0; t < completion.size(); ++t) completion[t] = static_cast<int32_t>((13 * t + 7 * i) % 512);
+    rollouts.push_back({prompt, completion, {}, 0.0, i % 3});
+  }
+  std::vector<const Rollout*> pointers;
+  for (const Rollout& r : rollouts) pointers.push_back(&r);
+  auto logprobs = [&](at::ScalarType dtype, bool share) {
+    model->to(at::kCUDA, dtype);
+    model->zero_grad();
+    PackedRollouts packed = pack_rollouts(pointers, at::kCUDA, share);
+    EXPECT_EQ(packed.shared.has_value(), share);
+    at::Tensor out = completion_logprobs(*model, packed, 1.0);
+    out.sum().backward();
+    return std::make_pair(out.detach().cpu(), model->model->layers->ptr<DecoderLayerImpl>(0)->self_attn->k_proj->weight.grad().to(at::kFloat).cpu());
+  };
+  auto [whole32, whole32_grad] = logprobs(at::kFloat, false);
+  auto [shared32, shared32_grad] = logprobs(at::kFloat, true);
+  EXPECT_LE((shared32 - whole32).abs().max().item<double>(), 1e-4);
+  EXPECT_LE((shared32_grad - whole32_grad).abs().max().item<double>(), 1e-4 * whole32_grad.abs().max().item<double>());
+  auto [whole16, whole16_grad] = logprobs(at::kBFloat16, false);
+  auto [shared16, shared16_grad] = logprobs(at::kBFloat16, true);
+  const double gap = (whole16 - whole32).abs().max().item<double>();
+  std::cout << "shared prompts: fp32 diff " << (shared32 - whole32).abs().max().item<double>() << ", bf16 "
+            << (shared16 - whole32).abs().max().item<double>() << " (whole rows in bf16: " << gap << ")\n";
+  EXPECT_GT(gap, 0.0);
+  EXPECT_LE((shared16 - whole32).abs().max().item<double>(), 1.5 * gap);
 }
 
 TEST_F(Gpu, RlRaisesRewardOnAToyTask) {
