@@ -26,10 +26,12 @@ std::optional<SharedPrompts> share_prompts(const std::vector<const Rollout*>& ro
   if (prompts.size() == rollouts.size() || suffix_length == 0) return std::nullopt;
   const int64_t count = static_cast<int64_t>(rollouts.size()), distinct = static_cast<int64_t>(prompts.size());
   at::Tensor prefix_ids = at::zeros({distinct, prefix_length}, at::kLong), prefix_lengths = at::zeros({distinct}, at::kLong);
+  auto prefix_values = prefix_ids.accessor<int64_t, 2>();
+  auto length_values = prefix_lengths.accessor<int64_t, 1>();
   for (int64_t u = 0; u < distinct; ++u) {
     const std::vector<int32_t>& prompt = *prompts[u];
-    for (size_t j = 0; j + 1 < prompt.size(); ++j) prefix_ids[u][static_cast<int64_t>(j)] = prompt[j];
-    prefix_lengths[u] = static_cast<int64_t>(prompt.size()) - 1;
+    for (size_t j = 0; j + 1 < prompt.size(); ++j) prefix_values[u][static_cast<int64_t>(j)] = prompt[j];
+    length_values[u] = static_cast<int64_t>(prompt.size()) - 1;
   }
   at::Tensor suffix_ids = at::zeros({count, suffix_length}, at::kLong), targets = at::zeros({count, suffix_length}, at::kLong);
   at::Tensor predicts = at::zeros({count, suffix_length}, at::kBool);
