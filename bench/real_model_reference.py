@@ -15,7 +15,8 @@ same run on the same prompts and threads:
 
 PROMPTS_JSON holds {"batches": [1, 8, 64], "prompts": [[ids...], ...], "train_prompts": [[ids...], ...]}
 (at least max(batches) prompts; batch b uses the first b; the training step samples one sequence
-per train prompt, the first TRAIN_BATCH prompts where train_prompts is absent). ENGINES is a comma list of transformers, llama-f32, llama-q4_1.
+per train prompt, the first TRAIN_BATCH prompts where train_prompts is absent, and is skipped when
+there are none). ENGINES is a comma list of transformers, llama-f32, llama-q4_1.
 Prints one JSON line: tokens/s per engine and batch (best of 3 after a warm-up), versions; an engine
 that is not installed is reported as {"missing": why}.
 """
@@ -56,6 +57,8 @@ def transformers_engine(model_dir, prompts, batches, threads, new_tokens, train_
                                            top_p=1.0, max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=0)
 
         result["sample"][str(b)] = b * new_tokens / best_of(generate)
+    if not train_prompts:
+        return result
     model.train()
     ids = torch.tensor(train_prompts)
     train_batch = len(train_prompts)
