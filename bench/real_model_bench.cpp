@@ -18,7 +18,6 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -36,19 +35,14 @@
 #include "rl/trainer.h"
 #include "run_command.h"
 #include "sampling/sampler.h"
+#include "timing.h"
 
 namespace {
-
-double seconds_of(const std::function<void()>& fn) {
-  const auto start = std::chrono::steady_clock::now();
-  fn();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 double best_of(int repeats, const std::function<void()>& fn) {
   fn();  // warm-up
   double best = 1e30;
-  for (int i = 0; i < repeats; ++i) best = std::min(best, seconds_of(fn));
+  for (int i = 0; i < repeats; ++i) best = std::min(best, soar::bench::seconds_of(fn));
   return best;
 }
 
@@ -125,9 +119,7 @@ int main(int argc, char** argv) {
     double best = 1e30;
     sampler.generate(batch, params);  // warm-up
     for (int rep = 0; rep < 3; ++rep) {
-      const auto start = std::chrono::steady_clock::now();
-      completions = sampler.generate(batch, params);
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double seconds = soar::bench::seconds_of([&] { completions = sampler.generate(batch, params); });
       if (seconds < best) best = seconds, best_profile = sampler.last_profile();
     }
     // Prefill at the mean prompt context, decode at the mean decoding context.
@@ -153,7 +145,8 @@ int main(int argc, char** argv) {
     soar::PolicyTrainer whole(*model, {.learning_rate = 1e-6, .micro_batch_size = train_batch, .share_prompts = false});
     double shared_seconds = 1e30, whole_seconds = 1e30;
     for (int round = 0; round < 4; ++round) {  // the first round warms up
-      const double a = seconds_of([&] { shared.step(rollouts); }), b = seconds_of([&] { whole.step(rollouts); });
+      const double a = soar::bench::seconds_of([&] { shared.step(rollouts); });
+      const double b = soar::bench::seconds_of([&] { whole.step(rollouts); });
       if (round > 0) shared_seconds = std::min(shared_seconds, a), whole_seconds = std::min(whole_seconds, b);
     }
     train_tps = static_cast<double>(train_batch * (prompt_length + new_tokens)) / shared_seconds;

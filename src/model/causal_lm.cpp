@@ -286,11 +286,15 @@ at::Tensor CausalLMImpl::logits(const at::Tensor& hidden) {
   return soar::linear(hidden, output_weight());
 }
 
-at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,
-                                    const CacheAccess& access) {
+RopeTables CausalLMImpl::rope_for(const at::Tensor& positions, const at::Tensor& x) {
   // Kept in float32 on the activations' device (moved once, before any CUDA graph capture).
   if (inverse_frequencies_.device() != x.device()) inverse_frequencies_ = inverse_frequencies_.to(x.device());
-  RopeTables rope = rope_tables(inverse_frequencies_, positions, x.scalar_type());
+  return rope_tables(inverse_frequencies_, positions, x.scalar_type());
+}
+
+at::Tensor CausalLMImpl::run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask,
+                                    const CacheAccess& access) {
+  RopeTables rope = rope_for(positions, x);
   // The additive form (0 / -inf) SDPA would otherwise build from a bool mask in every layer.
   at::Tensor attention_bias = mask;
   if (mask.defined() && mask.scalar_type() == at::kBool) {
@@ -354,8 +358,7 @@ at::Tensor CausalLMImpl::hidden_states_shared_prefix(const SharedPrefixBatch& ba
   SharedPrefixInput input = flatten_shared_prefix(batch, dtype());
   const SharedPrefixLayout& layout = input.layout;
   at::Tensor x = model->embed_tokens->forward(input.tokens);
-  if (inverse_frequencies_.device() != x.device()) inverse_frequencies_ = inverse_frequencies_.to(x.device());
-  RopeTables rope = rope_tables(inverse_frequencies_, input.positions, x.scalar_type());
+  RopeTables rope = rope_for(input.positions, x);
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     x = model->layers->ptr<DecoderLayerImpl>(i)->forward_shared_prefix(x, rope, layout);
   }

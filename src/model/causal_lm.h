@@ -166,6 +166,8 @@ class CausalLMImpl : public torch::nn::Module {
   Linear lm_head{nullptr};  // null when embeddings are tied
 
  private:
+  // RoPE tables for `positions` [B, T] in x's dtype, on x's device.
+  RopeTables rope_for(const at::Tensor& positions, const at::Tensor& x);
   at::Tensor run_layers(at::Tensor x, const at::Tensor& positions, const at::Tensor& mask, const CacheAccess& access);
   at::Tensor run_layers_fused(at::Tensor residual, const RopeTables& rope, const at::Tensor& mask, const CacheAccess& access);
   ModelConfig config_;
